@@ -1,0 +1,97 @@
+//! What every command needs from the process: global options, environment, current
+//! directory, and how to colour output. Built once in `commands::run`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use crate::cli::{AnsiMode, GlobalOptions};
+use crate::loader::{self, LoadError, LoadOptions, LoadedProject, SkipStages};
+use crate::output::diagnostic::{self, Colour};
+use crate::output::printer;
+
+/// Process-level inputs for a command.
+pub struct CommandContext {
+    pub global: GlobalOptions,
+    pub os_env: BTreeMap<String, String>,
+    pub current_dir: PathBuf,
+    pub stderr_colour: Colour,
+}
+
+impl CommandContext {
+    pub fn from_process(global: &GlobalOptions) -> Self {
+        let os_env: BTreeMap<String, String> = std::env::vars().collect();
+        let no_colour = os_env.contains_key("NO_COLOR") || global.no_ansi;
+        let stderr_colour = match global.ansi {
+            _ if no_colour => Colour::Never,
+            AnsiMode::Always => Colour::Always,
+            AnsiMode::Auto if std::io::stderr().is_terminal() => Colour::Always,
+            AnsiMode::Never | AnsiMode::Auto => Colour::Never,
+        };
+        Self {
+            global: global.clone(),
+            os_env,
+            current_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            stderr_colour,
+        }
+    }
+
+    /// Loader options from the global flags and the environment.
+    pub fn load_options(&self, selected_services: &[String], skip: SkipStages) -> LoadOptions {
+        let mut profiles = self.global.profiles.clone();
+        if profiles.is_empty() {
+            if let Some(list) = self.os_env.get("COMPOSE_PROFILES") {
+                profiles = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|profile| !profile.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+        }
+        let uses_stdin = self.global.files.iter().any(|file| file.as_os_str() == "-");
+        let stdin = uses_stdin.then(|| {
+            let mut text = String::new();
+            let _ = std::io::stdin().read_to_string(&mut text);
+            text
+        });
+        LoadOptions {
+            files: self.global.files.clone(),
+            project_name: self.global.project_name.clone(),
+            project_directory: self
+                .global
+                .project_directory
+                .clone()
+                .or_else(|| self.global.workdir.clone()),
+            profiles,
+            env_files: self.global.env_files.clone(),
+            os_env: self.os_env.clone(),
+            current_dir: self.current_dir.clone(),
+            stdin,
+            selected_services: selected_services.to_vec(),
+            all_resources: self.global.all_resources,
+            skip,
+        }
+    }
+
+    /// Loads the project and prints warnings; on failure prints the errors.
+    pub fn load(&self, options: &LoadOptions) -> Result<LoadedProject, LoadError> {
+        match loader::load(options) {
+            Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    printer::stderr_line(
+                        diagnostic::render_warning(warning, &loaded.sources, self.stderr_colour)
+                            .trim_end(),
+                    );
+                }
+                Ok(loaded)
+            }
+            Err(error) => {
+                printer::stderr_line(
+                    diagnostic::render_load_error(&error, self.stderr_colour).trim_end(),
+                );
+                Err(error)
+            }
+        }
+    }
+}

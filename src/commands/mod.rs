@@ -1,0 +1,46 @@
+//! One file per CLI command. Commands wire loader, engine and output together and decide
+//! nothing themselves. `run` maps every outcome to the process exit code.
+
+pub mod config;
+pub mod context;
+pub mod version;
+
+use crate::cli::{Cli, Command};
+use crate::output::printer;
+
+/// Exit codes shared by all commands (the reference's conventions).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// User or configuration error.
+    pub const USER_ERROR: i32 = 1;
+    /// Unexpected internal error.
+    pub const INTERNAL: i32 = 2;
+    /// Interrupted by Ctrl-C / SIGTERM.
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// Runs the parsed command and returns the exit code.
+pub fn run(cli: Cli) -> i32 {
+    let context = context::CommandContext::from_process(&cli.global);
+    match cli.command {
+        Command::Config(args) => config::run(&context, &args),
+        Command::Version(args) => version::run(&args),
+        other => {
+            let name = command_name(&other);
+            printer::stderr_line(&format!(
+                "`{name}` is not implemented yet in dk-compose {}; use `docker compose {name}` meanwhile",
+                env!("CARGO_PKG_VERSION")
+            ));
+            exit::USER_ERROR
+        }
+    }
+}
+
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}

@@ -1,0 +1,14 @@
+//! dk-compose: a fast, drop-in Docker Compose v2 replacement.
+//! See ARCHITECTURE.md for the pipeline: loader → model → graph → plan → engine → output.
+
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod graph;
+pub mod hash;
+pub mod labels;
+pub mod loader;
+pub mod model;
+pub mod output;
+pub mod plan;
+pub mod swarm;

@@ -1,0 +1,353 @@
+//! Stage "discover": which compose files, which project directory, which environment,
+//! and the project name — the rules of compose-go `cli/options.go`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::error::Diagnostic;
+use super::node::{Node, PathSegment};
+use super::source::{SourceId, Sources};
+use super::{LoadOptions, dotenv};
+
+/// Default file names, in the reference's order of preference.
+pub const DEFAULT_FILE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// Override files looked up next to the discovered file.
+pub const DEFAULT_OVERRIDE_NAMES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// One compose file to load.
+#[derive(Debug, Clone)]
+pub struct ComposeFile {
+    /// Absolute path (`-` for stdin, resolved against the working dir).
+    pub path: PathBuf,
+    pub text: String,
+    pub source: SourceId,
+}
+
+/// What discovery found.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub files: Vec<ComposeFile>,
+    pub working_dir: PathBuf,
+    /// OS environment merged over env files (the OS always wins).
+    pub environment: BTreeMap<String, String>,
+    pub env_files: Vec<PathBuf>,
+}
+
+/// Finds files, the project directory and the interpolation environment.
+pub fn discover(
+    options: &LoadOptions,
+    sources: &mut Sources,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Discovered, Vec<Diagnostic>> {
+    let current_dir = &options.current_dir;
+    let mut file_paths: Vec<PathBuf> = options.files.clone();
+    if file_paths.is_empty() {
+        if let Some(list) = options
+            .os_env
+            .get("COMPOSE_FILE")
+            .filter(|list| !list.is_empty())
+        {
+            let separator = options
+                .os_env
+                .get("COMPOSE_PATH_SEPARATOR")
+                .cloned()
+                .unwrap_or_else(|| ":".to_owned());
+            file_paths = list
+                .split(separator.as_str())
+                .filter(|part| !part.is_empty())
+                .map(PathBuf::from)
+                .collect();
+        }
+    }
+    let explicit = !file_paths.is_empty();
+    let search_start = options
+        .project_directory
+        .as_ref()
+        .map_or_else(|| current_dir.clone(), |dir| absolute(current_dir, dir));
+    if !explicit {
+        file_paths = find_default_files(&search_start, warnings).ok_or_else(|| {
+            vec![
+                Diagnostic::global("no configuration file provided: not found")
+                    .with_hint("create a `compose.yaml` here, or name one with `-f FILE`"),
+            ]
+        })?;
+    }
+
+    let mut files = Vec::new();
+    for path in &file_paths {
+        let (absolute_path, text) = if path.as_os_str() == "-" {
+            let text = options.stdin.clone().unwrap_or_default();
+            (current_dir.join("-"), text)
+        } else {
+            let absolute_path = absolute(current_dir, path);
+            let text = std::fs::read_to_string(&absolute_path).map_err(|error| {
+                vec![Diagnostic::global(format!(
+                    "cannot read compose file `{}`: {}",
+                    absolute_path.display(),
+                    io_reason(&error)
+                ))]
+            })?;
+            (absolute_path, text)
+        };
+        let display = if path.as_os_str() == "-" {
+            "-".to_owned()
+        } else {
+            absolute_path.display().to_string()
+        };
+        let source = sources.add(display, text.clone());
+        files.push(ComposeFile {
+            path: absolute_path,
+            text,
+            source,
+        });
+    }
+
+    let working_dir = match (
+        &options.project_directory,
+        &options.os_env.get("COMPOSE_PROJECT_DIRECTORY"),
+    ) {
+        (Some(dir), _) => absolute(current_dir, dir),
+        _ => files
+            .first()
+            .filter(|file| file.path.file_name().is_some_and(|name| name != "-"))
+            .and_then(|file| file.path.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| current_dir.clone()),
+    };
+
+    let (environment, env_files) = load_environment(options, &working_dir, sources)?;
+    Ok(Discovered {
+        files,
+        working_dir,
+        environment,
+        env_files,
+    })
+}
+
+/// OS env first; env files only add what is missing (`Mapping.Merge` in compose-go).
+fn load_environment(
+    options: &LoadOptions,
+    working_dir: &Path,
+    sources: &mut Sources,
+) -> Result<(BTreeMap<String, String>, Vec<PathBuf>), Vec<Diagnostic>> {
+    let mut environment = options.os_env.clone();
+    let mut env_files: Vec<PathBuf> = options
+        .env_files
+        .iter()
+        .map(|path| absolute(&options.current_dir, path))
+        .collect();
+    let explicit = !env_files.is_empty();
+    if !explicit {
+        if let Some(list) = options
+            .os_env
+            .get("COMPOSE_ENV_FILES")
+            .filter(|list| !list.is_empty())
+        {
+            env_files = list
+                .split(',')
+                .map(|path| absolute(&options.current_dir, Path::new(path)))
+                .collect();
+        }
+    }
+    let disabled = options
+        .os_env
+        .get("COMPOSE_DISABLE_ENV_FILE")
+        .is_some_and(|value| matches!(value.as_str(), "1" | "true" | "TRUE" | "True"));
+    if env_files.is_empty() && !disabled {
+        let default = working_dir.join(".env");
+        if default.is_file() {
+            env_files.push(default);
+        }
+    }
+    let mut from_files: BTreeMap<String, String> = BTreeMap::new();
+    for path in &env_files {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            vec![Diagnostic::global(format!(
+                "couldn't read env file `{}`: {}",
+                path.display(),
+                io_reason(&error)
+            ))]
+        })?;
+        let source = sources.add(path.display().to_string(), text.clone());
+        let lookup = |name: &str| {
+            from_files
+                .get(name)
+                .cloned()
+                .or_else(|| options.os_env.get(name).cloned())
+        };
+        let parsed =
+            dotenv::parse(&text, source, &lookup).map_err(|diagnostic| vec![diagnostic])?;
+        for (key, value) in parsed {
+            from_files.insert(key, value);
+        }
+    }
+    for (key, value) in from_files {
+        environment.entry(key).or_insert(value);
+    }
+    Ok((environment, env_files))
+}
+
+fn find_default_files(start: &Path, warnings: &mut Vec<Diagnostic>) -> Option<Vec<PathBuf>> {
+    let mut dir = Some(start);
+    while let Some(current) = dir {
+        let found: Vec<PathBuf> = DEFAULT_FILE_NAMES
+            .iter()
+            .map(|name| current.join(name))
+            .filter(|path| path.is_file())
+            .collect();
+        if let Some(first) = found.first() {
+            if found.len() > 1 {
+                warnings.push(Diagnostic::global(format!(
+                    "found multiple config files with supported names: {}\nusing {}",
+                    found
+                        .iter()
+                        .map(|path| path.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    first.display()
+                )));
+            }
+            let mut files = vec![first.clone()];
+            if let Some(override_file) = DEFAULT_OVERRIDE_NAMES
+                .iter()
+                .map(|name| current.join(name))
+                .find(|path| path.is_file())
+            {
+                files.push(override_file);
+            }
+            return Some(files);
+        }
+        dir = current.parent();
+    }
+    None
+}
+
+/// `-p` > `COMPOSE_PROJECT_NAME` (OS env or .env) > top-level `name` > directory basename.
+pub fn project_name(
+    options: &LoadOptions,
+    discovered: &Discovered,
+    tree: &Node,
+) -> Result<String, Diagnostic> {
+    if let Some(name) = options
+        .project_name
+        .as_ref()
+        .filter(|name| !name.is_empty())
+    {
+        return validate_project_name(name, None);
+    }
+    if let Some(name) = discovered
+        .environment
+        .get("COMPOSE_PROJECT_NAME")
+        .filter(|name| !name.is_empty())
+    {
+        return validate_project_name(name, None);
+    }
+    if let Some(node) = tree.get("name") {
+        if let Some(name) = node.as_str().filter(|name| !name.is_empty()) {
+            let span = tree.span_of(&[PathSegment::Key("name".into())], false);
+            return validate_project_name(name, Some(span));
+        }
+    }
+    let base = discovered
+        .working_dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let normalized = normalize_project_name(&base);
+    if normalized.is_empty() {
+        return Err(Diagnostic::global(format!(
+            "project name must not be empty (derived from directory `{}`)",
+            discovered.working_dir.display()
+        ))
+        .with_hint("set one with `-p NAME` or a top-level `name:`"));
+    }
+    Ok(normalized)
+}
+
+/// Lowercase, keep `[a-z0-9_-]`, trim leading `_`/`-` (`NormalizeProjectName`).
+pub fn normalize_project_name(name: &str) -> String {
+    let lowered: String = name
+        .to_lowercase()
+        .chars()
+        .filter(|character| {
+            character.is_ascii_lowercase()
+                || character.is_ascii_digit()
+                || *character == '_'
+                || *character == '-'
+        })
+        .collect();
+    lowered.trim_start_matches(['_', '-']).to_owned()
+}
+
+fn validate_project_name(
+    name: &str,
+    span: Option<super::source::Span>,
+) -> Result<String, Diagnostic> {
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|first| first.is_ascii_lowercase() || first.is_ascii_digit())
+        && name.chars().all(|character| {
+            character.is_ascii_lowercase()
+                || character.is_ascii_digit()
+                || character == '_'
+                || character == '-'
+        });
+    if valid {
+        return Ok(name.to_owned());
+    }
+    let message = format!(
+        "invalid project name `{name}`: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
+    );
+    let diagnostic = match span {
+        Some(span) => Diagnostic::new(message, span),
+        None => Diagnostic::global(message),
+    };
+    Err(diagnostic.with_hint(format!("try `{}`", normalize_project_name(name))))
+}
+
+/// `path` made absolute against `base`, without touching the file system.
+pub fn absolute(base: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    };
+    clean(&joined)
+}
+
+/// Lexically removes `.` and `..` (like Go's `filepath.Clean`).
+pub fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => error.to_string(),
+    }
+}

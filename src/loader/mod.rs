@@ -1,0 +1,198 @@
+//! The compose loader: files + environment → validated, canonical project.
+//! Pure (std::fs only; no tokio, bollard or terminal). Stages run in the order the
+//! reference (compose-go v2.9.1 `loader.go`) uses; each stage lives in its own file.
+
+pub mod bind;
+pub mod canonical;
+pub mod discover;
+pub mod dotenv;
+pub mod error;
+pub mod extends;
+pub mod include;
+pub mod interpolate;
+pub mod merge;
+pub mod node;
+pub mod profiles;
+pub mod source;
+pub mod validate;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+pub use error::{Diagnostic, LoadError};
+pub use node::Node;
+pub use source::{SourceId, Sources, Span};
+
+/// Stages the user can switch off (`config --no-interpolate`, ...).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SkipStages {
+    pub interpolation: bool,
+    pub normalization: bool,
+    pub path_resolution: bool,
+    pub env_resolution: bool,
+    pub consistency: bool,
+}
+
+/// Everything the loader needs to know; built by the command layer from flags and env.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-f` files in order (`-` = stdin); empty = discover / `COMPOSE_FILE`.
+    pub files: Vec<PathBuf>,
+    pub project_name: Option<String>,
+    pub project_directory: Option<PathBuf>,
+    /// `--profile` values (already merged with `COMPOSE_PROFILES` by the caller if given).
+    pub profiles: Vec<String>,
+    /// `--env-file` values.
+    pub env_files: Vec<PathBuf>,
+    /// The process environment (wins over env files).
+    pub os_env: BTreeMap<String, String>,
+    /// The directory the command runs in.
+    pub current_dir: PathBuf,
+    /// Content of stdin when a file is `-` (read by the caller).
+    pub stdin: Option<String>,
+    /// Services named on the command line (enable their profiles).
+    pub selected_services: Vec<String>,
+    /// Keep networks/volumes no enabled service uses (`--all-resources`).
+    pub all_resources: bool,
+    pub skip: SkipStages,
+}
+
+/// The result of a successful load.
+#[derive(Debug, Clone)]
+pub struct LoadedProject {
+    /// The canonical document (same shape as `docker compose config --format json`).
+    pub canonical: Json,
+    /// The project bound into typed structs.
+    pub project: crate::model::Project,
+    /// Variables used for interpolation (OS env over env files).
+    pub environment: BTreeMap<String, String>,
+    /// Absolute compose file paths in load order.
+    pub config_files: Vec<PathBuf>,
+    /// The project directory.
+    pub working_dir: PathBuf,
+    /// Env files that were read for interpolation (`--env-file` or `.env`).
+    pub env_files: Vec<PathBuf>,
+    /// Non-fatal findings (unset variables, obsolete `version`, ...).
+    pub warnings: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// Runs every stage. All errors found are returned together where stages allow.
+pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
+    let mut sources = Sources::default();
+    let mut warnings = Vec::new();
+    let fail = |diagnostics: Vec<Diagnostic>, sources: &Sources| LoadError {
+        diagnostics,
+        sources: sources.clone(),
+    };
+
+    let discovered = discover::discover(options, &mut sources, &mut warnings)
+        .map_err(|diagnostics| fail(diagnostics, &sources))?;
+
+    let mut merged: Option<Node> = None;
+    for file in &discovered.files {
+        let tree = yaml::parse_document(&file.text, file.source)
+            .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+        let tree = if options.skip.interpolation {
+            tree
+        } else {
+            interpolate::interpolate_tree(tree, &discovered.environment, &mut warnings)
+                .map_err(|diagnostics| fail(diagnostics, &sources))?
+        };
+        let context = extends::ExtendsContext {
+            file_path: &file.path,
+            working_dir: &discovered.working_dir,
+            environment: &discovered.environment,
+            skip_interpolation: options.skip.interpolation,
+        };
+        let tree = extends::apply_extends(tree, &context, &mut sources, &mut warnings)
+            .map_err(|diagnostics| fail(diagnostics, &sources))?;
+        let tree = include::apply_include(
+            tree,
+            &file.path,
+            &discovered,
+            options,
+            &mut sources,
+            &mut warnings,
+        )
+        .map_err(|diagnostics| fail(diagnostics, &sources))?;
+        let combined = match merged.take() {
+            None => merge::strip_tags(tree),
+            Some(base) => merge::merge_files(base, tree),
+        };
+        validate::validate_schema(&combined).map_err(|diagnostics| fail(diagnostics, &sources))?;
+        let combined = canonical::canonical(combined, options.skip.interpolation);
+        merged = Some(combined);
+    }
+    let tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
+    if tree.get("version").is_some() {
+        warnings.push(Diagnostic::new(
+            "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+            tree.span_of(&[node::PathSegment::Key("version".into())], true),
+        ));
+    }
+
+    let project_name = discover::project_name(options, &discovered, &tree)
+        .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+
+    let context = canonical::NormalizeContext {
+        project_name: &project_name,
+        working_dir: &discovered.working_dir,
+        environment: &discovered.environment,
+        skip: options.skip,
+    };
+    let tree = set_project_name(tree, &project_name);
+    let tree = canonical::defaults_and_normalize(tree, &context)
+        .map_err(|diagnostics| fail(diagnostics, &sources))?;
+    if !options.skip.consistency {
+        validate::validate_consistency(&tree).map_err(|diagnostics| fail(diagnostics, &sources))?;
+    }
+    let tree = profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
+        .map_err(|diagnostics| fail(diagnostics, &sources))?;
+    let tree = if options.skip.env_resolution {
+        tree
+    } else {
+        canonical::resolve_service_environment(tree, &context, &mut sources)
+            .map_err(|diagnostics| fail(diagnostics, &sources))?
+    };
+    let tree = profiles::without_unnecessary_resources(tree, options.all_resources);
+
+    let canonical = tree.to_json();
+    let project = bind::bind(&canonical).map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+    Ok(LoadedProject {
+        canonical,
+        project,
+        environment: discovered.environment,
+        config_files: discovered
+            .files
+            .iter()
+            .map(|file| file.path.clone())
+            .collect(),
+        working_dir: discovered.working_dir,
+        env_files: discovered.env_files,
+        warnings,
+        sources,
+    })
+}
+
+/// The top-level `name` always holds the effective project name, first (as the reference prints it).
+fn set_project_name(mut tree: Node, project_name: &str) -> Node {
+    if let Some(map) = tree.as_map_mut() {
+        let key_span = map
+            .get("name")
+            .map_or(Span::synthetic(), |entry| entry.key_span);
+        map.shift_remove("name");
+        map.shift_insert(
+            0,
+            "name".to_owned(),
+            node::Entry {
+                key_span,
+                value: Node::synthetic(node::Value::String(project_name.to_owned())),
+            },
+        );
+    }
+    tree
+}

@@ -1,0 +1,18 @@
+//! Plain command output on stdout/stderr, the only place allowed to print.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+
+/// Writes `text` to stdout as is (the caller adds newlines).
+pub fn stdout(text: &str) {
+    let mut handle = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = handle.write_all(text.as_bytes());
+    let _ = handle.flush();
+}
+
+/// Writes one line to stderr.
+pub fn stderr_line(text: &str) {
+    eprintln!("{text}");
+}

@@ -1,0 +1,2 @@
+//! Observe → reconcile → plan: pure decisions about what to create, recreate or remove.
+//! PENDING: the engine issue.

@@ -1,0 +1,1 @@
+//! Compose project → Docker Swarm services (`stack deploy`). PENDING: the swarm issue.
