@@ -30,6 +30,20 @@ pub fn run(context: &CommandContext, args: &ConfigArgs) -> i32 {
         lines(document.get("volumes"))
     } else if args.networks {
         lines(document.get("networks"))
+    } else if args.profiles {
+        loaded
+            .all_profiles
+            .iter()
+            .flat_map(|name| [name.as_str(), "\n"])
+            .collect()
+    } else if args.images {
+        images(document)
+    } else if args.environment {
+        loaded
+            .environment
+            .iter()
+            .flat_map(|(key, value)| [key.as_str(), "=", value.as_str(), "\n"])
+            .collect()
     } else {
         match args.format.unwrap_or_default() {
             ConfigFormat::Json => {
@@ -57,4 +71,28 @@ fn lines(section: Option<&serde_json::Value>) -> String {
         .and_then(serde_json::Value::as_object)
         .map(|map| map.keys().flat_map(|key| [key.as_str(), "\n"]).collect())
         .unwrap_or_default()
+}
+
+/// One image per service: `image`, or the default `<project>-<service>` of a build.
+fn images(document: &serde_json::Value) -> String {
+    let project = document
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let Some(services) = document
+        .get("services")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return String::new();
+    };
+    services
+        .iter()
+        .map(|(name, service)| {
+            let image = service
+                .get("image")
+                .and_then(serde_json::Value::as_str)
+                .map_or_else(|| format!("{project}-{name}"), str::to_owned);
+            format!("{image}\n")
+        })
+        .collect()
 }

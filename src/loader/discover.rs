@@ -232,11 +232,13 @@ fn find_default_files(start: &Path, warnings: &mut Vec<Diagnostic>) -> Option<Ve
     None
 }
 
-/// `-p` > `COMPOSE_PROJECT_NAME` (OS env or .env) > top-level `name` > directory basename.
-pub fn project_name(
+/// `-p` > `COMPOSE_PROJECT_NAME` (OS env or .env) > top-level `name` (last file wins,
+/// interpolated, normalised) > directory basename (normalised) — compose-go `projectName`.
+pub fn project_name<'a>(
     options: &LoadOptions,
     discovered: &Discovered,
-    tree: &Node,
+    documents: impl Iterator<Item = &'a Node>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<String, Diagnostic> {
     if let Some(name) = options
         .project_name
@@ -252,10 +254,33 @@ pub fn project_name(
     {
         return validate_project_name(name, None);
     }
-    if let Some(node) = tree.get("name") {
-        if let Some(name) = node.as_str().filter(|name| !name.is_empty()) {
-            let span = tree.span_of(&[PathSegment::Key("name".into())], false);
-            return validate_project_name(name, Some(span));
+    let mut from_file: Option<Node> = None;
+    for document in documents {
+        if let Some(entry) = document.as_map().and_then(|map| map.get("name")) {
+            if entry.value.as_str().is_some_and(|name| !name.is_empty()) {
+                let mut holder = Node::empty_map(document.span);
+                if let Some(map) = holder.as_map_mut() {
+                    map.insert("name".to_owned(), entry.clone());
+                }
+                from_file = Some(holder);
+            }
+        }
+    }
+    if let Some(holder) = from_file {
+        let span = holder.span_of(&[PathSegment::Key("name".into())], false);
+        let interpolated = if options.skip.interpolation {
+            holder
+        } else {
+            super::interpolate::interpolate_tree(holder, &discovered.environment, warnings)
+                .map_err(|mut diagnostics| diagnostics.remove(0))?
+        };
+        let raw = interpolated
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        let normalized = normalize_project_name(raw);
+        if !normalized.is_empty() {
+            return validate_project_name(&normalized, Some(span));
         }
     }
     let base = discovered

@@ -75,6 +75,8 @@ pub struct LoadedProject {
     pub working_dir: PathBuf,
     /// Env files that were read for interpolation (`--env-file` or `.env`).
     pub env_files: Vec<PathBuf>,
+    /// Every profile named by any service, sorted (`config --profiles`).
+    pub all_profiles: Vec<String>,
     /// Non-fatal findings (unset variables, obsolete `version`, ...).
     pub warnings: Vec<Diagnostic>,
     pub sources: Sources,
@@ -89,13 +91,31 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         sources: sources.clone(),
     };
 
-    let discovered = discover::discover(options, &mut sources, &mut warnings)
+    let mut discovered = discover::discover(options, &mut sources, &mut warnings)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
 
-    let mut merged: Option<Node> = None;
-    for file in &discovered.files {
-        let tree = yaml::parse_document(&file.text, file.source)
+    let mut documents: Vec<(usize, Node)> = Vec::new();
+    for (index, file) in discovered.files.iter().enumerate() {
+        let trees = yaml::parse_documents(&file.text, file.source)
             .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+        documents.extend(trees.into_iter().map(|tree| (index, tree)));
+    }
+
+    // The name is settled before interpolation so files can use `${COMPOSE_PROJECT_NAME}`.
+    let project_name = discover::project_name(
+        options,
+        &discovered,
+        documents.iter().map(|(_, tree)| tree),
+        &mut warnings,
+    )
+    .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+    discovered
+        .environment
+        .insert("COMPOSE_PROJECT_NAME".to_owned(), project_name.clone());
+
+    let mut merged: Option<Node> = None;
+    for (index, tree) in documents {
+        let file = &discovered.files[index];
         let tree = if options.skip.interpolation {
             tree
         } else {
@@ -127,16 +147,16 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         let combined = canonical::canonical(combined, options.skip.interpolation);
         merged = Some(combined);
     }
-    let tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
-    if tree.get("version").is_some() {
+    let mut tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
+    if let Some(entry) = tree
+        .as_map_mut()
+        .and_then(|map| map.shift_remove("version"))
+    {
         warnings.push(Diagnostic::new(
             "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-            tree.span_of(&[node::PathSegment::Key("version".into())], true),
+            entry.key_span,
         ));
     }
-
-    let project_name = discover::project_name(options, &discovered, &tree)
-        .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
 
     let context = canonical::NormalizeContext {
         project_name: &project_name,
@@ -150,6 +170,7 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     if !options.skip.consistency {
         validate::validate_consistency(&tree).map_err(|diagnostics| fail(diagnostics, &sources))?;
     }
+    let all_profiles = collect_profiles(&tree);
     let tree = profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
     let tree = if options.skip.env_resolution {
@@ -173,6 +194,7 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
             .collect(),
         working_dir: discovered.working_dir,
         env_files: discovered.env_files,
+        all_profiles,
         warnings,
         sources,
     })
@@ -195,4 +217,17 @@ fn set_project_name(mut tree: Node, project_name: &str) -> Node {
         );
     }
     tree
+}
+
+/// Profiles named by any service, enabled or not, sorted and unique.
+fn collect_profiles(tree: &Node) -> Vec<String> {
+    let mut profiles = std::collections::BTreeSet::new();
+    if let Some(services) = tree.get("services").and_then(Node::as_map) {
+        for entry in services.values() {
+            if let Some(list) = entry.value.get("profiles").and_then(Node::as_seq) {
+                profiles.extend(list.iter().filter_map(Node::as_str).map(str::to_owned));
+            }
+        }
+    }
+    profiles.into_iter().collect()
 }

@@ -6,6 +6,11 @@ use super::error::Diagnostic;
 use super::node::{Entry, Mapping, Node, Value};
 use super::source::{SourceId, Span};
 
+/// Parses every document of a compose file (the reference merges them in order).
+pub fn parse_documents(text: &str, source: SourceId) -> Result<Vec<Node>, Diagnostic> {
+    parse_document(text, source).map(|node| vec![node])
+}
+
 /// Parses one compose file. An empty document is an empty mapping.
 pub fn parse_document(text: &str, source: SourceId) -> Result<Node, Diagnostic> {
     let span = Span::new(source, 1, 1);
