@@ -85,14 +85,17 @@ fn images(document: &serde_json::Value) -> String {
     else {
         return String::new();
     };
-    services
-        .iter()
-        .map(|(name, service)| {
-            let image = service
-                .get("image")
-                .and_then(serde_json::Value::as_str)
-                .map_or_else(|| format!("{project}-{name}"), str::to_owned);
-            format!("{image}\n")
-        })
-        .collect()
+    let mut out = String::new();
+    for (name, service) in services {
+        match service.get("image").and_then(serde_json::Value::as_str) {
+            Some(image) => out.push_str(image),
+            None => {
+                out.push_str(project);
+                out.push('-');
+                out.push_str(name);
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
