@@ -87,13 +87,12 @@ fn images(document: &serde_json::Value) -> String {
     };
     let mut out = String::new();
     for (name, service) in services {
-        match service.get("image").and_then(serde_json::Value::as_str) {
-            Some(image) => out.push_str(image),
-            None => {
-                out.push_str(project);
-                out.push('-');
-                out.push_str(name);
-            }
+        if let Some(image) = service.get("image").and_then(serde_json::Value::as_str) {
+            out.push_str(image);
+        } else {
+            out.push_str(project);
+            out.push('-');
+            out.push_str(name);
         }
         out.push('\n');
     }
