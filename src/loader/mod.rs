@@ -92,42 +92,20 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     let discovered = discover::discover(options, &mut sources, &mut warnings)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
 
-    let mut merged: Option<Node> = None;
-    for file in &discovered.files {
-        let tree = yaml::parse_document(&file.text, file.source)
-            .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
-        let tree = if options.skip.interpolation {
-            tree
-        } else {
-            interpolate::interpolate_tree(tree, &discovered.environment, &mut warnings)
-                .map_err(|diagnostics| fail(diagnostics, &sources))?
-        };
-        let context = extends::ExtendsContext {
-            file_path: &file.path,
-            working_dir: &discovered.working_dir,
-            environment: &discovered.environment,
-            skip_interpolation: options.skip.interpolation,
-        };
-        let tree = extends::apply_extends(tree, &context, &mut sources, &mut warnings)
-            .map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let tree = include::apply_include(
-            tree,
-            &file.path,
-            &discovered,
-            options,
-            &mut sources,
-            &mut warnings,
-        )
-        .map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = match merged.take() {
-            None => merge::strip_tags(tree),
-            Some(base) => merge::merge_files(base, tree),
-        };
-        validate::validate_schema(&combined).map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = canonical::canonical(combined, options.skip.interpolation);
-        merged = Some(combined);
-    }
-    let tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
+    let file_context = FileContext {
+        working_dir: &discovered.working_dir,
+        environment: &discovered.environment,
+        skip: options.skip,
+        include_chain: &[],
+    };
+    let merged = load_files(
+        &discovered.files,
+        &file_context,
+        &mut sources,
+        &mut warnings,
+    )
+    .map_err(|diagnostics| fail(diagnostics, &sources))?;
+    let tree = merged;
     if tree.get("version").is_some() {
         warnings.push(Diagnostic::new(
             "the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
@@ -176,6 +154,55 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         warnings,
         sources,
     })
+}
+
+/// What the per-file stages need to know about the project the files belong to.
+pub struct FileContext<'a> {
+    /// The project directory (`include` and `extends` paths are relative to it).
+    pub working_dir: &'a std::path::Path,
+    /// Variables for interpolation.
+    pub environment: &'a BTreeMap<String, String>,
+    pub skip: SkipStages,
+    /// Main files of the projects including this one (include cycle detection).
+    pub include_chain: &'a [PathBuf],
+}
+
+/// The per-file stages, in compose-go's order (`loadYamlFile`): parse → interpolate →
+/// extends → include → merge over the files before → schema → canonical → de-duplicate.
+/// `include` calls it again for each included project.
+pub(crate) fn load_files(
+    files: &[discover::ComposeFile],
+    context: &FileContext<'_>,
+    sources: &mut Sources,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Node, Vec<Diagnostic>> {
+    let mut merged: Option<Node> = None;
+    for file in files {
+        let tree =
+            yaml::parse_document(&file.text, file.source).map_err(|diagnostic| vec![diagnostic])?;
+        let tree = if context.skip.interpolation {
+            tree
+        } else {
+            interpolate::interpolate_tree(tree, context.environment, warnings)?
+        };
+        let extends_context = extends::ExtendsContext {
+            file_path: &file.path,
+            working_dir: context.working_dir,
+            environment: context.environment,
+            skip_interpolation: context.skip.interpolation,
+        };
+        let tree = extends::apply_extends(tree, &extends_context, sources, warnings)?;
+        let tree = include::apply_include(tree, &file.path, context, sources, warnings)?;
+        let combined = match merged.take() {
+            None => merge::strip_tags(tree),
+            Some(base) => merge::merge_files(base, tree)?,
+        };
+        validate::validate_schema(&combined)?;
+        let combined = canonical::canonical(combined, context.skip.interpolation);
+        // Canonical forms can reveal duplicates (a port range against an override).
+        merged = Some(merge::enforce_unicity(combined));
+    }
+    Ok(merged.unwrap_or_else(|| Node::empty_map(Span::synthetic())))
 }
 
 /// The top-level `name` always holds the effective project name, first (as the reference prints it).
