@@ -94,12 +94,8 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     let mut discovered = discover::discover(options, &mut sources, &mut warnings)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
 
-    let mut documents: Vec<(usize, Node)> = Vec::new();
-    for (index, file) in discovered.files.iter().enumerate() {
-        let trees = yaml::parse_documents(&file.text, file.source)
-            .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
-        documents.extend(trees.into_iter().map(|tree| (index, tree)));
-    }
+    let documents =
+        parse_files(&discovered.files).map_err(|diagnostics| fail(diagnostics, &sources))?;
 
     // The name is settled before interpolation so files can use `${COMPOSE_PROJECT_NAME}`.
     let project_name = discover::project_name(
@@ -113,41 +109,20 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         .environment
         .insert("COMPOSE_PROJECT_NAME".to_owned(), project_name.clone());
 
-    let mut merged: Option<Node> = None;
-    for (index, tree) in documents {
-        let file = &discovered.files[index];
-        let tree = if options.skip.interpolation {
-            tree
-        } else {
-            interpolate::interpolate_tree(tree, &discovered.environment, &mut warnings)
-                .map_err(|diagnostics| fail(diagnostics, &sources))?
-        };
-        let context = extends::ExtendsContext {
-            file_path: &file.path,
-            working_dir: &discovered.working_dir,
-            environment: &discovered.environment,
-            skip_interpolation: options.skip.interpolation,
-        };
-        let tree = extends::apply_extends(tree, &context, &mut sources, &mut warnings)
-            .map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let tree = include::apply_include(
-            tree,
-            &file.path,
-            &discovered,
-            options,
-            &mut sources,
-            &mut warnings,
-        )
-        .map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = match merged.take() {
-            None => merge::strip_tags(tree),
-            Some(base) => merge::merge_files(base, tree),
-        };
-        validate::validate_schema(&combined).map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = canonical::canonical(combined, options.skip.interpolation);
-        merged = Some(combined);
-    }
-    let mut tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
+    let file_context = FileContext {
+        working_dir: &discovered.working_dir,
+        environment: &discovered.environment,
+        skip: options.skip,
+        include_chain: &[],
+    };
+    let mut tree = load_files(
+        &discovered.files,
+        documents,
+        &file_context,
+        &mut sources,
+        &mut warnings,
+    )
+    .map_err(|diagnostics| fail(diagnostics, &sources))?;
     if let Some(entry) = tree
         .as_map_mut()
         .and_then(|map| map.shift_remove("version"))
@@ -167,12 +142,13 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     let tree = set_project_name(tree, &project_name);
     let tree = canonical::defaults_and_normalize(tree, &context)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
-    if !options.skip.consistency {
-        validate::validate_consistency(&tree).map_err(|diagnostics| fail(diagnostics, &sources))?;
-    }
+    // Only enabled services are checked for consistency, as in the reference.
     let all_profiles = collect_profiles(&tree);
     let tree = profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
+    if !options.skip.consistency {
+        validate::validate_consistency(&tree).map_err(|diagnostics| fail(diagnostics, &sources))?;
+    }
     let tree = if options.skip.env_resolution {
         tree
     } else {
@@ -198,6 +174,68 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         warnings,
         sources,
     })
+}
+
+/// What the per-file stages need to know about the project the files belong to.
+pub struct FileContext<'a> {
+    /// The project directory (`include` and `extends` paths are relative to it).
+    pub working_dir: &'a std::path::Path,
+    /// Variables for interpolation.
+    pub environment: &'a BTreeMap<String, String>,
+    pub skip: SkipStages,
+    /// Main files of the projects including this one (include cycle detection).
+    pub include_chain: &'a [PathBuf],
+}
+
+/// The per-file stages, in compose-go's order (`loadYamlFile`): parse → interpolate →
+/// extends → include → merge over the files before → schema → canonical → de-duplicate.
+/// `include` calls it again for each included project.
+pub(crate) fn load_files(
+    files: &[discover::ComposeFile],
+    documents: Vec<(usize, Node)>,
+    context: &FileContext<'_>,
+    sources: &mut Sources,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Node, Vec<Diagnostic>> {
+    let mut merged: Option<Node> = None;
+    for (index, tree) in documents {
+        let file = &files[index];
+        let tree = if context.skip.interpolation {
+            tree
+        } else {
+            interpolate::interpolate_tree(tree, context.environment, warnings)?
+        };
+        let extends_context = extends::ExtendsContext {
+            file_path: &file.path,
+            working_dir: context.working_dir,
+            environment: context.environment,
+            skip_interpolation: context.skip.interpolation,
+        };
+        let tree = extends::apply_extends(tree, &extends_context, sources, warnings)?;
+        let tree = include::apply_include(tree, &file.path, context, sources, warnings)?;
+        let combined = match merged.take() {
+            None => merge::strip_tags(tree),
+            Some(base) => merge::merge_files(base, tree)?,
+        };
+        validate::validate_schema(&combined)?;
+        let combined = canonical::canonical(combined, context.skip.interpolation);
+        // Canonical forms can reveal duplicates (a port range against an override).
+        merged = Some(merge::enforce_unicity(combined));
+    }
+    Ok(merged.unwrap_or_else(|| Node::empty_map(Span::synthetic())))
+}
+
+/// Parses every document of every file: `(index of the file, document)` in load order.
+pub(crate) fn parse_files(
+    files: &[discover::ComposeFile],
+) -> Result<Vec<(usize, Node)>, Vec<Diagnostic>> {
+    let mut documents = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let trees = yaml::parse_documents(&file.text, file.source)
+            .map_err(|diagnostic| vec![diagnostic])?;
+        documents.extend(trees.into_iter().map(|tree| (index, tree)));
+    }
+    Ok(documents)
 }
 
 /// The top-level `name` always holds the effective project name, first (as the reference prints it).
