@@ -94,38 +94,43 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
 
     let mut merged: Option<Node> = None;
     for file in &discovered.files {
-        let tree = yaml::parse_document(&file.text, file.source)
+        // A file may hold several `---` documents: each goes through the per-file stages
+        // in order, as the reference loads them one after the other.
+        let documents = yaml::parse_documents(&file.text, file.source)
             .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
-        let tree = if options.skip.interpolation {
-            tree
-        } else {
-            interpolate::interpolate_tree(tree, &discovered.environment, &mut warnings)
-                .map_err(|diagnostics| fail(diagnostics, &sources))?
-        };
-        let context = extends::ExtendsContext {
-            file_path: &file.path,
-            working_dir: &discovered.working_dir,
-            environment: &discovered.environment,
-            skip_interpolation: options.skip.interpolation,
-        };
-        let tree = extends::apply_extends(tree, &context, &mut sources, &mut warnings)
+        for tree in documents {
+            let tree = if options.skip.interpolation {
+                tree
+            } else {
+                interpolate::interpolate_tree(tree, &discovered.environment, &mut warnings)
+                    .map_err(|diagnostics| fail(diagnostics, &sources))?
+            };
+            let context = extends::ExtendsContext {
+                file_path: &file.path,
+                working_dir: &discovered.working_dir,
+                environment: &discovered.environment,
+                skip_interpolation: options.skip.interpolation,
+            };
+            let tree = extends::apply_extends(tree, &context, &mut sources, &mut warnings)
+                .map_err(|diagnostics| fail(diagnostics, &sources))?;
+            let tree = include::apply_include(
+                tree,
+                &file.path,
+                &discovered,
+                options,
+                &mut sources,
+                &mut warnings,
+            )
             .map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let tree = include::apply_include(
-            tree,
-            &file.path,
-            &discovered,
-            options,
-            &mut sources,
-            &mut warnings,
-        )
-        .map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = match merged.take() {
-            None => merge::strip_tags(tree),
-            Some(base) => merge::merge_files(base, tree),
-        };
-        validate::validate_schema(&combined).map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = canonical::canonical(combined, options.skip.interpolation);
-        merged = Some(combined);
+            let combined = match merged.take() {
+                None => merge::strip_tags(tree),
+                Some(base) => merge::merge_files(base, tree),
+            };
+            validate::validate_schema(&combined)
+                .map_err(|diagnostics| fail(diagnostics, &sources))?;
+            let combined = canonical::canonical(combined, options.skip.interpolation);
+            merged = Some(combined);
+        }
     }
     let tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
     if tree.get("version").is_some() {
