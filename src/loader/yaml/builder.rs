@@ -14,7 +14,7 @@ use crate::loader::error::Diagnostic;
 use crate::loader::node::{Entry, Mapping, Node, PathSegment, Tag, Value, display_path};
 use crate::loader::source::{SourceId, Span};
 
-/// A finished node with what the budgets need to know about it.
+/// A finished node and where it starts.
 struct Built {
     node: Node,
     /// Character index where the node starts (to tell a block mapping from a flow one).
