@@ -124,7 +124,8 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
             Some(base) => merge::merge_files(base, tree),
         };
         validate::validate_schema(&combined).map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = canonical::canonical(combined, options.skip.interpolation);
+        let combined = canonical::canonical(combined, options.skip.interpolation)
+            .map_err(|diagnostics| fail(diagnostics, &sources))?;
         merged = Some(combined);
     }
     let tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
