@@ -68,11 +68,7 @@ fn config_json(binary: &Path, directory: &Path, file: Option<&Path>) -> Result<V
 /// Replaces `from` by `to` in every string of `value`.
 fn rewrite_strings(value: &mut Value, from: &str, to: &str) {
     match value {
-        Value::String(text) => {
-            if text.contains(from) {
-                *text = text.replace(from, to);
-            }
-        }
+        Value::String(text) if text.contains(from) => *text = text.replace(from, to),
         Value::Array(items) => items
             .iter_mut()
             .for_each(|item| rewrite_strings(item, from, to)),
@@ -103,7 +99,7 @@ fn differences(ours: &Value, reference: &Value, path: &str, out: &mut Vec<String
                 match (left.get(key), right.get(key)) {
                     (Some(left), Some(right)) => differences(left, right, &child, out),
                     (Some(left), None) => {
-                        out.push(format!("{child}: only in ours: {}", short(left)))
+                        out.push(format!("{child}: only in ours: {}", short(left)));
                     }
                     (None, Some(right)) => {
                         out.push(format!(
@@ -143,7 +139,7 @@ fn compare(name: &str, ours: &Value, reference: &Value) -> Option<String> {
     lines.truncate(12);
     let mut report = format!("{name}: {total} difference(s)\n  {}", lines.join("\n  "));
     if total > lines.len() {
-        report.push_str(&format!("\n  … and {} more", total - lines.len()));
+        report = format!("{report}\n  … and {} more", total - lines.len());
     }
     Some(report)
 }

@@ -763,6 +763,7 @@ impl Shaper {
                     .map(|number| Node::new(Value::Int(number), span))
             }
             Kind::Float => {
+                #[allow(clippy::cast_precision_loss)]
                 let number = match &node.value {
                     Value::Int(number) => Some(*number as f64),
                     Value::Float(number) => Some(*number),
@@ -776,7 +777,7 @@ impl Shaper {
                         }
                         None
                     }
-                    Some(number) if number == 0.0 => None,
+                    Some(0.0) => None,
                     Some(number) => Some(float32_node(number, span)),
                 }
             }
@@ -795,6 +796,7 @@ impl Shaper {
                 }
             }
             Kind::Bytes | Kind::BytesKeep => {
+                #[allow(clippy::cast_possible_truncation)]
                 let bytes = match &node.value {
                     Value::Int(number) => Some(*number),
                     Value::Float(number) => Some(*number as i64),
@@ -818,12 +820,11 @@ impl Shaper {
                     Value::Null => return None,
                     _ => None,
                 };
-                match mode {
-                    Some(mode) => Some(Node::string(format!("0{mode:o}"), span)),
-                    None => {
-                        self.invalid(&node, path, "an octal file mode");
-                        None
-                    }
+                if let Some(mode) = mode {
+                    Some(Node::string(format!("0{mode:o}"), span))
+                } else {
+                    self.invalid(&node, path, "an octal file mode");
+                    None
                 }
             }
             Kind::DeviceCount => {
@@ -987,16 +988,10 @@ impl Shaper {
                         continue;
                     }
                     let item_span = entry.value.span;
-                    match self.field(Some(entry.value), inner, item_span, &item_path) {
-                        Some(value) => {
-                            entry.value = value;
-                            out.insert(key, entry);
-                        }
-                        None => {
-                            entry.value = Node::new(Value::Null, item_span);
-                            out.insert(key, entry);
-                        }
-                    }
+                    entry.value = self
+                        .field(Some(entry.value), inner, item_span, &item_path)
+                        .unwrap_or_else(|| Node::new(Value::Null, item_span));
+                    out.insert(key, entry);
                 }
                 (!out.is_empty()).then(|| Node::new(Value::Map(out), span))
             }
@@ -1022,23 +1017,17 @@ impl Shaper {
         let span = node.span;
         match &node.value {
             Value::String(text) => {
-                match split_shell_words(text) {
-                    Some(words) => Node::new(
-                        Value::Seq(
-                            words
-                                .into_iter()
-                                .map(|word| Node::string(word, span))
-                                .collect(),
+                if let Some(words) = split_shell_words(text) {
+                    let words = words.into_iter().map(|word| Node::string(word, span));
+                    Node::new(Value::Seq(words.collect()), span)
+                } else {
+                    self.diagnostics.push(Diagnostic::new(
+                        format!(
+                            "invalid command line string `{text}` for `{path}`: unbalanced quotes"
                         ),
                         span,
-                    ),
-                    None => {
-                        self.diagnostics.push(Diagnostic::new(
-                        format!("invalid command line string `{text}` for `{path}`: unbalanced quotes"),
-                        span,
                     ));
-                        node
-                    }
+                    node
                 }
             }
             Value::Seq(items) => Node::new(

@@ -143,14 +143,14 @@ fn transform_build(node: &mut Node) {
         let value = &mut entry.value;
         match key.as_str() {
             "secrets" => for_each_item(value, |item| string_to_map(item, "source")),
-            "provenance" | "sbom" => {
+            "provenance" | "sbom"
                 if !matches!(
                     value.value,
                     Value::String(_) | Value::Seq(_) | Value::Map(_)
-                ) {
-                    if let Some(text) = scalar_text(value) {
-                        value.value = Value::String(text);
-                    }
+                ) =>
+            {
+                if let Some(text) = scalar_text(value) {
+                    value.value = Value::String(text);
                 }
             }
             "additional_contexts" => key_value_list_to_map(value),

@@ -89,11 +89,11 @@ pub(super) fn format_duration(nanos: i64) -> String {
         let minutes = value % 60;
         let hours = value / 60;
         if hours > 0 {
-            out.push_str(&format!("{hours}h{minutes}m"));
+            out = format!("{hours}h{minutes}m");
         } else if minutes > 0 {
-            out.push_str(&format!("{minutes}m"));
+            out = format!("{minutes}m");
         }
-        out.push_str(&format!("{seconds}{fraction}s"));
+        out = format!("{out}{seconds}{fraction}s");
     }
     if negative {
         out.insert(0, '-');
@@ -248,11 +248,12 @@ pub(super) fn split_shell_words(line: &str) -> Option<Vec<String>> {
 
 /// Go `fmt.Sprint(float64)` (`%v`: shortest representation, exponent for large/small).
 pub(super) fn format_go_float(number: f64) -> String {
-    if number.is_finite() && number == number.trunc() && number.abs() < 1e21 {
+    if number.is_finite() && number.fract().abs() < f64::EPSILON && number.abs() < 1e21 {
         #[allow(clippy::cast_possible_truncation)]
         return format!("{}", number as i64);
     }
-    let exponent = if number == 0.0 {
+    #[allow(clippy::cast_possible_truncation)]
+    let exponent = if number.abs() < f64::MIN_POSITIVE {
         0
     } else {
         number.abs().log10().floor() as i32

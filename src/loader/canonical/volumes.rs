@@ -87,7 +87,7 @@ pub(super) fn parse_volume(spec: &str) -> Result<VolumeSpec, String> {
     match spec.chars().count() {
         0 => return Err("empty volume spec".to_owned()),
         1 | 2 => {
-            volume.target = spec.to_owned();
+            spec.clone_into(&mut volume.target);
             volume.kind = "volume";
             return Ok(volume);
         }
@@ -114,9 +114,7 @@ pub(super) fn parse_volume(spec: &str) -> Result<VolumeSpec, String> {
         if is_drive {
             buffer.push(':');
         } else if (character == Some(':') || character.is_none()) && substitution_depth == 0 {
-            if let Err(reason) = populate_field(character.is_none(), &buffer, &mut volume) {
-                return Err(reason);
-            }
+            populate_field(character.is_none(), &buffer, &mut volume)?;
             buffer.clear();
         } else if let Some(character) = character {
             buffer.push(character);
@@ -152,9 +150,9 @@ fn populate_field(at_end: bool, buffer: &[char], volume: &mut VolumeSpec) -> Res
             "rw" => volume.read_only = false,
             "nocopy" => volume.no_copy = true,
             "rprivate" | "private" | "rshared" | "shared" | "rslave" | "slave" => {
-                volume.propagation = option.to_owned();
+                option.clone_into(&mut volume.propagation);
             }
-            "z" | "Z" => volume.selinux = option.to_owned(),
+            "z" | "Z" => option.clone_into(&mut volume.selinux),
             _ => {}
         }
     }
@@ -209,7 +207,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_specs() {
-        assert!(parse_volume("a:b:c:d").is_err());
+        assert!(parse_volume("ab:cd:ef:gh").is_err());
         assert!(parse_volume("a::b").is_err());
     }
 }
