@@ -45,9 +45,22 @@ pub fn defaults_and_normalize(
 ) -> Result<Node, Vec<Diagnostic>> {
     let mut tree = tree;
     let mut diagnostics = Vec::new();
+    // Without interpolation the reference loads the raw model with no environment at all:
+    // bare `KEY` entries stay bare then.
+    let no_environment = BTreeMap::new();
+    // `~` expands from the process's `$HOME` (Go `os.UserHomeDir`) in every mode.
+    let home = context.environment.get("HOME").cloned();
+    let context = &NormalizeContext {
+        environment: if context.skip.interpolation {
+            &no_environment
+        } else {
+            context.environment
+        },
+        ..*context
+    };
     defaults::set_default_values(&mut tree);
     if !context.skip.path_resolution {
-        paths::resolve_relative_paths(&mut tree, context, &mut diagnostics);
+        paths::resolve_relative_paths(&mut tree, context, home, &mut diagnostics);
     }
     environment::resolve_bare_environment_entries(&mut tree, context.environment);
     if !context.skip.normalization {

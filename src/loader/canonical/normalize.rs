@@ -200,7 +200,12 @@ fn resolve_mapping(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, kee
                     resolved.push(item);
                 }
             }
-            *items = resolved;
+            if resolved.is_empty() {
+                // Go's nil slice: printed as `null`.
+                node.value = Value::Null;
+            } else {
+                *items = resolved;
+            }
         }
         Value::Map(map) => {
             let mut resolved = Mapping::new();

@@ -9,11 +9,12 @@ use super::{Diagnostic, Node, NormalizeContext, Value, services_mut};
 pub(super) fn resolve_relative_paths(
     tree: &mut Node,
     context: &NormalizeContext<'_>,
+    home: Option<String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let resolver = Resolver {
         working_dir: context.working_dir.to_string_lossy().into_owned(),
-        home: context.environment.get("HOME").cloned(),
+        home,
     };
     if let Some(services) = services_mut(tree) {
         for entry in services.values_mut() {
