@@ -316,3 +316,80 @@ fn transform_maybe_external(
     }
     *resource = replacement;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::source::{SourceId, Span};
+
+    fn tree(json: &serde_json::Value) -> Node {
+        Node::from_json(json)
+    }
+
+    #[test]
+    fn short_syntaxes_become_long() {
+        let input = tree(&serde_json::json!({
+            "services": {"web": {
+                "build": "./dir",
+                "depends_on": ["db"],
+                "env_file": "a.env",
+                "networks": ["front"],
+                "secrets": ["token"],
+                "gpus": "all",
+                "devices": ["/dev/a:/dev/b"],
+            }},
+            "networks": {"front": {"external": {"name": "real"}}},
+        }));
+        let output = canonical(input, false).unwrap().to_json();
+        let web = &output["services"]["web"];
+        assert_eq!(web["build"], serde_json::json!({"context": "./dir"}));
+        assert_eq!(
+            web["depends_on"],
+            serde_json::json!({"db": {"condition": "service_started", "required": true}})
+        );
+        assert_eq!(
+            web["env_file"],
+            serde_json::json!([{"path": "a.env", "required": true}])
+        );
+        assert_eq!(web["networks"], serde_json::json!({"front": null}));
+        assert_eq!(web["secrets"], serde_json::json!([{"source": "token"}]));
+        assert_eq!(web["gpus"], serde_json::json!([{"count": "all"}]));
+        assert_eq!(
+            web["devices"],
+            serde_json::json!([{"source": "/dev/a", "target": "/dev/b", "permissions": "rwm"}])
+        );
+        assert_eq!(
+            output["networks"]["front"],
+            serde_json::json!({"external": true, "name": "real"})
+        );
+    }
+
+    #[test]
+    fn invalid_short_syntax_is_reported_at_the_value() {
+        let span = Span::new(SourceId(0), 7, 9);
+        let mut input =
+            tree(&serde_json::json!({"services": {"web": {"ports": [], "volumes": ["ab::cd"]}}}));
+        if let Some(Value::Seq(ports)) = input
+            .get_mut("services")
+            .and_then(|services| services.get_mut("web"))
+            .and_then(|web| web.get_mut("ports"))
+            .map(|ports| &mut ports.value)
+        {
+            ports.push(Node::string("80/xyz", span));
+        }
+        let diagnostics = canonical(input.clone(), false).unwrap_err();
+        assert_eq!(diagnostics.len(), 2);
+        assert_eq!(
+            diagnostics[0].message,
+            "invalid port `80/xyz`: invalid protocol `xyz`"
+        );
+        assert_eq!(diagnostics[0].span, span);
+        assert!(
+            diagnostics[1]
+                .message
+                .starts_with("invalid volume `ab::cd`")
+        );
+        // Without interpolation, unparsable values are kept as written.
+        assert!(canonical(input, true).is_ok());
+    }
+}

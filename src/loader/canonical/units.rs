@@ -15,7 +15,6 @@ pub(super) fn parse_duration(text: &str) -> Option<i64> {
     if rest.is_empty() {
         return None;
     }
-    let mut total: f64 = 0.0;
     let mut nanos_total: i128 = 0;
     while !rest.is_empty() {
         let number_length = rest
@@ -54,9 +53,7 @@ pub(super) fn parse_duration(text: &str) -> Option<i64> {
             let divisor = 10_i128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
             nanos_total += digits * scale / divisor;
         }
-        total += 1.0;
     }
-    let _ = total;
     let nanos = i64::try_from(nanos_total).ok()?;
     Some(if negative { -nanos } else { nanos })
 }
