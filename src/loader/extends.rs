@@ -171,10 +171,13 @@ impl Extender<'_, '_> {
             interpolate::interpolate_tree(tree, self.context.environment, self.warnings)
                 .map_err(first)?
         };
-        let tree = merge::enforce_unicity(canonical::canonical(
-            merge::enforce_unicity(tree),
-            self.context.skip_interpolation,
-        ));
+        let tree = merge::enforce_unicity(
+            canonical::canonical(
+                merge::enforce_unicity(tree),
+                self.context.skip_interpolation,
+            )
+            .map_err(first)?,
+        );
         let Some(services) = tree.get("services").and_then(Node::as_map) else {
             return Err(Diagnostic::new(
                 format!(

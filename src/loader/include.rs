@@ -320,7 +320,9 @@ fn import_resources(tree: &mut Node, imported: Node) -> Result<(), Diagnostic> {
         };
         for (name, entry) in from {
             if let Some(existing) = to.get(&name) {
-                if same_value(&existing.value, &entry.value) {
+                // The imported side is already canonical; compare like with like.
+                let existing_canonical = canonical_entry(kind, &name, &existing.value);
+                if same_value(&existing_canonical, &entry.value) {
                     continue;
                 }
                 return Err(Diagnostic::new(
@@ -344,6 +346,34 @@ fn from_span(map: &Mapping) -> Span {
 }
 
 /// Deep equality of values, ignoring positions and tags (`reflect.DeepEqual`).
+/// `value` as the canonical stage would write it at `kind.name` (itself when that fails).
+fn canonical_entry(kind: &str, name: &str, value: &Node) -> Node {
+    let mut inner = Mapping::new();
+    inner.insert(
+        name.to_owned(),
+        Entry {
+            key_span: value.span,
+            value: value.clone(),
+        },
+    );
+    let mut outer = Mapping::new();
+    outer.insert(
+        kind.to_owned(),
+        Entry {
+            key_span: value.span,
+            value: Node::new(Value::Map(inner), value.span),
+        },
+    );
+    super::canonical::canonical(Node::new(Value::Map(outer), value.span), false)
+        .ok()
+        .and_then(|tree| {
+            tree.get(kind)
+                .and_then(|section| section.get(name))
+                .cloned()
+        })
+        .unwrap_or_else(|| value.clone())
+}
+
 fn same_value(left: &Node, right: &Node) -> bool {
     match (&left.value, &right.value) {
         (Value::Map(left), Value::Map(right)) => {

@@ -149,12 +149,10 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     if !options.skip.consistency {
         validate::validate_consistency(&tree).map_err(|diagnostics| fail(diagnostics, &sources))?;
     }
-    let tree = if options.skip.env_resolution {
-        tree
-    } else {
-        canonical::resolve_service_environment(tree, &context, &mut sources)
-            .map_err(|diagnostics| fail(diagnostics, &sources))?
-    };
+    // `config --no-env-resolution` still resolves in the reference (its `ToProject` resolves
+    // service environments unconditionally), so `skip.env_resolution` does not skip this.
+    let tree = canonical::resolve_service_environment(tree, &context, &mut sources)
+        .map_err(|diagnostics| fail(diagnostics, &sources))?;
     let tree = profiles::without_unnecessary_resources(tree, options.all_resources);
 
     let canonical = tree.to_json();
@@ -218,7 +216,7 @@ pub(crate) fn load_files(
             Some(base) => merge::merge_files(base, tree)?,
         };
         validate::validate_schema(&combined)?;
-        let combined = canonical::canonical(combined, context.skip.interpolation);
+        let combined = canonical::canonical(combined, context.skip.interpolation)?;
         // Canonical forms can reveal duplicates (a port range against an override).
         merged = Some(merge::enforce_unicity(combined));
     }
