@@ -31,13 +31,20 @@ pub fn run(context: &CommandContext, args: &ConfigArgs) -> i32 {
     } else if args.networks {
         lines(document.get("networks"))
     } else {
-        match args.format.unwrap_or_default() {
+        let text = match args.format.unwrap_or_default() {
             ConfigFormat::Json => {
                 let mut text = serde_json::to_string_pretty(document).unwrap_or_default();
                 text.push('\n');
                 text
             }
             ConfigFormat::Yaml => serde_yaml::to_string(document).unwrap_or_default(),
+        };
+        // The reference escapes every `$` of an interpolated document (`escapeDollarSign`)
+        // so that its output can be loaded again.
+        if args.no_interpolate {
+            text
+        } else {
+            text.replace('$', "$$")
         }
     };
     match &args.output {

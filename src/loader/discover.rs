@@ -125,7 +125,7 @@ pub fn discover(
             .unwrap_or_else(|| current_dir.clone()),
     };
 
-    let (environment, env_files) = load_environment(options, &working_dir, sources)?;
+    let (environment, env_files) = load_environment(options, &working_dir, sources, warnings)?;
     Ok(Discovered {
         files,
         working_dir,
@@ -139,6 +139,7 @@ fn load_environment(
     options: &LoadOptions,
     working_dir: &Path,
     sources: &mut Sources,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<(BTreeMap<String, String>, Vec<PathBuf>), Vec<Diagnostic>> {
     let mut environment = options.os_env.clone();
     let mut env_files: Vec<PathBuf> = options
@@ -169,7 +170,8 @@ fn load_environment(
             env_files.push(default);
         }
     }
-    let mut from_files: BTreeMap<String, String> = BTreeMap::new();
+    // One map shared by all env files, OS environment looked up first (compose-go `GetEnvFromFile`).
+    let mut from_files: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
     for path in &env_files {
         let text = std::fs::read_to_string(path).map_err(|error| {
             vec![Diagnostic::global(format!(
@@ -179,17 +181,9 @@ fn load_environment(
             ))]
         })?;
         let source = sources.add(path.display().to_string(), text.clone());
-        let lookup = |name: &str| {
-            from_files
-                .get(name)
-                .cloned()
-                .or_else(|| options.os_env.get(name).cloned())
-        };
-        let parsed =
-            dotenv::parse(&text, source, &lookup).map_err(|diagnostic| vec![diagnostic])?;
-        for (key, value) in parsed {
-            from_files.insert(key, value);
-        }
+        let lookup = |name: &str| options.os_env.get(name).cloned();
+        dotenv::parse_into(&text, source, &lookup, &mut from_files, warnings)
+            .map_err(|diagnostic| vec![diagnostic])?;
     }
     for (key, value) in from_files {
         environment.entry(key).or_insert(value);

@@ -124,7 +124,8 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
             Some(base) => merge::merge_files(base, tree),
         };
         validate::validate_schema(&combined).map_err(|diagnostics| fail(diagnostics, &sources))?;
-        let combined = canonical::canonical(combined, options.skip.interpolation);
+        let combined = canonical::canonical(combined, options.skip.interpolation)
+            .map_err(|diagnostics| fail(diagnostics, &sources))?;
         merged = Some(combined);
     }
     let tree = merged.unwrap_or_else(|| Node::empty_map(Span::synthetic()));
@@ -152,12 +153,10 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     }
     let tree = profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
-    let tree = if options.skip.env_resolution {
-        tree
-    } else {
-        canonical::resolve_service_environment(tree, &context, &mut sources)
-            .map_err(|diagnostics| fail(diagnostics, &sources))?
-    };
+    // `config --no-env-resolution` still resolves in the reference (its `ToProject` resolves
+    // service environments unconditionally), so `skip.env_resolution` does not skip this.
+    let tree = canonical::resolve_service_environment(tree, &context, &mut sources)
+        .map_err(|diagnostics| fail(diagnostics, &sources))?;
     let tree = profiles::without_unnecessary_resources(tree, options.all_resources);
 
     let canonical = tree.to_json();
