@@ -222,17 +222,11 @@ bad_inputs! {
     scale_and_replicas_differ,
     several_consistency_errors_at_once,
     // Canonical syntaxes, durations, env files.
-    #[ignore = "needs h-canon"]
     port_too_many_colons,
-    #[ignore = "needs h-canon"]
     port_not_a_number,
-    #[ignore = "needs h-canon"]
     volume_bad_short_syntax,
-    #[ignore = "needs h-canon"]
     bad_duration_healthcheck,
-    #[ignore = "needs h-canon"]
     bad_duration_stop_grace_period,
-    #[ignore = "needs h-canon"]
     missing_env_file,
     // Extends.
     #[ignore = "needs h-merge (extends)"]

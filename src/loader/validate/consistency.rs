@@ -245,11 +245,6 @@ impl<'a> Checker<'a> {
         service_names: &[&'a str],
     ) {
         let mut references: Vec<(&'a str, Span, ReferenceKind)> = Vec::new();
-        if let Some(depends_on) = service.get("depends_on") {
-            for (target, span) in named_entries(depends_on) {
-                references.push((target, span, ReferenceKind::DependsOn));
-            }
-        }
         for item in service
             .get("links")
             .and_then(Node::as_seq)
@@ -279,6 +274,13 @@ impl<'a> Checker<'a> {
                 && let Some(target) = node.as_str().and_then(|text| text.strip_prefix("service:"))
             {
                 references.push((target, node.span, ReferenceKind::Mode(setting)));
+            }
+        }
+        // Last: normalisation copies links, volumes_from and `service:` modes into
+        // `depends_on`, and the first report per target (the specific one) wins.
+        if let Some(depends_on) = service.get("depends_on") {
+            for (target, span) in named_entries(depends_on) {
+                references.push((target, span, ReferenceKind::DependsOn));
             }
         }
 
