@@ -94,8 +94,9 @@ fn named(path: &[PathSegment]) -> String {
 /// Turns one schema error into diagnostics (several for additional properties).
 fn describe(error: &ValidationError<'_>, tree: &Node, out: &mut Vec<Diagnostic>) {
     let path = instance_path(error);
-    let value_span = tree.span_of(&path, false);
     let found = tree.find(&path);
+    // An empty value (`web:`) has no text of its own: point at its key.
+    let value_span = tree.span_of(&path, found.is_some_and(Node::is_null));
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = allowed_keys(error.schema_path().as_str());
@@ -484,6 +485,31 @@ mod tests {
                 "`services.a.depends_on.b.condition`: invalid value `service_healthi`, expected one of `service_started`, `service_healthy` or `service_completed_successfully` (hint: did you mean `service_healthy`?)"
             ]
         );
+    }
+
+    #[test]
+    fn unknown_keys_point_at_the_key_and_bad_values_at_the_value() {
+        use super::super::super::source::{SourceId, Span};
+        let mut tree = Node::from_json(&serde_json::json!({
+            "services": {"web": {"image": 3, "prots": 1}},
+        }));
+        let service = tree
+            .get_mut("services")
+            .and_then(|services| services.get_mut("web"))
+            .and_then(Node::as_map_mut)
+            .expect("service mapping");
+        let image = service.get_mut("image").expect("image");
+        image.key_span = Span::new(SourceId(0), 3, 5);
+        image.value.span = Span::new(SourceId(0), 3, 12);
+        let unknown = service.get_mut("prots").expect("prots");
+        unknown.key_span = Span::new(SourceId(0), 4, 5);
+        unknown.value.span = Span::new(SourceId(0), 4, 12);
+        let diagnostics = validate_schema(&tree).expect_err("two errors");
+        let positions: Vec<(u32, u32)> = diagnostics
+            .iter()
+            .map(|diagnostic| (diagnostic.span.line, diagnostic.span.column))
+            .collect();
+        assert_eq!(positions, [(3, 12), (4, 5)]);
     }
 
     #[test]
