@@ -15,7 +15,11 @@ pub enum Colour {
 /// Renders every diagnostic of a failed load.
 pub fn render_load_error(error: &LoadError, colour: Colour) -> String {
     let mut out = String::new();
-    for diagnostic in &error.diagnostics {
+    for (index, diagnostic) in error.diagnostics.iter().enumerate() {
+        // A blank line between errors, so each block with its caret reads on its own.
+        if index > 0 {
+            out.push('\n');
+        }
         out.push_str(&render(diagnostic, &error.sources, "error", colour));
     }
     out
@@ -71,6 +75,24 @@ fn render(diagnostic: &Diagnostic, sources: &Sources, level: &str, colour: Colou
 mod tests {
     use super::*;
     use crate::loader::Span;
+
+    #[test]
+    fn separates_several_errors_with_a_blank_line() {
+        let mut sources = Sources::default();
+        let id = sources.add("/p/compose.yaml", "services:\n  web:\n");
+        let error = LoadError {
+            diagnostics: vec![
+                Diagnostic::new("first", Span::new(id, 1, 1)),
+                Diagnostic::global("second"),
+            ],
+            sources,
+        };
+        let text = render_load_error(&error, Colour::Never);
+        assert_eq!(
+            text,
+            "error: first\n  --> /p/compose.yaml:1:1\n  |\n1 | services:\n  | ^\n\nerror: second\n"
+        );
+    }
 
     #[test]
     fn renders_location_line_caret_and_hint() {
