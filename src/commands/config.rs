@@ -139,7 +139,10 @@ fn yaml_shape(value: &mut serde_json::Value) {
                 .retain(|key, item| !(item.is_null() && (key == "command" || key == "entrypoint")));
         }
     }
-    if let Some(networks) = reordered.get_mut("networks").and_then(|n| n.as_object_mut()) {
+    if let Some(networks) = reordered
+        .get_mut("networks")
+        .and_then(|n| n.as_object_mut())
+    {
         for network in networks.values_mut().filter_map(|n| n.as_object_mut()) {
             network.retain(|key, item| {
                 !(key == "ipam" && item.as_object().is_some_and(serde_json::Map::is_empty))
