@@ -461,3 +461,87 @@ async fn the_writer_task_ends_a_tty_display_with_its_last_frame_and_tails() {
         "{text:?}"
     );
 }
+
+/// The last frame of the reference's `NO_COLOR=1 --progress tty up -d` on an 80×40 terminal.
+const REFERENCE_TTY_NO_COLOR_LAST_FRAME: &str =
+    "\x1b[1A\x1b[1A\x1b[1A\x1b[1A\x1b[1A\x1b[1A\x1b[0G\x1b[?25l[+] Running 5/5
+ ✔ Network progresscheck-pc3_default     Created                           0.2s 
+ ✔ Volume progresscheck-pc3_data         Created                           0.0s 
+ ✔ Container progresscheck-pc3-worker-1  Started                           0.7s 
+ ✔ Container progresscheck-pc3-db-1      Healthy                           2.2s 
+ ✔ Container progresscheck-pc3-web-1     Started                           2.5s 
+\x1b[?25h";
+
+#[test]
+fn tty_without_colour_matches_the_reference() {
+    let base = Instant::now();
+    let resource = |kind: &str, name: &str| match kind {
+        "network" => ResourceId::network(format!("progresscheck-pc3_{name}")),
+        "volume" => ResourceId::volume(format!("progresscheck-pc3_{name}")),
+        _ => ResourceId::container(format!("progresscheck-pc3-{name}-1")),
+    };
+    let script = [
+        ("network", "default", Status::Creating, 0),
+        ("network", "default", Status::Created, 200),
+        ("volume", "data", Status::Creating, 200),
+        ("volume", "data", Status::Created, 200),
+        ("container", "worker", Status::Creating, 200),
+        ("container", "db", Status::Creating, 200),
+        ("container", "web", Status::Creating, 210),
+        ("container", "worker", Status::Created, 300),
+        ("container", "db", Status::Created, 300),
+        ("container", "web", Status::Created, 300),
+        ("container", "worker", Status::Starting, 300),
+        ("container", "db", Status::Starting, 300),
+        ("container", "worker", Status::Started, 900),
+        ("container", "db", Status::Started, 900),
+        ("container", "db", Status::Waiting, 900),
+        ("container", "db", Status::Healthy, 2400),
+        ("container", "web", Status::Starting, 2400),
+        ("container", "web", Status::Started, 2710),
+    ];
+    let mut renderer = Renderer::new(tty_settings(80, 40, false));
+    for (kind, name, status, millis) in script {
+        renderer.on_event(&ProgressEvent::new(
+            resource(kind, name),
+            status,
+            at(base, millis),
+        ));
+        if millis == 300 {
+            renderer.tick(at(base, 300));
+        }
+    }
+    assert_eq!(
+        renderer.finish(at(base, 2800)),
+        REFERENCE_TTY_NO_COLOR_LAST_FRAME
+    );
+}
+
+#[test]
+fn tty_blanks_the_rest_of_a_longer_previous_frame() {
+    let base = Instant::now();
+    let mut renderer = Renderer::new(tty_settings(30, 6, false));
+    let parent = ResourceId::image("busybox");
+    renderer.on_event(&ProgressEvent::new(parent.clone(), Status::Pulling, base));
+    for layer in ["l1", "l2", "l3"] {
+        renderer.on_event(
+            &ProgressEvent::new(ResourceId::image(layer), Status::Pulling, base)
+                .with_parent(parent.clone()),
+        );
+    }
+    let first = renderer.tick(at(base, 50));
+    assert_eq!(first.matches('\n').count(), 5, "{first:?}");
+    renderer.on_event(&ProgressEvent::new(
+        ResourceId::container("p-web-1"),
+        Status::Creating,
+        base,
+    ));
+    let second = renderer.tick(at(base, 60));
+    let blank = format!("\n{}\n", " ".repeat(30));
+    assert_eq!(second.matches('\n').count(), 5, "{second:?}");
+    assert!(second.contains(&blank), "{second:?}");
+    assert!(
+        !second.contains("l1"),
+        "children are hidden once they do not fit"
+    );
+}
