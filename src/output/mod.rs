@@ -2,7 +2,9 @@
 //! progress and (later) the log multiplexer. Other modules return data.
 
 pub mod diagnostic;
+pub mod events;
 pub mod printer;
+pub mod progress;
 
 /// Diagnostics for developers: `--verbose` or `RUST_LOG`, written to stderr.
 pub fn init_tracing(verbose: bool) {
