@@ -209,13 +209,17 @@ fn one_line(output: &str) -> Option<String> {
 }
 
 impl Engine {
-    /// Container events of the project from now on (create, start, die, health_status,
-    /// pause, unpause, destroy). The stream ends only if the engine closes it.
+    /// Container events of the project (create, start, die, health_status, pause, unpause,
+    /// destroy), from `since` when given (the engine replays its recent events, so a caller
+    /// that notes the time before acting misses nothing), else from the moment the stream is
+    /// first polled. The stream ends only if the engine closes it.
     pub fn project_events(
         &self,
         project_name: &str,
+        since: Option<SystemTime>,
     ) -> BoxStream<'static, Result<ContainerEvent, EngineError>> {
         let options = EventsOptions {
+            since: since.map(since_argument),
             filters: Some(filters(&[
                 ("type", vec!["container".to_owned()]),
                 ("label", vec![format!("{}={project_name}", labels::PROJECT)]),
