@@ -248,59 +248,140 @@ pub async fn connect(host: Option<&str>) -> Result<Engine, EngineError> {
 /// Like [`connect`], for already resolved settings.
 pub async fn connect_to(settings: &HostSettings) -> Result<Engine, EngineError> {
     let address = settings.address.clone();
-    let context = ErrorContext::engine();
-    let docker =
-        client(settings).map_err(|error| from_bollard(error, context.clone(), &address))?;
-    // bollard sends unversioned paths, which every engine serves at its own current API; the
-    // negotiated version is what we may rely on (features are gated on it).
-    let version = tokio::time::timeout(HANDSHAKE_TIMEOUT, docker.version())
+    let answer = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(settings))
         .await
         .map_err(|_| EngineError::Unreachable {
             address: address.clone(),
             reason: format!("no answer within {} seconds", HANDSHAKE_TIMEOUT.as_secs()),
-        })?
-        .map_err(|error| from_bollard(error, context.clone(), &address))?;
-    let server_api = version
+        })??;
+    if answer.api_version < MINIMUM_API_VERSION {
+        return Err(EngineError::ApiTooOld {
+            address,
+            server: answer.api_version,
+            minimum: MINIMUM_API_VERSION,
+        });
+    }
+    // bollard sends unversioned paths, which every engine serves at its own current API;
+    // the negotiated version is what the engine module may rely on (features gate on it),
+    // and the client records it too so that bollard's own checks agree.
+    let api_version = answer.api_version.min(OUR_API_VERSION);
+    let docker = client_with_version(settings, api_version)
+        .map_err(|error| from_bollard(error, ErrorContext::engine(), &address))?;
+    Ok(Engine {
+        docker,
+        address,
+        api_version,
+        server_version: answer.server_version,
+    })
+}
+
+/// The newest API this build of bollard speaks.
+const OUR_API_VERSION: ApiVersion = ApiVersion {
+    major: API_DEFAULT_VERSION.major_version,
+    minor: API_DEFAULT_VERSION.minor_version,
+};
+
+/// What the engine told us about itself.
+struct HandshakeAnswer {
+    api_version: ApiVersion,
+    server_version: String,
+}
+
+/// One cheap request that proves the engine answers and gives its API version: `/_ping`
+/// (its `Api-Version` header, like the docker CLI) on plain sockets, which costs a fraction
+/// of `/version`; `/version` through bollard for TLS or when the header is missing.
+async fn handshake(settings: &HostSettings) -> Result<HandshakeAnswer, EngineError> {
+    let unreachable = |error: &std::io::Error| EngineError::Unreachable {
+        address: settings.address.clone(),
+        reason: super::error::io_reason(error),
+    };
+    let pinged = match &settings.transport {
+        Transport::Unix { socket_path } => {
+            let stream = tokio::net::UnixStream::connect(socket_path)
+                .await
+                .map_err(|error| unreachable(&error))?;
+            Some(ping(stream).await.map_err(|error| unreachable(&error))?)
+        }
+        Transport::Tcp { authority } => {
+            let stream = tokio::net::TcpStream::connect(authority.as_str())
+                .await
+                .map_err(|error| unreachable(&error))?;
+            Some(ping(stream).await.map_err(|error| unreachable(&error))?)
+        }
+        Transport::Tls { .. } => None,
+    };
+    if let Some(answer) = pinged.flatten() {
+        return Ok(answer);
+    }
+    let context = ErrorContext::engine();
+    let docker = client_with_version(settings, OUR_API_VERSION)
+        .map_err(|error| from_bollard(error, context.clone(), &settings.address))?;
+    let version = docker
+        .version()
+        .await
+        .map_err(|error| from_bollard(error, context.clone(), &settings.address))?;
+    let api_version = version
         .api_version
         .as_deref()
         .and_then(ApiVersion::parse)
         .ok_or_else(|| EngineError::Communication {
-            context: context.clone(),
+            context,
             message: "the engine did not report its API version".to_owned(),
         })?;
-    if server_api < MINIMUM_API_VERSION {
-        return Err(EngineError::ApiTooOld {
-            address,
-            server: server_api,
-            minimum: MINIMUM_API_VERSION,
-        });
-    }
-    let ours = ApiVersion {
-        major: API_DEFAULT_VERSION.major_version,
-        minor: API_DEFAULT_VERSION.minor_version,
-    };
-    let api_version = server_api.min(ours);
-    // Record it in the client too, so bollard's own version checks agree with ours.
-    let docker = if api_version < ours {
-        client_with_version(settings, api_version)
-            .map_err(|error| from_bollard(error, context, &address))?
-    } else {
-        docker
-    };
-    Ok(Engine {
-        docker,
-        address,
+    Ok(HandshakeAnswer {
         api_version,
         server_version: version.version.unwrap_or_default(),
     })
 }
 
-fn client(settings: &HostSettings) -> Result<Docker, bollard::errors::Error> {
-    let ours = ApiVersion {
-        major: API_DEFAULT_VERSION.major_version,
-        minor: API_DEFAULT_VERSION.minor_version,
-    };
-    client_with_version(settings, ours)
+/// `GET /_ping` on an open stream; `None` when the answer lacks an `Api-Version` header.
+async fn ping<Stream>(mut stream: Stream) -> std::io::Result<Option<HandshakeAnswer>>
+where
+    Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut received = Vec::with_capacity(1024);
+    let mut chunk = [0_u8; 1024];
+    while !received.windows(4).any(|window| window == b"\r\n\r\n") && received.len() < 64 * 1024 {
+        let count = stream.read(&mut chunk).await?;
+        if count == 0 {
+            break;
+        }
+        received.extend_from_slice(&chunk[..count]);
+    }
+    Ok(parse_ping_answer(&String::from_utf8_lossy(&received)))
+}
+
+/// Reads `Api-Version` and `Server: Docker/<version> (<os>)` from a `/_ping` answer.
+fn parse_ping_answer(response: &str) -> Option<HandshakeAnswer> {
+    let mut api_version = None;
+    let mut server_version = String::new();
+    for line in response.split("\r\n").skip(1) {
+        if line.is_empty() {
+            break;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("api-version") {
+            api_version = ApiVersion::parse(value);
+        } else if name.eq_ignore_ascii_case("server") {
+            if let Some(rest) = value.strip_prefix("Docker/") {
+                rest.split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .clone_into(&mut server_version);
+            }
+        }
+    }
+    Some(HandshakeAnswer {
+        api_version: api_version?,
+        server_version,
+    })
 }
 
 fn client_with_version(
@@ -475,6 +556,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(settings.address, DEFAULT_HOST);
+    }
+
+    #[test]
+    fn ping_answers_give_the_api_and_server_versions() {
+        let answer = parse_ping_answer(
+            "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n\r\nOK",
+        )
+        .unwrap();
+        assert_eq!(
+            answer.api_version,
+            ApiVersion {
+                major: 1,
+                minor: 41
+            }
+        );
+        assert_eq!(answer.server_version, "20.10.24+dfsg1");
+        assert!(parse_ping_answer("HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\nOK").is_none());
     }
 
     #[test]
