@@ -434,3 +434,20 @@ async fn guard_removes_everything_of_its_project() {
     let leftovers = support::project_leftovers(&project_name);
     assert_eq!(leftovers, (Vec::new(), Vec::new(), Vec::new()));
 }
+
+#[tokio::test]
+async fn tls_without_certificates_names_the_missing_file() {
+    let settings = resolve_host(None, &|name| match name {
+        "DOCKER_HOST" => Some("tcp://localhost:2376".to_owned()),
+        "DOCKER_TLS_VERIFY" => Some("1".to_owned()),
+        "DOCKER_CERT_PATH" => Some("/nonexistent-certificates".to_owned()),
+        _ => None,
+    })
+    .expect("a valid address");
+    let error = connect_to(&settings).await.expect_err("no certificates");
+    assert_eq!(
+        error.to_string(),
+        "cannot use the TLS certificates for tcp://localhost:2376: cannot read `/nonexistent-certificates/ca.pem`"
+    );
+    assert!(error.hint().expect("a hint").contains("DOCKER_CERT_PATH"));
+}

@@ -262,11 +262,16 @@ pub async fn connect_to(settings: &HostSettings) -> Result<Engine, EngineError> 
         });
     }
     // bollard sends unversioned paths, which every engine serves at its own current API;
-    // the negotiated version is what the engine module may rely on (features gate on it),
-    // and the client records it too so that bollard's own checks agree.
+    // the negotiated version is what the engine module may rely on (features gate on it).
+    // The client records it too where the client is built here; a TLS client from the
+    // handshake is kept as is (rebuilding it reloads every certificate, and bollard 0.21
+    // uses the recorded version for nothing but the unused path prefix).
     let api_version = answer.api_version.min(OUR_API_VERSION);
-    let docker = client_with_version(settings, api_version)
-        .map_err(|error| from_bollard(error, ErrorContext::engine(), &address))?;
+    let docker = match answer.client {
+        Some(docker) => docker,
+        None => client_with_version(settings, api_version)
+            .map_err(|error| from_bollard(error, ErrorContext::engine(), &address))?,
+    };
     Ok(Engine {
         docker,
         address,
@@ -285,6 +290,8 @@ const OUR_API_VERSION: ApiVersion = ApiVersion {
 struct HandshakeAnswer {
     api_version: ApiVersion,
     server_version: String,
+    /// The client the handshake used, when it used one (TLS).
+    client: Option<Docker>,
 }
 
 /// One cheap request that proves the engine answers and gives its API version: `/_ping`
@@ -331,6 +338,7 @@ async fn handshake(settings: &HostSettings) -> Result<HandshakeAnswer, EngineErr
     Ok(HandshakeAnswer {
         api_version,
         server_version: version.version.unwrap_or_default(),
+        client: Some(docker),
     })
 }
 
@@ -381,6 +389,7 @@ fn parse_ping_answer(response: &str) -> Option<HandshakeAnswer> {
     Some(HandshakeAnswer {
         api_version: api_version?,
         server_version,
+        client: None,
     })
 }
 
