@@ -68,7 +68,11 @@ async fn connect_negotiates_the_engine_api_version() {
     assert!(engine.api_version() <= server);
     assert_eq!(engine.api_version(), server.min(engine.api_version()));
     assert!(!engine.server_version().is_empty());
-    assert_eq!(engine.address(), "unix:///var/run/docker.sock");
+    let expected_address = std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned());
+    assert_eq!(engine.address(), expected_address);
     // Calls work at the negotiated version.
     engine
         .observe_project("dkt-nothing-here")
@@ -264,6 +268,12 @@ async fn wait_for_healthy_follows_the_healthcheck() {
         .await
         .expect("the container becomes healthy");
     assert_eq!(status.health, Some(HealthStatus::Healthy));
+    // The snapshot reads health from the listing too (the status text on API 1.41).
+    let observed = engine
+        .observe_project(&guard.name)
+        .await
+        .expect("observe works");
+    assert_eq!(observed.containers[0].health, Some(HealthStatus::Healthy));
     // Already healthy: returns at once, by name too.
     let name = format!("{}-db-1", guard.name);
     engine
