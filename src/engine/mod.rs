@@ -2,6 +2,7 @@
 //! observe a project, follow events and wait on conditions. Decisions live in `plan`.
 
 pub mod connect;
+pub mod convert;
 pub mod error;
 pub mod events;
 pub mod observe;
