@@ -13,8 +13,8 @@ use std::process::Command;
 
 use dk_compose::engine::connect;
 use dk_compose::engine::convert::{
-    ContainerContext, CreateOptions, PeerContainer, create_container, effective_service,
-    try_container_spec,
+    ContainerContext, CreateOptions, PeerContainer, copy_files, create_container,
+    effective_service, explain_create_error, secrets_and_configs_to_copy, try_container_spec,
 };
 use dk_compose::loader::{self, LoadOptions};
 use serde_json::Value;
@@ -30,6 +30,12 @@ fn reference_binary() -> PathBuf {
 fn fixtures_directory() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/convert")
 }
+
+/// The variable `volumes.yaml`'s environment secret reads.
+const SECRET_VARIABLE: &str = "DK_CONVERT_SECRET";
+const SECRET_VALUE: &str = "from-the-environment";
+/// The external volume `volumes.yaml` mounts (created and removed by the test).
+const EXTERNAL_VOLUME: &str = "dk-convert-external-test";
 
 /// Paths (dotted) whose values differ between runs of the same configuration.
 const IGNORED: &[&str] = &[
@@ -160,6 +166,7 @@ async fn compare_fixture(file: &Path) -> Vec<String> {
         .arg("create")
         .current_dir(directory)
         .env_remove("FROM_SHELL")
+        .env(SECRET_VARIABLE, SECRET_VALUE)
         .output()
         .expect("run the reference");
     assert!(
@@ -171,6 +178,7 @@ async fn compare_fixture(file: &Path) -> Vec<String> {
 
     let mut os_env: BTreeMap<String, String> = std::env::vars().collect();
     os_env.remove("FROM_SHELL");
+    os_env.insert(SECRET_VARIABLE.to_owned(), SECRET_VALUE.to_owned());
     let loaded = loader::load(&LoadOptions {
         files: vec![file.to_path_buf()],
         project_name: Some(project_name.clone()),
@@ -226,6 +234,23 @@ async fn compare_fixture(file: &Path) -> Vec<String> {
             .await
             .unwrap_or_else(|error| panic!("{}: create `{ours}`: {error}", file.display()));
 
+        // Content/environment secrets and configs: copied into our container, read back.
+        let files =
+            secrets_and_configs_to_copy(project, service_name, service, &loaded.environment)
+                .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+        copy_files(&engine, &our_id, &files)
+            .await
+            .expect("copy secrets and configs");
+        for copied in &files {
+            let archive = docker_output(&["cp", &format!("{ours}:{}", copied.target), "-"]);
+            assert!(
+                String::from_utf8_lossy(&archive.stdout).contains(&copied.content),
+                "{}: `{}` not copied into {ours}",
+                file.display(),
+                copied.target
+            );
+        }
+
         let reference_json = inspect(&reference);
         let reference_id = reference_json["Id"].as_str().unwrap_or_default().to_owned();
         // Our container's own name and id appear in links and the default hostname.
@@ -266,10 +291,12 @@ async fn containers_match_the_reference_field_by_field() {
     if let Ok(only) = std::env::var("CONVERT_FIXTURE") {
         files.retain(|path| path.to_string_lossy().contains(&only));
     }
+    docker(&["volume", "create", EXTERNAL_VOLUME]);
     let mut all = Vec::new();
     for file in &files {
         all.extend(compare_fixture(file).await);
     }
+    docker_output(&["volume", "rm", EXTERNAL_VOLUME]);
     assert!(
         all.is_empty(),
         "{} difference(s) from the reference:\n  {}",
@@ -278,12 +305,57 @@ async fn containers_match_the_reference_field_by_field() {
     );
 }
 
-#[test]
-fn reference_binary_is_present() {
+/// A refused create names the service and the compose key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_create_names_the_service_and_key() {
     if !engine_available() {
         return;
     }
-    let output = docker_output(&["version"]);
-    assert!(output.status.success());
-    assert!(reference_binary().exists(), "no reference compose binary");
+    ensure_test_images();
+    let guard = ProjectGuard::unique("cv-refused");
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        "services:\n  web:\n    image: dk-compose-test/busybox:latest\n    volumes:\n      - type: bind\n        source: ./missing\n        target: /data\n        bind:\n          create_host_path: false\n",
+    )
+    .unwrap();
+    let loaded = loader::load(&LoadOptions {
+        files: vec![file],
+        project_name: Some(guard.name.clone()),
+        current_dir: directory.path().to_path_buf(),
+        ..LoadOptions::default()
+    })
+    .expect("loads");
+    let project = &loaded.project;
+    let service = &project.services["web"];
+    let engine = connect(None).await.expect("the engine answers");
+    let context = ContainerContext {
+        project,
+        service_name: "web",
+        service,
+        number: 1,
+        container_name: format!("{}-web-1", guard.name),
+        oneoff: false,
+        config_hash: dk_compose::hash::service_hash(service),
+        image_id: None,
+        working_dir: &loaded.working_dir,
+        config_files: &loaded.config_files,
+        env_files: &loaded.env_files,
+        replaces: None,
+        options: CreateOptions {
+            api_version: engine.api_version(),
+            ..CreateOptions::default()
+        },
+    };
+    let spec = try_container_spec(&context).expect("converts");
+    let error = create_container(&engine, &context.container_name, &spec)
+        .await
+        .expect_err("the engine refuses a missing bind source");
+    let explained = explain_create_error("web", &error);
+    assert!(
+        explained.starts_with("service `web`: invalid `volumes`: ")
+            && explained.contains("bind source path does not exist"),
+        "{explained}"
+    );
 }

@@ -626,3 +626,146 @@ pub fn container_labels(context: &ContainerContext<'_>) -> HashMap<String, Strin
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        DependencyCondition, NetworkConfig, ServiceDependency, ServiceNetworkConfig,
+        ServicePortConfig,
+    };
+
+    fn port(target: u32, published: &str, host_ip: &str, protocol: &str) -> ServicePortConfig {
+        ServicePortConfig {
+            target,
+            published: published.to_owned(),
+            host_ip: host_ip.to_owned(),
+            protocol: protocol.to_owned(),
+            ..ServicePortConfig::default()
+        }
+    }
+
+    #[test]
+    fn depends_on_label_lists_service_condition_and_restart_sorted() {
+        let mut service = ServiceConfig::default();
+        service.depends_on.insert(
+            "db".to_owned(),
+            ServiceDependency {
+                condition: DependencyCondition::Healthy,
+                restart: true,
+                required: true,
+            },
+        );
+        service
+            .depends_on
+            .insert("cache".to_owned(), ServiceDependency::default());
+        assert_eq!(
+            depends_on_label(&service),
+            "cache:service_started:false,db:service_healthy:true"
+        );
+        assert_eq!(depends_on_label(&ServiceConfig::default()), "");
+    }
+
+    #[test]
+    fn port_bindings_group_by_target_and_protocol() {
+        let service = ServiceConfig {
+            ports: vec![
+                port(80, "8080", "", "tcp"),
+                port(80, "8081", "127.0.0.1", "tcp"),
+                port(53, "5353", "", "udp"),
+                port(7000, "7000-7010", "", "tcp"),
+            ],
+            expose: vec!["4000".to_owned()],
+            ..ServiceConfig::default()
+        };
+        let bindings = port_bindings(&service).unwrap();
+        let web = bindings["80/tcp"].as_ref().unwrap();
+        assert_eq!(web.len(), 2);
+        assert_eq!(web[1].host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(web[1].host_port.as_deref(), Some("8081"));
+        assert_eq!(
+            bindings["7000/tcp"].as_ref().unwrap()[0]
+                .host_port
+                .as_deref(),
+            Some("7000-7010")
+        );
+        assert!(bindings.contains_key("53/udp"));
+        assert_eq!(
+            exposed_ports(&service),
+            ["4000", "53/udp", "7000/tcp", "80/tcp"]
+        );
+    }
+
+    #[test]
+    fn primary_network_by_priority_then_name_with_default_aliases() {
+        let mut project = Project {
+            name: "demo".to_owned(),
+            ..Project::default()
+        };
+        for key in ["alpha", "beta"] {
+            project.networks.insert(
+                key.to_owned(),
+                NetworkConfig {
+                    name: format!("demo_{key}"),
+                    ..NetworkConfig::default()
+                },
+            );
+        }
+        let mut service = ServiceConfig::default();
+        service.networks.insert("alpha".to_owned(), None);
+        service.networks.insert(
+            "beta".to_owned(),
+            Some(ServiceNetworkConfig {
+                priority: 5,
+                aliases: vec!["api".to_owned()],
+                ..ServiceNetworkConfig::default()
+            }),
+        );
+        let context = ContainerContext {
+            project: &project,
+            service_name: "web",
+            service: &service,
+            number: 2,
+            container_name: "demo-web-2".to_owned(),
+            oneoff: false,
+            config_hash: String::new(),
+            image_id: None,
+            working_dir: Path::new("/tmp"),
+            config_files: &[],
+            env_files: &[],
+            replaces: None,
+            options: CreateOptions::default(),
+        };
+        let spec = try_container_spec(&context).unwrap();
+        let host = spec.body.host_config.as_ref().unwrap();
+        assert_eq!(host.network_mode.as_deref(), Some("demo_beta"));
+        let endpoints = spec
+            .body
+            .networking_config
+            .as_ref()
+            .and_then(|config| config.endpoints_config.as_ref())
+            .unwrap();
+        assert_eq!(
+            endpoints["demo_beta"].aliases.as_deref().unwrap(),
+            ["demo-web-2", "web", "api"]
+        );
+        assert_eq!(spec.extra_networks.len(), 1);
+        assert_eq!(spec.extra_networks[0].network_name, "demo_alpha");
+        assert_eq!(
+            spec.body.labels.as_ref().unwrap()[labels::DEPENDS_ON],
+            String::new()
+        );
+    }
+
+    #[test]
+    fn capabilities_get_the_cap_prefix() {
+        assert_eq!(
+            normalise_capabilities(&["net_admin".to_owned(), "ALL".to_owned(), "CAP_X".to_owned()]),
+            Some(vec![
+                "CAP_NET_ADMIN".to_owned(),
+                "ALL".to_owned(),
+                "CAP_X".to_owned()
+            ])
+        );
+    }
+}
