@@ -3,6 +3,7 @@
 
 pub mod diagnostic;
 pub mod events;
+pub mod listing;
 pub mod printer;
 pub mod progress;
 pub mod table;
