@@ -81,7 +81,7 @@ pub struct ContainerSummary {
     pub health: String,
     /// Set by [`Engine::complete_summaries`] for exited containers.
     pub exit_code: i64,
-    /// Ports sorted by private port (the reference's publishers).
+    /// Ports in the engine's order (`ps` sorts its publishers by private port).
     pub ports: Vec<PortBinding>,
 }
 
@@ -140,7 +140,7 @@ fn convert(container: EngineContainer) -> ContainerSummary {
         .or_else(|| names.first())
         .map(|name| name.trim_start_matches('/').to_owned())
         .unwrap_or_default();
-    let mut ports: Vec<PortBinding> = container
+    let ports: Vec<PortBinding> = container
         .ports
         .unwrap_or_default()
         .into_iter()
@@ -151,7 +151,6 @@ fn convert(container: EngineContainer) -> ContainerSummary {
             protocol: port.typ.map(|kind| kind.to_string()).unwrap_or_default(),
         })
         .collect();
-    ports.sort_by_key(|port| port.private_port);
     let mut local_volumes = 0;
     let mounts = container
         .mounts

@@ -123,3 +123,20 @@ impl Engine {
         }
     }
 }
+
+impl Engine {
+    /// Removes a network by name (`wait --down-project`); a missing one is not an error.
+    pub async fn remove_network_named(&self, network: &str) -> Result<(), EngineError> {
+        match self.docker.remove_network(network).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let error = self.error(error, ErrorContext::network(network).action("remove"));
+                if error.is_not_found() {
+                    Ok(())
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+}

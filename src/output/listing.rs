@@ -2,6 +2,7 @@
 //! templates), `ls`, `images`, `top`. Pure: data, format and clock in; text out.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
@@ -85,9 +86,11 @@ fn ps_fields(container: &ContainerSummary, truncate: bool, now: f64) -> Map<Stri
         })
         .collect::<Vec<_>>()
         .join(",");
-    let publishers: Vec<Value> = container
-        .ports
-        .iter()
+    // The reference sorts by private port only (stable for the few ports a container has).
+    let mut sorted_ports: Vec<_> = container.ports.iter().collect();
+    sorted_ports.sort_by_key(|port| port.private_port);
+    let publishers: Vec<Value> = sorted_ports
+        .into_iter()
         .map(|port| {
             json!({
                 "URL": port.host_ip,
@@ -174,12 +177,13 @@ pub fn render_projects(projects: &[ProjectSummary], format: &str) -> Result<Stri
         "table" | "pretty" | "" => {
             let mut text = "NAME\tSTATUS\tCONFIG FILES\n".to_owned();
             for project in projects {
-                text.push_str(&format!(
-                    "{}\t{}\t{}\n",
+                let _ = writeln!(
+                    text,
+                    "{}\t{}\t{}",
                     project.name,
                     project.status_text(),
                     project.config_files_text()
-                ));
+                );
             }
             Ok(tabwrite(&text, 20, 3))
         }
@@ -220,7 +224,7 @@ pub fn render_images(
                 ids.push(id);
             }
         }
-        return Ok(ids.iter().map(|id| format!("{id}\n")).collect());
+        return Ok(ids.iter().flat_map(|id| [*id, "\n"]).collect());
     }
     if format == "json" {
         let list: Vec<Value> = sorted
@@ -257,8 +261,9 @@ pub fn render_images(
             }
         };
         let created = format!("{} ago", human_duration(now - image.last_tag_time));
-        text.push_str(&format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+        let _ = writeln!(
+            text,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             image.container_name,
             or_none(&image.repository),
             or_none(&image.tag),
@@ -266,7 +271,7 @@ pub fn render_images(
             id.chars().take(12).collect::<String>(),
             human_size(image.size),
             created
-        ));
+        );
     }
     Ok(tabwrite(&text, 20, 3))
 }

@@ -114,17 +114,20 @@ impl Template {
         let mut rest = source;
         let mut trim_next_text = false;
         while let Some(start) = rest.find("{{") {
-            let mut text = rest[..start].to_owned();
-            if trim_next_text {
-                text = text.trim_start().to_owned();
+            let raw = &rest[..start];
+            let mut text = if trim_next_text {
+                raw.trim_start()
+            } else {
+                raw
             }
+            .to_owned();
             let after = &rest[start + 2..];
             let end = after
                 .find("}}")
                 .ok_or_else(|| TemplateError("unclosed action".to_owned()))?;
             let mut action = &after[..end];
             if let Some(stripped) = action.strip_prefix("- ") {
-                text = text.trim_end().to_owned();
+                text.truncate(text.trim_end().len());
                 action = stripped;
             }
             trim_next_text = false;
@@ -177,7 +180,7 @@ impl Template {
                     out.push_str(&display_value(&lookup(argument)?).to_lowercase());
                 }
                 Piece::Title(argument) => {
-                    out.push_str(&title_case(&display_value(&lookup(argument)?)))
+                    out.push_str(&title_case(&display_value(&lookup(argument)?)));
                 }
             }
         }
