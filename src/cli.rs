@@ -394,6 +394,10 @@ pub struct RmArgs {
     /// Deprecated: no effect
     #[arg(short = 'a', long, hide = true)]
     pub all: bool,
+    /// Shadows the global `-f/--file` so that `-f` means `--force` here, as in the reference
+    /// (clap keeps a subcommand's own argument instead of propagating the global one).
+    #[arg(id = "file", long = "file", hide = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     pub service_names: Vec<String>,
 }
 

@@ -50,7 +50,7 @@ pub fn run(context: &CommandContext, args: &KillArgs) -> i32 {
             let engine = engine.clone();
             async move {
                 target::emit(&sender, &container.name, Status::Killing).await;
-                match engine.kill_container(&container.id, &args.signal).await {
+                match engine.kill_container(&container.name, &args.signal).await {
                     Ok(()) => {
                         target::emit(&sender, &container.name, Status::Killed).await;
                         Ok(())

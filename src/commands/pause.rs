@@ -56,9 +56,12 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
             let engine = engine.clone();
             async move {
                 let (result, status) = match action {
-                    Action::Pause => (engine.pause_container(&container.id).await, Status::Paused),
+                    Action::Pause => (
+                        engine.pause_container(&container.name).await,
+                        Status::Paused,
+                    ),
                     Action::Unpause => (
-                        engine.unpause_container(&container.id).await,
+                        engine.unpause_container(&container.name).await,
                         Status::Unpaused,
                     ),
                 };

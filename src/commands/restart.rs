@@ -118,7 +118,7 @@ pub fn run(context: &CommandContext, args: &RestartArgs) -> i32 {
             let chosen: Vec<(String, String)> = containers
                 .iter()
                 .filter(|container| container.service == service)
-                .map(|container| (container.id.clone(), container.name.clone()))
+                .map(|container| (container.name.clone(), container.name.clone()))
                 .collect();
             Box::pin(async move {
                 let results = join_all(chosen.into_iter().map(|(id, name)| {

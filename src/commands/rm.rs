@@ -117,7 +117,7 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
             async move {
                 target::emit(&sender, &container.name, Status::Removing).await;
                 engine
-                    .remove_container(&container.id, args.force, args.volumes)
+                    .remove_container(&container.name, args.force, args.volumes)
                     .await?;
                 target::emit(&sender, &container.name, Status::Removed).await;
                 Ok(())

@@ -72,7 +72,7 @@ pub async fn stop(
             containers
                 .iter()
                 .filter(|container| container.service == service)
-                .map(|container| (container.id.clone(), container.name.clone()))
+                .map(|container| (container.name.clone(), container.name.clone()))
                 .collect()
         } else {
             Vec::new()
