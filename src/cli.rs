@@ -141,7 +141,7 @@ pub enum Command {
     /// Stop and remove containers, networks
     Down(PendingArgs),
     /// List containers
-    Ps(PendingArgs),
+    Ps(PsArgs),
     /// View output from containers
     Logs(PendingArgs),
     /// Run a one-off command on a service
@@ -157,33 +157,33 @@ pub enum Command {
     /// Start services
     Start(PendingArgs),
     /// Stop services
-    Stop(PendingArgs),
+    Stop(StopArgs),
     /// Restart service containers
-    Restart(PendingArgs),
+    Restart(RestartArgs),
     /// Removes stopped service containers
-    Rm(PendingArgs),
+    Rm(RmArgs),
     /// Force stop service containers
-    Kill(PendingArgs),
+    Kill(KillArgs),
     /// Creates containers for a service
     Create(PendingArgs),
     /// List running compose projects
-    Ls(PendingArgs),
+    Ls(LsArgs),
     /// List images used by the created containers
-    Images(PendingArgs),
+    Images(ImagesArgs),
     /// Copy files/folders between a service container and the local filesystem
     Cp(PendingArgs),
     /// Watch build context for service and rebuild/refresh containers when files are updated
     Watch(PendingArgs),
     /// Print the public port for a port binding
-    Port(PendingArgs),
+    Port(PortArgs),
     /// Display the running processes
-    Top(PendingArgs),
+    Top(ServicesArgs),
     /// Block until containers of all (or specified) services stop
-    Wait(PendingArgs),
+    Wait(WaitArgs),
     /// Pause services
-    Pause(PendingArgs),
+    Pause(ServicesArgs),
     /// Unpause services
-    Unpause(PendingArgs),
+    Unpause(ServicesArgs),
     /// Scale services
     Scale(PendingArgs),
     /// Receive real time events from containers
@@ -296,4 +296,148 @@ pub struct VersionArgs {
     /// Shows only Compose's version number
     #[arg(long)]
     pub short: bool,
+}
+
+/// `ps` flags, as `docker compose ps --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct PsArgs {
+    /// Show all stopped containers (including those created by the run command)
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Filter services by a property (supported filters: status)
+    #[arg(long, value_name = "string")]
+    pub filter: Option<String>,
+    /// Format output using a custom template: 'table' (default), 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Don't truncate output
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+    /// Include orphaned services (not declared by project)
+    #[arg(long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub orphans: bool,
+    /// Only display IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Display services
+    #[arg(long)]
+    pub services: bool,
+    /// Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]
+    #[arg(long, value_name = "stringArray")]
+    pub status: Vec<String>,
+    /// Services to list
+    pub service_names: Vec<String>,
+}
+
+/// `ls` flags.
+#[derive(Debug, Args, Default)]
+pub struct LsArgs {
+    /// Show all stopped Compose projects
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Filter output based on conditions provided
+    #[arg(long, value_name = "filter")]
+    pub filter: Vec<String>,
+    /// Format the output. Values: [table | json]
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Only display project names
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `stop` flags.
+#[derive(Debug, Args, Default)]
+pub struct StopArgs {
+    /// Specify a shutdown timeout in seconds
+    #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
+    pub timeout: Option<i64>,
+    pub service_names: Vec<String>,
+}
+
+/// `restart` flags.
+#[derive(Debug, Args, Default)]
+pub struct RestartArgs {
+    /// Don't restart dependent services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
+    pub timeout: Option<i64>,
+    pub service_names: Vec<String>,
+}
+
+/// `kill` flags.
+#[derive(Debug, Args, Default)]
+pub struct KillArgs {
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// SIGNAL to send to the container
+    #[arg(short = 's', long, value_name = "string", default_value = "SIGKILL")]
+    pub signal: String,
+    pub service_names: Vec<String>,
+}
+
+/// `rm` flags.
+#[derive(Debug, Args, Default)]
+pub struct RmArgs {
+    /// Don't ask to confirm removal
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Stop the containers, if required, before removing
+    #[arg(short = 's', long)]
+    pub stop: bool,
+    /// Remove any anonymous volumes attached to containers
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Deprecated: no effect
+    #[arg(short = 'a', long, hide = true)]
+    pub all: bool,
+    /// Shadows the global `-f/--file` so that `-f` means `--force` here, as in the reference
+    /// (clap keeps a subcommand's own argument instead of propagating the global one).
+    #[arg(id = "file", long = "file", hide = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    pub service_names: Vec<String>,
+}
+
+/// Commands whose only arguments are service names (`pause`, `unpause`, `top`).
+#[derive(Debug, Args, Default)]
+pub struct ServicesArgs {
+    pub service_names: Vec<String>,
+}
+
+/// `images` flags.
+#[derive(Debug, Args, Default)]
+pub struct ImagesArgs {
+    /// Format the output. Values: [table | json]
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Only display IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub service_names: Vec<String>,
+}
+
+/// `port` flags.
+#[derive(Debug, Args, Default)]
+pub struct PortArgs {
+    /// Index of the container if service has multiple replicas
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    /// tcp or udp
+    #[arg(long, value_name = "string", default_value = "tcp")]
+    pub protocol: String,
+    pub service: String,
+    pub private_port: u16,
+}
+
+/// `wait` flags.
+#[derive(Debug, Args, Default)]
+pub struct WaitArgs {
+    /// Drops project when the first container stops
+    #[arg(long = "down-project")]
+    pub down_project: bool,
+    #[arg(required = true, num_args = 1..)]
+    pub service_names: Vec<String>,
 }

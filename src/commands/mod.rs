@@ -3,7 +3,20 @@
 
 pub mod config;
 pub mod context;
+pub mod images;
+pub mod kill;
+pub mod ls;
+pub mod pause;
+pub mod port;
+pub mod ps;
+pub mod restart;
+pub mod rm;
+pub mod stop;
+pub mod target;
+pub mod top;
+pub mod unpause;
 pub mod version;
+pub mod wait;
 
 use crate::cli::{Cli, Command};
 use crate::output::printer;
@@ -25,6 +38,18 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Config(args) => config::run(&context, &args),
         Command::Version(args) => version::run(&args),
+        Command::Ps(args) => ps::run(&context, &args),
+        Command::Ls(args) => ls::run(&context, &args),
+        Command::Stop(args) => stop::run(&context, &args),
+        Command::Restart(args) => restart::run(&context, &args),
+        Command::Kill(args) => kill::run(&context, &args),
+        Command::Rm(args) => rm::run(&context, &args),
+        Command::Pause(args) => pause::run(&context, &args),
+        Command::Unpause(args) => unpause::run(&context, &args),
+        Command::Top(args) => top::run(&context, &args),
+        Command::Port(args) => port::run(&context, &args),
+        Command::Images(args) => images::run(&context, &args),
+        Command::Wait(args) => wait::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

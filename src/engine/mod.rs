@@ -5,6 +5,8 @@ pub mod connect;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod inspect;
+pub mod lifecycle;
 pub mod observe;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};

@@ -3,8 +3,11 @@
 
 pub mod diagnostic;
 pub mod events;
+pub mod listing;
 pub mod printer;
 pub mod progress;
+pub mod table;
+pub mod template;
 
 /// Diagnostics for developers: `--verbose` or `RUST_LOG`, written to stderr.
 pub fn init_tracing(verbose: bool) {

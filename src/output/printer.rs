@@ -16,3 +16,8 @@ pub fn stdout(text: &str) {
 pub fn stderr_line(text: &str) {
     eprintln!("{text}");
 }
+
+/// Writes `text` to stderr without a newline (the reference's `Fprintf` messages).
+pub fn stderr_text(text: &str) {
+    eprint!("{text}");
+}

@@ -1,0 +1,81 @@
+//! `pause`: pauses the running containers of the project (or of the named services).
+
+use super::context::CommandContext;
+use super::target::{self, project_or_name};
+use crate::cli::ServicesArgs;
+use crate::output::events::Status;
+
+/// Pause or unpause: the shared body of `pause` and `unpause`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Pause,
+    Unpause,
+}
+
+pub fn run(context: &CommandContext, args: &ServicesArgs) -> i32 {
+    run_action(context, args, Action::Pause)
+}
+
+pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action) -> i32 {
+    use super::exit;
+    use crate::engine::inspect::{ContainerQuery, OneOff};
+    use futures_util::future::join_all;
+    let target = match project_or_name(context, &args.service_names) {
+        Ok(target) => target,
+        Err(code) => return code,
+    };
+    if let Err(code) = target.check_services(&args.service_names) {
+        return code;
+    }
+    let Ok(runtime) = target::runtime() else {
+        return exit::INTERNAL;
+    };
+    runtime.block_on(async {
+        let engine = match target::connect().await {
+            Ok(engine) => engine,
+            Err(code) => return code,
+        };
+        let query = ContainerQuery::new(false, OneOff::Exclude).services(&args.service_names);
+        let mut containers = match engine.list_containers(&target.name, &query).await {
+            Ok(containers) => containers,
+            Err(error) => return target::report(&error),
+        };
+        if let Some(project) = target.model() {
+            containers.retain(|container| project.services.contains_key(&container.service));
+        }
+        let title = match action {
+            Action::Pause => "Pausing",
+            Action::Unpause => "Running",
+        };
+        let progress = match target::Progress::start(context, title) {
+            Ok(progress) => progress,
+            Err(code) => return code,
+        };
+        let results = join_all(containers.iter().map(|container| {
+            let sender = progress.sender.clone();
+            let engine = engine.clone();
+            async move {
+                let (result, status) = match action {
+                    Action::Pause => (
+                        engine.pause_container(&container.name).await,
+                        Status::Paused,
+                    ),
+                    Action::Unpause => (
+                        engine.unpause_container(&container.name).await,
+                        Status::Unpaused,
+                    ),
+                };
+                if result.is_ok() {
+                    target::emit(&sender, &container.name, status).await;
+                }
+                result
+            }
+        }))
+        .await;
+        progress.finish().await;
+        match results.into_iter().find_map(Result::err) {
+            None => exit::OK,
+            Some(error) => target::report(&error),
+        }
+    })
+}
