@@ -21,10 +21,9 @@ struct Expectation {
     also: Vec<String>,
 }
 
-/// Whether to compare `line:col` exactly. False until the spanned YAML parser (branch
-/// `h-yaml`) is merged: the stand-in parser puts every node at 1:1. The file name and the
-/// presence of a position are checked either way.
-const CHECK_LINE_AND_COLUMN: bool = false;
+/// Whether to compare `line:col` exactly (the file name and the presence of a position are
+/// checked either way).
+const CHECK_LINE_AND_COLUMN: bool = true;
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad")
@@ -132,7 +131,7 @@ fn run_case(name: &str) {
     }
 }
 
-/// One test per fixture directory; `#[ignore]` names the stage a case still waits for.
+/// One test per fixture directory.
 macro_rules! bad_inputs {
     ($($(#[$attribute:meta])* $name:ident,)*) => {
         $(
@@ -165,15 +164,12 @@ bad_inputs! {
     // YAML parsing.
     yaml_unclosed_flow_sequence,
     yaml_tab_indentation,
-    #[ignore = "needs h-yaml (duplicate keys)"]
     yaml_duplicate_key,
-    #[ignore = "needs h-yaml (duplicate keys)"]
     yaml_duplicate_service,
     yaml_alias_bomb,
     yaml_undefined_alias,
     top_level_sequence,
     top_level_scalar,
-    #[ignore = "needs an empty-file check (the reference says `empty compose file`)"]
     empty_compose_file,
     // Schema.
     unknown_service_key,
@@ -195,7 +191,6 @@ bad_inputs! {
     container_name_too_short,
     ulimit_missing_hard,
     networks_not_a_mapping,
-    #[ignore = "needs h-env (casting interpolated strings to numbers)"]
     healthcheck_retries_not_a_number,
     build_wrong_type,
     several_schema_errors_at_once,
@@ -229,16 +224,11 @@ bad_inputs! {
     bad_duration_stop_grace_period,
     missing_env_file,
     // Extends.
-    #[ignore = "needs h-merge (extends)"]
     missing_extends_file,
-    #[ignore = "needs h-merge (extends)"]
     missing_extends_service,
-    #[ignore = "needs h-merge (extends)"]
     extends_cycle,
     // Interpolation.
-    #[ignore = "needs h-env (interpolation)"]
     required_variable_unset,
-    #[ignore = "needs h-env (interpolation)"]
     invalid_interpolation,
     // Command line.
     invalid_project_name_flag,

@@ -132,6 +132,14 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
             entry.key_span,
         ));
     }
+    // As in the reference: nothing left once files, includes, `!reset` and `version` are
+    // accounted for (an empty file, `{}`, comments only) is an error, not an empty project.
+    if tree.as_map().is_some_and(node::Mapping::is_empty) {
+        return Err(fail(
+            vec![Diagnostic::global("empty compose file")],
+            &sources,
+        ));
+    }
 
     let context = canonical::NormalizeContext {
         project_name: &project_name,

@@ -46,9 +46,16 @@ pub fn parse_documents(text: &str, source: SourceId) -> Result<Vec<Node>, Diagno
 /// A parser error as a diagnostic at its position, with a readable message.
 fn syntax_error(error: &ScanError, text: &str, source: SourceId) -> Diagnostic {
     let marker = error.marker();
-    let span = clamp_to_text(text, source, marker.line(), marker.col() + 1);
+    let mut span = clamp_to_text(text, source, marker.line(), marker.col() + 1);
     let info = error.info();
     let line_text = text.lines().nth(span.line as usize - 1).unwrap_or("");
+    let leading = &line_text[..line_text.len() - line_text.trim_start().len()];
+    // The scanner stops after the tab; point at the tab itself.
+    if info.contains("tab") {
+        if let Some(offset) = leading.find('\t') {
+            span.column = u32::try_from(offset + 1).unwrap_or(u32::MAX);
+        }
+    }
     if info == "while parsing node, found unknown anchor" {
         let name = builder::name_at(text, marker.index());
         return Diagnostic::new(
@@ -66,7 +73,6 @@ fn syntax_error(error: &ScanError, text: &str, source: SourceId) -> Diagnostic {
         .and_then(|rest| rest.split_once(", ").map(|(_, detail)| detail))
         .unwrap_or(info);
     let diagnostic = Diagnostic::new(format!("invalid YAML: {message}"), span);
-    let leading = &line_text[..line_text.len() - line_text.trim_start().len()];
     if info.contains("tab") || leading.contains('\t') {
         diagnostic.with_hint("YAML indentation must use spaces, not tabs")
     } else if info.contains("quoted scalar") && info.contains("end of stream") {

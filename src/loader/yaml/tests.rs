@@ -652,6 +652,11 @@ fn syntax_errors_have_positions_and_hints() {
     }
     let tabs = error("services:\n\tweb:\n");
     assert_eq!(
+        (tabs.span.line, tabs.span.column),
+        (2, 1),
+        "at the tab itself"
+    );
+    assert_eq!(
         tabs.hint.as_deref(),
         Some("YAML indentation must use spaces, not tabs")
     );
