@@ -171,6 +171,9 @@ bad_inputs! {
     top_level_sequence,
     top_level_scalar,
     empty_compose_file,
+    empty_mapping,
+    version_only,
+    override_without_value,
     // Schema.
     unknown_service_key,
     unknown_top_level_key,
@@ -194,6 +197,11 @@ bad_inputs! {
     healthcheck_retries_not_a_number,
     build_wrong_type,
     several_schema_errors_at_once,
+    scale_negative,
+    replicas_negative,
+    gpus_capabilities_not_a_list,
+    cpus_not_a_number,
+    env_file_required_not_a_boolean,
     // Consistency.
     depends_on_undefined_service,
     links_undefined_service,
@@ -223,14 +231,30 @@ bad_inputs! {
     bad_duration_healthcheck,
     bad_duration_stop_grace_period,
     missing_env_file,
+    dotenv_invalid_line,
+    port_range_reversed,
+    mem_limit_bad_unit,
+    healthcheck_bad_start_period,
+    devices_bad,
     // Extends.
     missing_extends_file,
     missing_extends_service,
     extends_cycle,
+    extends_wrong_type,
+    extends_missing_service_key,
+    // Include.
+    include_missing_file,
+    include_cycle,
+    include_not_a_list,
+    include_env_file_missing,
+    include_conflict,
     // Interpolation.
     required_variable_unset,
     invalid_interpolation,
+    interpolation_nested_unclosed,
     // Command line.
     invalid_project_name_flag,
     missing_env_file_flag,
+    missing_compose_file_flag,
+    selected_service_unknown,
 }

@@ -322,8 +322,8 @@ fn parse_reference(name: &str, extends: &Node) -> Result<Reference, Diagnostic> 
         }
         _ => Err(Diagnostic::new(
             format!(
-                "`services.{name}.extends` must be a string or a mapping, not a {}",
-                extends.type_name()
+                "`services.{name}.extends` must be a string or a mapping, not {}",
+                super::validate::with_article(extends.type_name())
             ),
             extends.span,
         )),

@@ -11,6 +11,7 @@ use super::error::Diagnostic;
 use super::extends::relative_path;
 use super::node::{Entry, Mapping, Node, Value};
 use super::source::{Sources, Span};
+use super::validate::with_article;
 use super::{FileContext, SkipStages, canonical, dotenv};
 
 /// The kinds of resources an included project contributes (`importResources`).
@@ -66,7 +67,10 @@ fn parse_entries(include: &Node) -> Result<Vec<IncludeEntry>, Diagnostic> {
     }
     let Some(items) = include.as_seq() else {
         return Err(Diagnostic::new(
-            format!("`include` must be a list, not a {}", include.type_name()),
+            format!(
+                "`include` must be a list, not {}",
+                with_article(include.type_name())
+            ),
             include.span,
         ));
     };
@@ -90,8 +94,8 @@ fn parse_entries(include: &Node) -> Result<Vec<IncludeEntry>, Diagnostic> {
             _ => {
                 return Err(Diagnostic::new(
                     format!(
-                        "an `include` entry must be a path or a mapping, not a {}",
-                        item.type_name()
+                        "an `include` entry must be a path or a mapping, not {}",
+                        with_article(item.type_name())
                     ),
                     item.span,
                 ));

@@ -100,5 +100,8 @@ fn a_selected_name_that_is_not_a_service_is_an_error() {
     let errors = load(&[], &["wbe"]).unwrap_err();
     assert_eq!(errors[0].message, "no such service: `wbe`");
     assert_eq!(errors[0].hint.as_deref(), Some("did you mean `web`?"));
-    assert!(load(&[], &["db"]).is_ok(), "a disabled service is still a service");
+    assert!(
+        load(&[], &["db"]).is_ok(),
+        "a disabled service is still a service"
+    );
 }
