@@ -201,6 +201,8 @@ bad_inputs! {
     replicas_negative,
     gpus_capabilities_not_a_list,
     cpus_not_a_number,
+    healthcheck_retries_negative,
+    build_ulimit_override_without_value,
     env_file_required_not_a_boolean,
     // Consistency.
     depends_on_undefined_service,

@@ -11,7 +11,8 @@ use std::process::Command;
 use dk_compose::loader::{self, LoadError, LoadOptions};
 use dk_compose::output::diagnostic::{Colour, render_load_error};
 
-/// How many mutated documents the in-process run loads.
+/// How many mutated documents the in-process run loads (`DK_FUZZ_MUTATIONS` for a longer
+/// run on demand, `DK_FUZZ_SEED` for another sequence).
 const MUTATIONS: usize = 2_000;
 /// How many of them also go through the binary (exit code, no panic message).
 const BINARY_SAMPLE: usize = 40;
@@ -284,12 +285,20 @@ fn mutated_compose_files_load_or_fail_with_positions() {
     let seeds = seeds();
     assert!(!seeds.is_empty(), "no seed files");
     let workspace = tempfile::tempdir().expect("temp dir");
-    let mut random = Random(0x00C0_FFEE);
+    let from_env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|text| text.parse::<u64>().ok())
+    };
+    let mutations = from_env("DK_FUZZ_MUTATIONS")
+        .and_then(|count| usize::try_from(count).ok())
+        .unwrap_or(MUTATIONS);
+    let mut random = Random(from_env("DK_FUZZ_SEED").unwrap_or(0x00C0_FFEE));
     let mut copies: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut sample = Vec::new();
     let (mut loaded, mut rejected) = (0_usize, 0_usize);
-    for index in 0..MUTATIONS {
+    for index in 0..mutations {
         let seed = &seeds[index % seeds.len()];
         let seed_dir = seed.parent().expect("seed directory");
         // One copy of each seed's directory; the mutation is written next to the seed.
@@ -334,7 +343,7 @@ fn mutated_compose_files_load_or_fail_with_positions() {
                 }
             }
         }
-        if index % (MUTATIONS / BINARY_SAMPLE) == 0 {
+        if index % (mutations / BINARY_SAMPLE).max(1) == 0 && sample.len() < BINARY_SAMPLE {
             sample.push((directory.clone(), file.clone()));
         } else {
             std::fs::remove_file(&file).expect("remove mutation");
@@ -343,7 +352,7 @@ fn mutated_compose_files_load_or_fail_with_positions() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     // Both outcomes are exercised: the mutations are neither all fatal nor all harmless.
     assert!(
-        loaded > MUTATIONS / 20 && rejected > MUTATIONS / 5,
+        loaded > mutations / 20 && rejected > mutations / 5,
         "loaded {loaded}, rejected {rejected}"
     );
 

@@ -164,7 +164,8 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     let tree = profiles::without_unnecessary_resources(tree, options.all_resources);
 
     let canonical = tree.to_json();
-    let project = bind::bind(&canonical).map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+    let project = bind::bind_tree(&canonical, &tree)
+        .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
     Ok(LoadedProject {
         canonical,
         project,
