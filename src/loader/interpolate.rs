@@ -108,13 +108,14 @@ impl Walker<'_> {
                 self.warnings.push(Diagnostic::new(message, span));
             }
         }
-        let path = display_path(&self.path);
+        // Only errors name the path; most strings have none.
+        let path = || display_path(&self.path);
         let value = match result {
             Ok(value) => value,
             Err(TemplateError::Invalid { template }) => {
                 self.errors.push(
                     Diagnostic::new(
-                        format!("invalid interpolation format for {path}: `{template}`"),
+                        format!("invalid interpolation format for {}: `{template}`", path()),
                         span,
                     )
                     .with_hint("you may need to escape any `$` with another `$`"),
@@ -124,7 +125,8 @@ impl Walker<'_> {
             Err(TemplateError::MissingRequired { variable, reason }) => {
                 self.errors.push(Diagnostic::new(
                     format!(
-                        "error while interpolating {path}: {}",
+                        "error while interpolating {}: {}",
+                        path(),
                         missing_message(&variable, &reason)
                     ),
                     span,
@@ -145,7 +147,8 @@ impl Walker<'_> {
             Err(expected) => {
                 self.errors.push(Diagnostic::new(
                     format!(
-                        "error while interpolating {path}: failed to cast to expected type: `{value}` is not {expected}"
+                        "error while interpolating {}: failed to cast to expected type: `{value}` is not {expected}",
+                        path()
                     ),
                     span,
                 ));
