@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked --no-fail-fast 2>&1 | tee target/test-output.log
+# The conformance counts (`corpus (live): N/M identical`) shown on their own first.
+cargo test --locked --test conformance -- --nocapture 2>&1 | grep -E "identical|notice|test result" || true
+cargo test --locked --no-fail-fast

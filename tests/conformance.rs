@@ -16,7 +16,11 @@ const REPO_PLACEHOLDER: &str = "<repo>";
 /// `$HOME` while running fixtures, so that `~` expands the same everywhere.
 const FIXTURE_HOME: &str = "/home/fixture";
 const DEFAULT_REFERENCE: &str = "/root/.cache/reference-compose/2.40.3/docker-compose";
-const DEFAULT_CORPUS: &str = "/work/shared/corpus/awesome-compose";
+/// The corpus lives in `shared/` beside the checkout (`../shared/corpus/awesome-compose`).
+fn default_corpus() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/awesome-compose");
+    std::fs::canonicalize(&path).unwrap_or(path)
+}
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canonical")
@@ -226,8 +230,7 @@ fn corpus_and_fixtures_match_live_reference() {
     let Some(reference) = reference_binary() else {
         return;
     };
-    let corpus = std::env::var_os("COMPOSE_CORPUS")
-        .map_or_else(|| PathBuf::from(DEFAULT_CORPUS), PathBuf::from);
+    let corpus = std::env::var_os("COMPOSE_CORPUS").map_or_else(default_corpus, PathBuf::from);
     let mut cases: Vec<(String, PathBuf, Option<PathBuf>)> = Vec::new();
     match std::fs::read_dir(&corpus) {
         Ok(entries) => {
@@ -260,8 +263,16 @@ fn corpus_and_fixtures_match_live_reference() {
         );
         cases.push((name, fixture_dir(), Some(file)));
     }
-    let mut reports = Vec::new();
+    let mut corpus_reports = Vec::new();
+    let mut fixture_reports = Vec::new();
+    let mut corpus_total = 0;
     for (name, directory, file) in &cases {
+        let reports = if file.is_none() {
+            corpus_total += 1;
+            &mut corpus_reports
+        } else {
+            &mut fixture_reports
+        };
         let expected = match config_json(&reference, directory, file.as_deref()) {
             Ok(value) => value,
             Err(error) => {
@@ -274,7 +285,9 @@ fn corpus_and_fixtures_match_live_reference() {
             Err(error) => reports.push(format!("{name}: {error}")),
         }
     }
-    finish("live comparison", cases.len(), &reports);
+    let fixture_total = cases.len() - corpus_total;
+    finish("corpus (live)", corpus_total, &corpus_reports);
+    finish("fixtures (live)", fixture_total, &fixture_reports);
 }
 
 /// Records the reference's output for every fixture (`RECORD_CANONICAL_FIXTURES=1`).

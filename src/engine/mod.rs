@@ -1,1 +1,13 @@
-//! The only module that talks to the Docker Engine (bollard). PENDING: the engine issue.
+//! The only module that talks to the Docker Engine (bollard): connect and negotiate the API,
+//! observe a project, follow events and wait on conditions. Decisions live in `plan`.
+
+pub mod connect;
+pub mod convert;
+pub mod error;
+pub mod events;
+pub mod observe;
+
+pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
+pub use error::{EngineError, ErrorContext, ObjectKind, WaitFailure};
+pub use events::{Condition, ContainerAction, ContainerEvent, Verdict};
+pub use observe::ContainerScope;

@@ -115,6 +115,7 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         skip: options.skip,
         include_chain: &[],
     };
+    let started = std::time::Instant::now();
     let mut tree = load_files(
         &discovered.files,
         documents,
@@ -148,6 +149,7 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         skip: options.skip,
     };
     let tree = set_project_name(tree, &project_name);
+    tracing::debug!(elapsed = ?started.elapsed(), "per-file stages done");
     let tree = canonical::defaults_and_normalize(tree, &context)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
     // Only enabled services are checked for consistency, as in the reference.
@@ -163,9 +165,11 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
     let tree = profiles::without_unnecessary_resources(tree, options.all_resources);
 
+    tracing::debug!(elapsed = ?started.elapsed(), "project stages done");
     let canonical = tree.to_json();
     let project = bind::bind_tree(&canonical, &tree)
         .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+    tracing::debug!(elapsed = ?started.elapsed(), "bound");
     Ok(LoadedProject {
         canonical,
         project,
@@ -224,7 +228,9 @@ pub(crate) fn load_files(
             None => merge::strip_tags(tree),
             Some(base) => merge::merge_files(base, tree)?,
         };
+        let schema_started = std::time::Instant::now();
         validate::validate_schema(&combined)?;
+        tracing::debug!(elapsed = ?schema_started.elapsed(), "schema validated");
         let combined = canonical::canonical(combined, context.skip.interpolation)?;
         // Canonical forms can reveal duplicates (a port range against an override).
         merged = Some(merge::enforce_unicity(combined));

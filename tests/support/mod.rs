@@ -1,0 +1,178 @@
+//! Shared helpers for tests against the real Docker Engine: engine detection (loud in CI),
+//! locally built test images, unique project names, and a guard that removes a project's
+//! containers, networks and volumes on drop (even when the test panics).
+#![allow(dead_code, clippy::print_stderr)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The image every real-daemon test uses (FROM scratch + static busybox, built locally).
+pub const BUSYBOX_IMAGE: &str = "dk-compose-test/busybox:latest";
+
+const PROJECT_LABEL: &str = "com.docker.compose.project";
+
+/// Whether a Docker Engine answers. Outside CI a missing engine skips the test (returns
+/// false with a note); with `CI` set it panics, so CI never passes by skipping.
+pub fn engine_available() -> bool {
+    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
+    let availability = AVAILABLE.get_or_init(|| {
+        match Command::new("docker")
+            .args(["version", "--format", "{{.Server.APIVersion}}"])
+            .output()
+        {
+            Ok(output) if output.status.success() => Ok(()),
+            Ok(output) => Err(String::from_utf8_lossy(&output.stderr).trim().to_owned()),
+            Err(error) => Err(format!("cannot run the docker CLI: {error}")),
+        }
+    });
+    match availability {
+        Ok(()) => true,
+        Err(reason) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but the Docker engine is not available: {reason}")
+        }
+        Err(reason) => {
+            eprintln!("skipping: the Docker engine is not available: {reason}");
+            false
+        }
+    }
+}
+
+/// Builds the test images once per test process (the script is idempotent and quick when
+/// the images are current).
+pub fn ensure_test_images() {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/build-test-images.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .output()
+            .map_err(|error| format!("cannot run {}: {error}", script.display()))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} failed:\n{}{}",
+                script.display(),
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    });
+    if let Err(reason) = built {
+        panic!("{reason}");
+    }
+}
+
+/// A project name unique to this test run: `<prefix>-<pid>-<counter>` (lowercase, valid).
+pub fn unique_project(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let counter = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let prefix: String = prefix
+        .to_lowercase()
+        .chars()
+        .map(|character| {
+            if character.is_ascii_alphanumeric() || character == '-' || character == '_' {
+                character
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("dkt-{prefix}-{}-{counter}", std::process::id())
+}
+
+/// Runs the docker CLI and returns its output (whatever the exit status).
+pub fn docker_output(arguments: &[&str]) -> Output {
+    Command::new("docker")
+        .args(arguments)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run docker {arguments:?}: {error}"))
+}
+
+/// Runs the docker CLI, panics on failure, returns trimmed stdout.
+pub fn docker(arguments: &[&str]) -> String {
+    let output = docker_output(arguments);
+    assert!(
+        output.status.success(),
+        "docker {arguments:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Ids (or names) printed one per line by a docker listing command.
+fn listed(arguments: &[&str]) -> Vec<String> {
+    let output = docker_output(arguments);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What is left of a project on the engine: (containers, networks, volumes).
+pub fn project_leftovers(project_name: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let filter = format!("label={PROJECT_LABEL}={project_name}");
+    (
+        listed(&["ps", "-aq", "--filter", &filter]),
+        listed(&["network", "ls", "-q", "--filter", &filter]),
+        listed(&["volume", "ls", "-q", "--filter", &filter]),
+    )
+}
+
+/// Removes everything labelled with its project when dropped (containers first, with their
+/// anonymous volumes, then networks, then volumes).
+pub struct ProjectGuard {
+    pub name: String,
+}
+
+impl ProjectGuard {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
+    }
+
+    /// A guard for a fresh unique project name.
+    pub fn unique(prefix: &str) -> Self {
+        Self::new(unique_project(prefix))
+    }
+
+    /// `com.docker.compose.project=<name>`, for `--label` and `--filter label=`.
+    pub fn label(&self) -> String {
+        format!("{PROJECT_LABEL}={}", self.name)
+    }
+
+    pub fn cleanup(&self) {
+        let (containers, networks, volumes) = project_leftovers(&self.name);
+        if !containers.is_empty() {
+            let mut arguments = vec!["rm", "--force", "--volumes"];
+            arguments.extend(containers.iter().map(String::as_str));
+            let _ = docker_output(&arguments);
+        }
+        if !networks.is_empty() {
+            let mut arguments = vec!["network", "rm"];
+            arguments.extend(networks.iter().map(String::as_str));
+            let _ = docker_output(&arguments);
+        }
+        if !volumes.is_empty() {
+            let mut arguments = vec!["volume", "rm", "--force"];
+            arguments.extend(volumes.iter().map(String::as_str));
+            let _ = docker_output(&arguments);
+        }
+    }
+}
+
+impl Drop for ProjectGuard {
+    fn drop(&mut self) {
+        self.cleanup();
+        let leftovers = project_leftovers(&self.name);
+        if leftovers != (Vec::new(), Vec::new(), Vec::new()) {
+            eprintln!(
+                "warning: project `{}` left containers/networks/volumes behind: {leftovers:?}",
+                self.name
+            );
+        }
+    }
+}
