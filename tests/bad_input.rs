@@ -21,10 +21,9 @@ struct Expectation {
     also: Vec<String>,
 }
 
-/// Whether to compare `line:col` exactly. False until the spanned YAML parser (branch
-/// `h-yaml`) is merged: the stand-in parser puts every node at 1:1. The file name and the
-/// presence of a position are checked either way.
-const CHECK_LINE_AND_COLUMN: bool = false;
+/// Whether to compare `line:col` exactly (the file name and the presence of a position are
+/// checked either way).
+const CHECK_LINE_AND_COLUMN: bool = true;
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad")
@@ -132,7 +131,7 @@ fn run_case(name: &str) {
     }
 }
 
-/// One test per fixture directory; `#[ignore]` names the stage a case still waits for.
+/// One test per fixture directory.
 macro_rules! bad_inputs {
     ($($(#[$attribute:meta])* $name:ident,)*) => {
         $(
@@ -165,16 +164,16 @@ bad_inputs! {
     // YAML parsing.
     yaml_unclosed_flow_sequence,
     yaml_tab_indentation,
-    #[ignore = "needs h-yaml (duplicate keys)"]
     yaml_duplicate_key,
-    #[ignore = "needs h-yaml (duplicate keys)"]
     yaml_duplicate_service,
     yaml_alias_bomb,
     yaml_undefined_alias,
     top_level_sequence,
     top_level_scalar,
-    #[ignore = "needs an empty-file check (the reference says `empty compose file`)"]
     empty_compose_file,
+    empty_mapping,
+    version_only,
+    override_without_value,
     // Schema.
     unknown_service_key,
     unknown_top_level_key,
@@ -195,10 +194,16 @@ bad_inputs! {
     container_name_too_short,
     ulimit_missing_hard,
     networks_not_a_mapping,
-    #[ignore = "needs h-env (casting interpolated strings to numbers)"]
     healthcheck_retries_not_a_number,
     build_wrong_type,
     several_schema_errors_at_once,
+    scale_negative,
+    replicas_negative,
+    gpus_capabilities_not_a_list,
+    cpus_not_a_number,
+    healthcheck_retries_negative,
+    build_ulimit_override_without_value,
+    env_file_required_not_a_boolean,
     // Consistency.
     depends_on_undefined_service,
     links_undefined_service,
@@ -228,19 +233,30 @@ bad_inputs! {
     bad_duration_healthcheck,
     bad_duration_stop_grace_period,
     missing_env_file,
+    dotenv_invalid_line,
+    port_range_reversed,
+    mem_limit_bad_unit,
+    healthcheck_bad_start_period,
+    devices_bad,
     // Extends.
-    #[ignore = "needs h-merge (extends)"]
     missing_extends_file,
-    #[ignore = "needs h-merge (extends)"]
     missing_extends_service,
-    #[ignore = "needs h-merge (extends)"]
     extends_cycle,
+    extends_wrong_type,
+    extends_missing_service_key,
+    // Include.
+    include_missing_file,
+    include_cycle,
+    include_not_a_list,
+    include_env_file_missing,
+    include_conflict,
     // Interpolation.
-    #[ignore = "needs h-env (interpolation)"]
     required_variable_unset,
-    #[ignore = "needs h-env (interpolation)"]
     invalid_interpolation,
+    interpolation_nested_unclosed,
     // Command line.
     invalid_project_name_flag,
     missing_env_file_flag,
+    missing_compose_file_flag,
+    selected_service_unknown,
 }

@@ -104,7 +104,6 @@ impl Extender<'_, '_> {
             self.files[file].resolved.insert(name.to_owned());
             return Ok(service);
         };
-        let extends_key_span = extends_entry.key_span;
         let reference = parse_reference(name, &extends_entry.value)?;
         let target_file = match &reference.file {
             Some((path, span)) => self.load_file(name, path, *span)?,
@@ -118,7 +117,8 @@ impl Extender<'_, '_> {
         }
         chain.push((file, name.to_owned()));
         if chain.contains(&(target_file, reference.service.clone())) {
-            return Err(self.cycle(chain, target_file, &reference.service, extends_key_span));
+            // At the reference that closes the cycle.
+            return Err(self.cycle(chain, target_file, &reference.service, reference.value_span));
         }
         let base = self.resolve(target_file, &reference.service, chain)?;
         chain.pop();
@@ -322,8 +322,8 @@ fn parse_reference(name: &str, extends: &Node) -> Result<Reference, Diagnostic> 
         }
         _ => Err(Diagnostic::new(
             format!(
-                "`services.{name}.extends` must be a string or a mapping, not a {}",
-                extends.type_name()
+                "`services.{name}.extends` must be a string or a mapping, not {}",
+                super::validate::with_article(extends.type_name())
             ),
             extends.span,
         )),

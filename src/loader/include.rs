@@ -11,6 +11,7 @@ use super::error::Diagnostic;
 use super::extends::relative_path;
 use super::node::{Entry, Mapping, Node, Value};
 use super::source::{Sources, Span};
+use super::validate::with_article;
 use super::{FileContext, SkipStages, canonical, dotenv};
 
 /// The kinds of resources an included project contributes (`importResources`).
@@ -44,7 +45,7 @@ pub fn apply_include(
     chain.push(file_path.to_path_buf());
     for entry in entries {
         let imported = load_included(&entry, &chain, context, sources, warnings)?;
-        import_resources(&mut tree, imported).map_err(|diagnostic| vec![diagnostic])?;
+        import_resources(&mut tree, imported, context).map_err(|diagnostic| vec![diagnostic])?;
     }
     Ok(tree)
 }
@@ -66,7 +67,10 @@ fn parse_entries(include: &Node) -> Result<Vec<IncludeEntry>, Diagnostic> {
     }
     let Some(items) = include.as_seq() else {
         return Err(Diagnostic::new(
-            format!("`include` must be a list, not a {}", include.type_name()),
+            format!(
+                "`include` must be a list, not {}",
+                with_article(include.type_name())
+            ),
             include.span,
         ));
     };
@@ -90,8 +94,8 @@ fn parse_entries(include: &Node) -> Result<Vec<IncludeEntry>, Diagnostic> {
             _ => {
                 return Err(Diagnostic::new(
                     format!(
-                        "an `include` entry must be a path or a mapping, not a {}",
-                        item.type_name()
+                        "an `include` entry must be a path or a mapping, not {}",
+                        with_article(item.type_name())
                     ),
                     item.span,
                 ));
@@ -169,12 +173,7 @@ fn load_included(
             source,
         });
     }
-    let skip = SkipStages {
-        normalization: true,
-        path_resolution: false,
-        consistency: true,
-        ..context.skip
-    };
+    let skip = included_skip(context.skip);
     let included_context = FileContext {
         working_dir: &project_dir,
         environment: &environment,
@@ -192,6 +191,17 @@ fn load_included(
     };
     let tree = canonical::defaults_and_normalize(tree, &normalize_context)?;
     Ok(resolve_environment(tree, &environment))
+}
+
+/// The stages an included project goes through before its resources are imported: its
+/// own paths are resolved, the including project normalises and checks the whole.
+fn included_skip(skip: SkipStages) -> SkipStages {
+    SkipStages {
+        normalization: true,
+        path_resolution: false,
+        consistency: true,
+        ..skip
+    }
 }
 
 /// The parent's environment, plus the include's env files for variables it does not set
@@ -294,7 +304,11 @@ fn resolve_environment(mut tree: Node, environment: &BTreeMap<String, String>) -
 }
 
 /// Copies the included resources in; a different definition under the same name is an error.
-fn import_resources(tree: &mut Node, imported: Node) -> Result<(), Diagnostic> {
+fn import_resources(
+    tree: &mut Node,
+    imported: Node,
+    context: &FileContext<'_>,
+) -> Result<(), Diagnostic> {
     let Value::Map(mut imported) = imported.value else {
         return Ok(());
     };
@@ -320,8 +334,9 @@ fn import_resources(tree: &mut Node, imported: Node) -> Result<(), Diagnostic> {
         };
         for (name, entry) in from {
             if let Some(existing) = to.get(&name) {
-                // The imported side is already canonical; compare like with like.
-                let existing_canonical = canonical_entry(kind, &name, &existing.value);
+                // The imported side is canonical, with defaults and resolved paths: put the
+                // local definition through the same stages to compare like with like.
+                let existing_canonical = canonical_entry(kind, &name, &existing.value, context);
                 if same_value(&existing_canonical, &entry.value) {
                     continue;
                 }
@@ -345,9 +360,10 @@ fn from_span(map: &Mapping) -> Span {
         .map_or(Span::synthetic(), |entry| entry.key_span)
 }
 
-/// Deep equality of values, ignoring positions and tags (`reflect.DeepEqual`).
-/// `value` as the canonical stage would write it at `kind.name` (itself when that fails).
-fn canonical_entry(kind: &str, name: &str, value: &Node) -> Node {
+/// `value` as an included project's `kind.name` would be imported: canonical syntax,
+/// defaults, paths resolved against this project's directory, bare environment entries
+/// resolved (`value` itself when one of the stages fails, so that it conflicts).
+fn canonical_entry(kind: &str, name: &str, value: &Node, context: &FileContext<'_>) -> Node {
     let mut inner = Mapping::new();
     inner.insert(
         name.to_owned(),
@@ -364,8 +380,18 @@ fn canonical_entry(kind: &str, name: &str, value: &Node) -> Node {
             value: Node::new(Value::Map(inner), value.span),
         },
     );
-    super::canonical::canonical(Node::new(Value::Map(outer), value.span), false)
+    let skip = included_skip(context.skip);
+    let working_dir = relative_path(context.working_dir, context.working_dir);
+    let normalize_context = canonical::NormalizeContext {
+        project_name: "",
+        working_dir: &working_dir,
+        environment: context.environment,
+        skip,
+    };
+    canonical::canonical(Node::new(Value::Map(outer), value.span), skip.interpolation)
         .ok()
+        .and_then(|tree| canonical::defaults_and_normalize(tree, &normalize_context).ok())
+        .map(|tree| resolve_environment(tree, context.environment))
         .and_then(|tree| {
             tree.get(kind)
                 .and_then(|section| section.get(name))
@@ -374,6 +400,7 @@ fn canonical_entry(kind: &str, name: &str, value: &Node) -> Node {
         .unwrap_or_else(|| value.clone())
 }
 
+/// Deep equality of values, ignoring positions and tags (`reflect.DeepEqual`).
 fn same_value(left: &Node, right: &Node) -> bool {
     match (&left.value, &right.value) {
         (Value::Map(left), Value::Map(right)) => {

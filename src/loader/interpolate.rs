@@ -108,13 +108,14 @@ impl Walker<'_> {
                 self.warnings.push(Diagnostic::new(message, span));
             }
         }
-        let path = display_path(&self.path);
+        // Only errors name the path; most strings have none.
+        let path = || display_path(&self.path);
         let value = match result {
             Ok(value) => value,
             Err(TemplateError::Invalid { template }) => {
                 self.errors.push(
                     Diagnostic::new(
-                        format!("invalid interpolation format for {path}: `{template}`"),
+                        format!("invalid interpolation format for {}: `{template}`", path()),
                         span,
                     )
                     .with_hint("you may need to escape any `$` with another `$`"),
@@ -124,7 +125,8 @@ impl Walker<'_> {
             Err(TemplateError::MissingRequired { variable, reason }) => {
                 self.errors.push(Diagnostic::new(
                     format!(
-                        "error while interpolating {path}: {}",
+                        "error while interpolating {}: {}",
+                        path(),
                         missing_message(&variable, &reason)
                     ),
                     span,
@@ -145,7 +147,8 @@ impl Walker<'_> {
             Err(expected) => {
                 self.errors.push(Diagnostic::new(
                     format!(
-                        "error while interpolating {path}: failed to cast to expected type: `{value}` is not {expected}"
+                        "error while interpolating {}: failed to cast to expected type: `{value}` is not {expected}",
+                        path()
                     ),
                     span,
                 ));
@@ -250,6 +253,12 @@ const CASTS: &[(&[&str], Cast)] = &[
         &["services", "*", "volumes", "[]", "volume", "nocopy"],
         Cast::Boolean,
     ),
+    // Not in the reference's table: its `EnvFile` decoder applies the same `toBoolean`
+    // (`required: "false"`, `no`, `${R:-false}` are false; `maybe` is an error).
+    (
+        &["services", "*", "env_file", "[]", "required"],
+        Cast::Boolean,
+    ),
     (&["networks", "*", "external"], Cast::Boolean),
     (&["networks", "*", "internal"], Cast::Boolean),
     (&["networks", "*", "attachable"], Cast::Boolean),
@@ -325,6 +334,31 @@ mod tests {
 
     fn key(name: &str) -> PathSegment {
         PathSegment::Key(name.into())
+    }
+
+    #[test]
+    fn env_file_required_is_cast_like_a_boolean() {
+        let mut warnings = Vec::new();
+        let tree = Node::from_json(&serde_json::json!({"services": {"web": {"env_file": [
+            {"path": "a.env", "required": "false"},
+            {"path": "b.env", "required": "no"},
+        ]}}}));
+        let tree = interpolate_tree(tree, &BTreeMap::new(), &mut warnings).unwrap();
+        let files = &tree.to_json()["services"]["web"]["env_file"];
+        assert_eq!(files[0]["required"], serde_json::json!(false));
+        assert_eq!(files[1]["required"], serde_json::json!(false));
+        assert_eq!(warnings.len(), 1, "`no` is deprecated YAML 1.1");
+        let tree = Node::from_json(&serde_json::json!({"services": {"web": {"env_file": [
+            {"path": "a.env", "required": "maybe"},
+        ]}}}));
+        let errors = interpolate_tree(tree, &BTreeMap::new(), &mut warnings).unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .starts_with("error while interpolating services.web.env_file[0].required"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

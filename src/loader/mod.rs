@@ -133,6 +133,14 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
             entry.key_span,
         ));
     }
+    // As in the reference: nothing left once files, includes, `!reset` and `version` are
+    // accounted for (an empty file, `{}`, comments only) is an error, not an empty project.
+    if tree.as_map().is_some_and(node::Mapping::is_empty) {
+        return Err(fail(
+            vec![Diagnostic::global("empty compose file")],
+            &sources,
+        ));
+    }
 
     let context = canonical::NormalizeContext {
         project_name: &project_name,
@@ -159,7 +167,8 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
 
     tracing::debug!(elapsed = ?started.elapsed(), "project stages done");
     let canonical = tree.to_json();
-    let project = bind::bind(&canonical).map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+    let project = bind::bind_tree(&canonical, &tree)
+        .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
     tracing::debug!(elapsed = ?started.elapsed(), "bound");
     Ok(LoadedProject {
         canonical,

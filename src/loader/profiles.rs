@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::error::Diagnostic;
+use super::error::{Diagnostic, suggest};
 use super::node::{Node, Value};
 
 /// Whether a service with `service_profiles` is enabled by `active` (`HasProfile`).
@@ -35,6 +35,30 @@ pub fn apply_profiles(
     profiles: &[String],
     selected_services: &[String],
 ) -> Result<Node, Vec<Diagnostic>> {
+    let unknown: Vec<Diagnostic> = selected_services
+        .iter()
+        .filter(|name| {
+            tree.get("services")
+                .and_then(|services| services.get(name))
+                .is_none()
+        })
+        .map(|name| {
+            let known = tree
+                .get("services")
+                .and_then(Node::as_map)
+                .into_iter()
+                .flat_map(|services| services.keys().map(String::as_str));
+            let diagnostic = Diagnostic::global(format!("no such service: `{name}`"));
+            match suggest(name, known) {
+                Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+                None => diagnostic,
+            }
+        })
+        .collect();
+    // The reference (`WithServicesEnabled`) refuses a name that is not a service.
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
     let Some(services) = tree.get("services").and_then(Node::as_map) else {
         return Ok(tree);
     };

@@ -74,7 +74,7 @@ impl Sources {
             return None;
         }
         let file = self.get(span.source)?;
-        file.text.lines().nth(span.line as usize - 1)
+        lines(&file.text).nth(span.line as usize - 1)
     }
 
     /// `path:line:col` for a span, or `None` when the span is synthetic.
@@ -91,6 +91,30 @@ impl Sources {
     }
 }
 
+/// The lines of a text as YAML counts them (and so every position): a line ends at `\n`,
+/// `\r\n` or a lone `\r`. The breaks are not included; no empty line follows a final break.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text).filter(|text| !text.is_empty());
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\n', '\r']) {
+            None => {
+                rest = None;
+                Some(current)
+            }
+            Some(end) => {
+                let after = if current[end..].starts_with("\r\n") {
+                    end + 2
+                } else {
+                    end + 1
+                };
+                rest = Some(&current[after..]).filter(|next| !next.is_empty());
+                Some(&current[..end])
+            }
+        }
+    })
+}
+
 /// A printable `file:line:col`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location<'a> {
@@ -102,5 +126,21 @@ pub struct Location<'a> {
 impl fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lines;
+
+    #[test]
+    fn lines_end_where_yaml_ends_them() {
+        assert_eq!(
+            lines("a\nb\r\nc\rd").collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
+        assert_eq!(lines("a\n\nb\n").collect::<Vec<_>>(), ["a", "", "b"]);
+        assert_eq!(lines("").count(), 0);
+        assert_eq!(lines("\r").collect::<Vec<_>>(), [""]);
     }
 }

@@ -120,6 +120,24 @@ fn map_node(entries: impl IntoIterator<Item = (String, Node)>, span: Span) -> No
     Node::new(Value::Map(mapping), span)
 }
 
+/// A mapping node built from the items of a list: each key sits where its item was, so
+/// that an error about a key (an undefined service, say) points at the item.
+fn map_node_from_items(entries: impl IntoIterator<Item = (String, Node)>, span: Span) -> Node {
+    let mapping: Mapping = entries
+        .into_iter()
+        .map(|(key, value)| {
+            (
+                key,
+                Entry {
+                    key_span: value.span,
+                    value,
+                },
+            )
+        })
+        .collect();
+    Node::new(Value::Map(mapping), span)
+}
+
 fn string_node(text: impl Into<String>, span: Span) -> Node {
     Node::string(text, span)
 }

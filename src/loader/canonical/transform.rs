@@ -4,8 +4,8 @@
 //! Only rewrites forms; defaults that do not come from the short syntax live in `defaults.rs`.
 
 use super::{
-    Diagnostic, Mapping, Node, Value, bool_node, insert_default, map_node, ports, scalar_text,
-    services_mut, string_node, volumes,
+    Diagnostic, Mapping, Node, Value, bool_node, insert_default, map_node, map_node_from_items,
+    ports, scalar_text, services_mut, string_node, volumes,
 };
 
 /// Runs every transformer on one file's tree.
@@ -130,7 +130,7 @@ fn list_to_null_map(node: &mut Node) {
                 scalar_text(item).map(|name| (name, Node::new(Value::Null, item.span)))
             })
             .collect();
-        *node = map_node(entries, span);
+        *node = map_node_from_items(entries, span);
     }
 }
 
@@ -173,7 +173,7 @@ fn key_value_list_to_map(node: &mut Node) {
             };
             entries.push((key.to_owned(), string_node(value, item.span)));
         }
-        *node = map_node(entries, node.span);
+        *node = map_node_from_items(entries, node.span);
     }
 }
 
@@ -190,7 +190,7 @@ fn transform_ssh(node: &mut Node) {
                 None => entries.push((text.to_owned(), Node::new(Value::Null, item.span))),
             }
         }
-        *node = map_node(entries, node.span);
+        *node = map_node_from_items(entries, node.span);
     }
 }
 
@@ -215,7 +215,7 @@ fn transform_depends_on(node: &mut Node) {
                     Some((name, dependency))
                 })
                 .collect();
-            *node = map_node(entries, span);
+            *node = map_node_from_items(entries, span);
         }
         Value::Map(map) => {
             for entry in map.values_mut() {

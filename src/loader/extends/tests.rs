@@ -135,7 +135,7 @@ fn long_form_paths_are_rebased() {
 }
 
 #[test]
-fn cycles_name_the_chain_at_the_extends_key() {
+fn cycles_name_the_chain_at_the_reference_closing_it() {
     let project = Project::new(&[(
         "compose.yaml",
         "services:\n  a: {extends: b, image: x}\n  b: {extends: c}\n  c: {extends: a}\n",
@@ -145,6 +145,8 @@ fn cycles_name_the_chain_at_the_extends_key() {
         errors[0].message,
         "circular `extends` reference: `a` extends `b` extends `c` extends `a`"
     );
+    // `c: {extends: a}` closes the cycle: the error points at its `a`.
+    assert_eq!((errors[0].span.line, errors[0].span.column), (4, 16));
     let project = Project::new(&[("compose.yaml", "services:\n  a: {extends: a, image: x}\n")]);
     let errors = project.extend("compose.yaml").unwrap_err();
     assert_eq!(

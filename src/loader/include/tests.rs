@@ -59,7 +59,6 @@ fn included_project() -> Project {
 }
 
 #[test]
-#[ignore = "include vs canonical stage integration in progress"]
 fn included_resources_are_copied_in_with_their_own_environment() {
     let tree = included_project()
         .load("compose.yaml", &[("PARENT", "fromparent")])
@@ -70,16 +69,16 @@ fn included_resources_are_copied_in_with_their_own_environment() {
         tree["services"]["api"]["environment"],
         json!({"BARE": "fromsub", "PARENT": "fromparent"})
     );
+    // As the reference prints it: the include's env file, under the parent's environment.
     assert_eq!(
         tree["services"]["worker"]["environment"],
-        json!(["BARE=fromlib", "PARENT=fromparent"])
+        json!({"BARE": "fromlib", "PARENT": "fromparent"})
     );
     assert_eq!(tree["services"]["web"]["image"], json!("nginx"));
     assert_eq!(tree["volumes"], json!({"cache": {}}));
 }
 
 #[test]
-#[ignore = "include vs canonical stage integration in progress"]
 fn a_different_definition_conflicts_an_identical_one_does_not() {
     let project = Project::new(&[
         (
@@ -102,6 +101,38 @@ fn a_different_definition_conflicts_an_identical_one_does_not() {
     );
     let tree = project.load("b.yaml", &[]).unwrap().to_json();
     assert_eq!(tree["services"], json!({"api": {"image": "x"}}));
+}
+
+#[test]
+fn identical_definitions_are_compared_in_canonical_form() {
+    let project = Project::new(&[
+        (
+            "sub/compose.yaml",
+            "services:\n  api: {image: x, ports: ['80:80'], environment: [A=1]}\n",
+        ),
+        (
+            "same.yaml",
+            "include: [sub/compose.yaml]\nservices:\n  api:\n    image: x\n    ports: [{target: 80, published: '80'}]\n    environment: {A: '1'}\n",
+        ),
+        (
+            "other_port.yaml",
+            "include: [sub/compose.yaml]\nservices:\n  api: {image: x, ports: ['81:80'], environment: [A=1]}\n",
+        ),
+        // The same relative path means another directory from the including project.
+        ("sub/built.yaml", "services:\n  api: {build: .}\n"),
+        (
+            "built.yaml",
+            "include: [sub/built.yaml]\nservices:\n  api: {build: .}\n",
+        ),
+    ]);
+    assert!(project.load("same.yaml", &[]).is_ok());
+    let errors = project.load("other_port.yaml", &[]).unwrap_err();
+    assert_eq!((errors[0].span.line, errors[0].span.column), (3, 3));
+    let errors = project.load("built.yaml", &[]).unwrap_err();
+    assert_eq!(
+        errors[0].message,
+        "`services.api` conflicts with imported resource"
+    );
 }
 
 #[test]

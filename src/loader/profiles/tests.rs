@@ -94,3 +94,14 @@ fn network_mode_does_not_use_the_default_network() {
     assert_eq!(names(&tree, "secrets"), ["s"]);
     assert_eq!(names(&tree, "configs"), ["c"]);
 }
+
+#[test]
+fn a_selected_name_that_is_not_a_service_is_an_error() {
+    let errors = load(&[], &["wbe"]).unwrap_err();
+    assert_eq!(errors[0].message, "no such service: `wbe`");
+    assert_eq!(errors[0].hint.as_deref(), Some("did you mean `web`?"));
+    assert!(
+        load(&[], &["db"]).is_ok(),
+        "a disabled service is still a service"
+    );
+}

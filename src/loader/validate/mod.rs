@@ -7,4 +7,5 @@ mod messages;
 mod schema;
 
 pub use consistency::validate_consistency;
+pub use messages::with_article;
 pub use schema::validate_schema;

@@ -104,6 +104,8 @@ pub struct Builder<'text> {
     pending_error: Option<(ErrorRank, Diagnostic)>,
     /// Characters, lines and tokens of the text, computed on first need.
     layout: Option<Layout>,
+    /// Length of the text in characters (parser markers count characters).
+    char_count: usize,
 }
 
 impl<'text> Builder<'text> {
@@ -117,6 +119,7 @@ impl<'text> Builder<'text> {
             root: None,
             pending_error: None,
             layout: None,
+            char_count: text.chars().count(),
         }
     }
 
@@ -193,6 +196,10 @@ impl<'text> Builder<'text> {
     }
 
     fn span(&self, marker: Marker) -> Span {
+        // At the end of the text the parser may count a line that is not there.
+        if marker.index() >= self.char_count {
+            return super::clamp_to_text(self.text, self.source, marker.line(), marker.col() + 1);
+        }
         let to_u32 = |number: usize| u32::try_from(number).unwrap_or(u32::MAX);
         Span::new(self.source, to_u32(marker.line()), to_u32(marker.col() + 1))
     }
@@ -370,6 +377,7 @@ impl<'text> Builder<'text> {
     /// Where an empty plain scalar "starts": its tag or anchor if it has one, else the key
     /// it is the value of, else the `-` of its sequence entry.
     fn empty_scalar_span(&mut self, marker: Marker, has_properties: bool) -> Span {
+        let in_sequence = matches!(self.stack.last(), Some(Frame::Sequence(_)));
         if !has_properties {
             match self.stack.last() {
                 Some(Frame::Mapping(frame)) => {
@@ -391,7 +399,13 @@ impl<'text> Builder<'text> {
             // An empty key: point at its `?` or `:`.
             TokenKind::KeyOrValue if !has_properties => Some(layout.token_start(token_index)),
             _ => None,
-        };
+        }
+        // An entry `- ` at the very end of the text: its token starts at the end too.
+        .or_else(|| {
+            (in_sequence && !has_properties)
+                .then(|| layout.dash_before(marker.index()))
+                .flatten()
+        });
         let position = found.map(|index| layout.position(index));
         self.span_or_marker(position, marker)
     }

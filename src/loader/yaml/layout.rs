@@ -28,12 +28,16 @@ pub struct Layout {
 impl Layout {
     pub fn new(text: &str) -> Self {
         let chars: Vec<char> = text.chars().collect();
+        // Lines end as the parser ends them: `\n`, `\r\n` or a lone `\r`.
         let mut line_starts = vec![0];
         line_starts.extend(
             chars
                 .iter()
                 .enumerate()
-                .filter(|(_, character)| **character == '\n')
+                .filter(|(index, character)| {
+                    **character == '\n'
+                        || (**character == '\r' && chars.get(index + 1) != Some(&'\n'))
+                })
                 .map(|(index, _)| index + 1),
         );
         // Stops at the first scan error: positions before it are all that can be asked for.

@@ -13,7 +13,7 @@ use yaml_rust2::scanner::ScanError;
 
 use super::error::Diagnostic;
 use super::node::Node;
-use super::source::{SourceId, Span};
+use super::source::{SourceId, Span, lines};
 
 /// Most values a document may produce through aliases. A billion-laughs document would
 /// expand to billions; real compose files stay in the thousands.
@@ -46,9 +46,16 @@ pub fn parse_documents(text: &str, source: SourceId) -> Result<Vec<Node>, Diagno
 /// A parser error as a diagnostic at its position, with a readable message.
 fn syntax_error(error: &ScanError, text: &str, source: SourceId) -> Diagnostic {
     let marker = error.marker();
-    let span = clamp_to_text(text, source, marker.line(), marker.col() + 1);
+    let mut span = clamp_to_text(text, source, marker.line(), marker.col() + 1);
     let info = error.info();
-    let line_text = text.lines().nth(span.line as usize - 1).unwrap_or("");
+    let line_text = lines(text).nth(span.line as usize - 1).unwrap_or("");
+    let leading = &line_text[..line_text.len() - line_text.trim_start().len()];
+    // The scanner stops after the tab; point at the tab itself.
+    if info.contains("tab") {
+        if let Some(offset) = leading.find('\t') {
+            span.column = u32::try_from(offset + 1).unwrap_or(u32::MAX);
+        }
+    }
     if info == "while parsing node, found unknown anchor" {
         let name = builder::name_at(text, marker.index());
         return Diagnostic::new(
@@ -66,7 +73,6 @@ fn syntax_error(error: &ScanError, text: &str, source: SourceId) -> Diagnostic {
         .and_then(|rest| rest.split_once(", ").map(|(_, detail)| detail))
         .unwrap_or(info);
     let diagnostic = Diagnostic::new(format!("invalid YAML: {message}"), span);
-    let leading = &line_text[..line_text.len() - line_text.trim_start().len()];
     if info.contains("tab") || leading.contains('\t') {
         diagnostic.with_hint("YAML indentation must use spaces, not tabs")
     } else if info.contains("quoted scalar") && info.contains("end of stream") {
@@ -81,14 +87,14 @@ fn syntax_error(error: &ScanError, text: &str, source: SourceId) -> Diagnostic {
 }
 
 /// A 1-based position, moved back onto the last line when the parser points past the end.
-fn clamp_to_text(text: &str, source: SourceId, line: usize, column: usize) -> Span {
-    let line_count = text.lines().count();
+pub(super) fn clamp_to_text(text: &str, source: SourceId, line: usize, column: usize) -> Span {
+    let line_count = lines(text).count();
     if line_count == 0 {
         return Span::new(source, 1, 1);
     }
     let to_u32 = |number: usize| u32::try_from(number).unwrap_or(u32::MAX);
     if line == 0 || line > line_count {
-        let last = text.lines().last().unwrap_or("");
+        let last = lines(text).last().unwrap_or("");
         return Span::new(source, to_u32(line_count), to_u32(last.chars().count() + 1));
     }
     Span::new(source, to_u32(line), to_u32(column.max(1)))

@@ -177,6 +177,24 @@ fn positions_count_characters_and_survive_crlf_and_bom() {
     assert_eq!(at(&tree, "a").value, Value::Int(1));
 }
 
+#[test]
+fn a_lone_carriage_return_ends_a_line_as_for_the_parser() {
+    let tree = parse("a: 1\rb:\r  - x\n");
+    assert_eq!(key_position(&tree, "b"), (2, 1));
+    assert_eq!(position(at(&tree, "b[0]")), (3, 5));
+    let failure = error("a: 1\rb: [\n");
+    assert_eq!(failure.span.line, 2, "{failure:?}");
+}
+
+#[test]
+fn nothing_points_past_the_end_of_the_text() {
+    // An empty last entry with no newline after it: at its `-`, not on a line 3.
+    let tree = parse("include:\n  - ");
+    assert_eq!(position(at(&tree, "include[0]")), (2, 3));
+    let tree = parse("a:\n  b:");
+    assert_eq!(position(at(&tree, "a.b")), (2, 3));
+}
+
 fn plain(text: &str) -> Value {
     parse(&format!("v: {text}\n"))
         .get("v")
@@ -651,6 +669,11 @@ fn syntax_errors_have_positions_and_hints() {
         assert!(failure.span.column >= 1);
     }
     let tabs = error("services:\n\tweb:\n");
+    assert_eq!(
+        (tabs.span.line, tabs.span.column),
+        (2, 1),
+        "at the tab itself"
+    );
     assert_eq!(
         tabs.hint.as_deref(),
         Some("YAML indentation must use spaces, not tabs")
