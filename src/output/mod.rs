@@ -5,6 +5,7 @@ pub mod diagnostic;
 pub mod events;
 pub mod printer;
 pub mod progress;
+pub mod yaml;
 
 /// Diagnostics for developers: `--verbose` or `RUST_LOG`, written to stderr.
 pub fn init_tracing(verbose: bool) {
