@@ -1,7 +1,7 @@
 //! `dk-compose config`: prints the resolved project in the reference's canonical form,
 //! or one of its lists (`--services`, `--volumes`, ...).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
@@ -72,7 +72,7 @@ pub fn run(context: &CommandContext, args: &ConfigArgs) -> i32 {
         };
         text
     } else {
-        match render_document(&project, args) {
+        match render_document(&project, &loaded.canonical, args) {
             Ok(text) => text,
             Err(error) => {
                 printer::stderr_line(&format!("internal error rendering the project: {error}"));
@@ -94,7 +94,11 @@ pub fn run(context: &CommandContext, args: &ConfigArgs) -> i32 {
 
 /// The whole document as `--format` asks. JSON is compose-go's `Project.MarshalJSON`;
 /// YAML is what yaml.v3 makes of the same Go structs (`Project.MarshalYAML`).
-fn render_document(project: &Project, args: &ConfigArgs) -> Result<String, String> {
+fn render_document(
+    project: &Project,
+    canonical: &Value,
+    args: &ConfigArgs,
+) -> Result<String, String> {
     let text = match args.format.unwrap_or_default() {
         ConfigFormat::Json => {
             let json = project
@@ -103,7 +107,7 @@ fn render_document(project: &Project, args: &ConfigArgs) -> Result<String, Strin
             format!("{json}\n")
         }
         ConfigFormat::Yaml => {
-            let document = yaml_document(project).map_err(|error| error.to_string())?;
+            let document = yaml_document(project, canonical).map_err(|error| error.to_string())?;
             yaml::to_string(&document)
         }
     };
@@ -119,18 +123,31 @@ fn render_document(project: &Project, args: &ConfigArgs) -> Result<String, Strin
 /// The project as yaml.v3 sees compose-go's types. Starting from our JSON form (Go's
 /// `encoding/json` view of the same structs), the differences are:
 /// - Go maps are sorted the yaml.v3 way (`web2` before `web10`);
-/// - `x-*` extensions are inlined at the end of every struct that keeps them, and the
+/// - `x-*` extensions are inlined at the end of every struct (`Extensions` is
+///   `json:"-"` but `yaml:",inline"`), taken from the loader's canonical tree, and the
 ///   top-level `models` section is printed;
 /// - yaml.v3's `omitempty` also drops all-zero structs (`ipam`, `deploy.resources`,
-///   `deploy.placement`, a watch rule's `exec`) and empty/unset commands;
+///   `deploy.placement`, a watch rule's `exec`) and unset (`null`) commands;
 /// - custom `MarshalYAML`s: an optional `env_file` is `{path, required}` only, a
 ///   `{soft, hard}` ulimit prints both, a build `ssh` key with a path is `id: path`.
-fn yaml_document(project: &Project) -> Result<Value, serde_json::Error> {
-    let mut tree = serde_json::to_value(project)?;
+fn yaml_document(project: &Project, canonical: &Value) -> Result<Value, serde_json::Error> {
+    // From the printed JSON rather than `to_value`: `float32` fields (`cpus`,
+    // `max_failure_ratio`) are printed with their own shortest digits there.
+    let mut tree: Value = serde_json::from_str(&project.to_json_pretty()?)?;
     sort_go_maps(&mut tree);
     let Value::Object(mut top) = tree else {
         return Ok(tree);
     };
+    if !project.models.is_empty() {
+        let mut models = serde_json::to_value(&project.models)?;
+        sort_go_maps(&mut models);
+        top.insert("models".to_owned(), models);
+    }
+    for (key, value) in &mut top {
+        if let Some(source) = canonical.get(key) {
+            graft_extensions(value, source);
+        }
+    }
     if let Some(Value::Object(services)) = top.get_mut("services") {
         for (name, service) in services.iter_mut() {
             if let (Some(model), Value::Object(map)) = (project.services.get(name), service) {
@@ -138,37 +155,15 @@ fn yaml_document(project: &Project) -> Result<Value, serde_json::Error> {
             }
         }
     }
-    shape_section(&mut top, "networks", |name, map| {
-        if map
-            .get("ipam")
-            .and_then(Value::as_object)
-            .is_some_and(Map::is_empty)
-        {
-            map.shift_remove("ipam");
+    if let Some(Value::Object(networks)) = top.get_mut("networks") {
+        for network in networks.values_mut().filter_map(Value::as_object_mut) {
+            remove_zero_struct(network, "ipam");
         }
-        if let Some(network) = project.networks.get(name) {
-            append_extensions(map, &network.extensions);
-        }
-    });
-    shape_section(&mut top, "volumes", |name, map| {
-        if let Some(volume) = project.volumes.get(name) {
-            append_extensions(map, &volume.extensions);
-        }
-    });
-    shape_section(&mut top, "secrets", |name, map| {
-        if let Some(secret) = project.secrets.get(name) {
-            append_extensions(map, &secret.extensions);
-        }
-    });
-    shape_section(&mut top, "configs", |name, map| {
-        if let Some(config) = project.configs.get(name) {
-            append_extensions(map, &config.extensions);
-        }
-    });
+    }
     let mut document = Map::new();
     // `Project`'s field order; `name` is `omitempty`, `services` is not.
     for key in [
-        "name", "services", "networks", "volumes", "secrets", "configs",
+        "name", "services", "networks", "volumes", "secrets", "configs", "models",
     ] {
         if let Some(item) = top.shift_remove(key) {
             if key == "name" && item.as_str() == Some("") {
@@ -176,19 +171,6 @@ fn yaml_document(project: &Project) -> Result<Value, serde_json::Error> {
             }
             document.insert(key.to_owned(), item);
         }
-    }
-    if !project.models.is_empty() {
-        let mut models = Map::new();
-        for (name, model) in &project.models {
-            let mut value = serde_json::to_value(model)?;
-            sort_go_maps(&mut value);
-            if let Value::Object(map) = &mut value {
-                append_extensions(map, &model.extensions);
-            }
-            models.insert(name.clone(), value);
-        }
-        yaml::sort_map(&mut models);
-        document.insert("models".to_owned(), Value::Object(models));
     }
     // What is left are the top-level `x-*` extensions, inlined last.
     let mut extensions = Map::new();
@@ -201,18 +183,34 @@ fn yaml_document(project: &Project) -> Result<Value, serde_json::Error> {
     Ok(Value::Object(document))
 }
 
-/// Applies `shape` to every entry of a top-level section (`networks`, `volumes`, ...).
-fn shape_section(
-    top: &mut Map<String, Value>,
-    section: &str,
-    mut shape: impl FnMut(&str, &mut Map<String, Value>),
-) {
-    if let Some(Value::Object(entries)) = top.get_mut(section) {
-        for (name, entry) in entries.iter_mut() {
-            if let Value::Object(map) = entry {
-                shape(name, map);
+/// Copies the `x-*` keys of the canonical tree into the same place of our JSON form,
+/// after the fields. Both trees have the same shape (the model is bound from the
+/// canonical tree), so objects are matched by key and lists by position.
+fn graft_extensions(target: &mut Value, source: &Value) {
+    match (target, source) {
+        (Value::Object(target), Value::Object(source)) => {
+            for (key, value) in target.iter_mut() {
+                if let Some(source_value) = source.get(key) {
+                    graft_extensions(value, source_value);
+                }
+            }
+            let mut extensions = Map::new();
+            for (key, value) in source {
+                if key.starts_with("x-") && !target.contains_key(key) {
+                    let mut value = value.clone();
+                    sort_all_maps(&mut value);
+                    extensions.insert(key.clone(), value);
+                }
+            }
+            yaml::sort_map(&mut extensions);
+            target.extend(extensions);
+        }
+        (Value::Array(target), Value::Array(source)) => {
+            for (item, source_item) in target.iter_mut().zip(source) {
+                graft_extensions(item, source_item);
             }
         }
+        _ => {}
     }
 }
 
@@ -232,35 +230,29 @@ fn shape_service(model: &ServiceConfig, map: &mut Map<String, Value>) {
             for trigger in triggers.iter_mut().filter_map(Value::as_object_mut) {
                 if let Some(Value::Object(exec)) = trigger.get_mut("exec") {
                     remove_unset_command(exec, "command");
-                    if exec.is_empty() {
-                        trigger.shift_remove("exec");
-                    }
                 }
+                remove_zero_struct(trigger, "exec");
             }
         }
     }
     if let Some(Value::Array(files)) = map.get_mut("env_file") {
         for file in files.iter_mut().filter_map(Value::as_object_mut) {
-            // `EnvFile.MarshalYAML` returns `{path, required}` only.
-            file.shift_remove("format");
-            file.entry("path")
-                .or_insert_with(|| Value::String(String::new()));
-            yaml::sort_map(file);
+            // `EnvFile.MarshalYAML` returns `map[string]any{path, required}`.
+            let path = file
+                .shift_remove("path")
+                .unwrap_or_else(|| Value::String(String::new()));
+            let required = file.shift_remove("required").unwrap_or(Value::Bool(false));
+            file.clear();
+            file.insert("path".to_owned(), path);
+            file.insert("required".to_owned(), required);
         }
     }
     if let Some(Value::Object(ulimits)) = map.get_mut("ulimits") {
         shape_ulimits(ulimits);
     }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
-        for key in ["resources", "placement"] {
-            if deploy
-                .get(key)
-                .and_then(Value::as_object)
-                .is_some_and(Map::is_empty)
-            {
-                deploy.shift_remove(key);
-            }
-        }
+        remove_zero_struct(deploy, "resources");
+        remove_zero_struct(deploy, "placement");
     }
     if let (Some(Value::Object(build)), Some(build_model)) = (map.get_mut("build"), &model.build) {
         if !build_model.ssh.is_empty() {
@@ -281,19 +273,24 @@ fn shape_service(model: &ServiceConfig, map: &mut Map<String, Value>) {
         if let Some(Value::Object(ulimits)) = build.get_mut("ulimits") {
             shape_ulimits(ulimits);
         }
-        append_extensions(build, &build_model.extensions);
     }
-    append_extensions(map, &model.extensions);
 }
 
-/// `ShellCommand` is `omitempty` in YAML (but not in JSON): unset and empty go.
+/// yaml.v3's `omitempty` drops a struct held by value when all its fields are zero.
+fn remove_zero_struct(map: &mut Map<String, Value>, key: &str) {
+    if map
+        .get(key)
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        map.shift_remove(key);
+    }
+}
+
+/// `ShellCommand` is `omitempty` in YAML (but not in JSON) and zero only when unset
+/// (`IsZero` is `s == nil`): `null` goes, an explicit `[]` stays.
 fn remove_unset_command(map: &mut Map<String, Value>, key: &str) {
-    let unset = match map.get(key) {
-        Some(Value::Null) => true,
-        Some(Value::Array(items)) => items.is_empty(),
-        _ => false,
-    };
-    if unset {
+    if map.get(key).is_some_and(Value::is_null) {
         map.shift_remove(key);
     }
 }
@@ -309,18 +306,6 @@ fn shape_ulimits(ulimits: &mut Map<String, Value>) {
             pair.insert("hard".to_owned(), hard);
         }
     }
-}
-
-/// Inlines `x-*` keys after a struct's fields, sorted, as yaml.v3 does for `,inline` maps.
-fn append_extensions(map: &mut Map<String, Value>, extensions: &BTreeMap<String, Value>) {
-    let mut inlined = Map::new();
-    for (key, value) in extensions {
-        let mut value = value.clone();
-        sort_all_maps(&mut value);
-        inlined.insert(key.clone(), value);
-    }
-    yaml::sort_map(&mut inlined);
-    map.extend(inlined);
 }
 
 /// Re-sorts the Go maps of our JSON form in yaml.v3's key order. Our maps are

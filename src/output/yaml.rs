@@ -417,6 +417,9 @@ impl Emitter {
         if let Some(chomp) = chomp {
             self.write_indicator(chomp, false, false, false);
         }
+        // go.yaml.in/yaml/v3 v3.0.4 ends the header line here (go-yaml#755), so that a
+        // leading line break of the text survives.
+        self.put_break();
         self.whitespace = true;
         let mut breaks = true;
         for character in text.chars() {
