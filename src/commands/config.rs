@@ -9,87 +9,192 @@ use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::graph::Graph;
 use crate::hash::service_hash;
 use crate::loader::{Node, SkipStages, interpolate};
-use crate::model::{Project, ServiceConfig};
+use crate::model::{Project, ServiceConfig, VolumeType};
 use crate::output::{printer, yaml};
 
 use super::context::CommandContext;
 use super::exit;
 
 pub fn run(context: &CommandContext, args: &ConfigArgs) -> i32 {
+    match output(context, args) {
+        Ok(Output::List(text)) => {
+            printer::stdout(&text);
+            exit::OK
+        }
+        Ok(Output::Document(text)) => match &args.output {
+            // `runConfig`: an empty document is printed, never written.
+            Some(path) if !text.is_empty() => match std::fs::write(path, text) {
+                Ok(()) => exit::OK,
+                Err(error) => {
+                    printer::stderr_line(&format!("cannot write `{}`: {error}", path.display()));
+                    exit::USER_ERROR
+                }
+            },
+            _ => {
+                printer::stdout(&text);
+                exit::OK
+            }
+        },
+        Ok(Output::Nothing) => exit::OK,
+        Err(Failure::Reported) => exit::USER_ERROR,
+        Err(Failure::User(message)) => {
+            printer::stderr_line(&message);
+            exit::USER_ERROR
+        }
+        Err(Failure::Internal(message)) => {
+            printer::stderr_line(&format!("internal error rendering the project: {message}"));
+            exit::INTERNAL
+        }
+    }
+}
+
+/// What `config` prints: a list (always on stdout, as the reference's list flags print),
+/// or the document (which `-o FILE` redirects).
+enum Output {
+    List(String),
+    Document(String),
+    Nothing,
+}
+
+enum Failure {
+    /// The loader already printed its diagnostics.
+    Reported,
+    User(String),
+    Internal(String),
+}
+
+/// The reference's order of precedence between flags (`configCommand` `RunE`): services,
+/// volumes, networks, models, hash, profiles, images, variables, environment, document.
+fn output(context: &CommandContext, args: &ConfigArgs) -> Result<Output, Failure> {
+    // These list the whole project: the reference loads it without the service arguments.
+    let whole_project =
+        args.services || args.volumes || args.networks || args.models || args.hash.is_some();
+    let selection: &[String] = if whole_project {
+        &[]
+    } else {
+        &args.service_names
+    };
+    if args.variables && !whole_project && !args.profiles && !args.images {
+        // `--variables` loads the raw model itself.
+        let text = variables(context, args).ok_or(Failure::Reported)?;
+        return Ok(if args.format == Some(ConfigFormat::Yaml) {
+            quiet_or(args, Output::List(text))
+        } else {
+            Output::List(text)
+        });
+    }
     let skip = SkipStages {
         interpolation: args.no_interpolate,
         normalization: args.no_normalize,
         path_resolution: args.no_path_resolution,
         env_resolution: args.no_env_resolution,
-        consistency: args.no_consistency,
+        // The raw model of `--no-interpolate` is never checked for consistency
+        // (compose-go `LoadModelWithContext` stops before `checkConsistency`).
+        consistency: args.no_consistency || args.no_interpolate,
     };
-    let options = context.load_options(&args.service_names, skip);
-    let Ok(loaded) = context.load(&options) else {
-        return exit::USER_ERROR;
-    };
-    if args.quiet {
-        return exit::OK;
-    }
+    let options = context.load_options(selection, skip);
+    let loaded = context.load(&options).map_err(|_| Failure::Reported)?;
     let mut project = loaded.project.clone();
-    if !args.service_names.is_empty() {
+    if !selection.is_empty() && !args.no_interpolate {
         let graph = Graph::from_project(&project);
-        let keep = graph.with_dependencies(args.service_names.iter().map(String::as_str));
+        let keep = graph.with_dependencies(selection.iter().map(String::as_str));
         project.services.retain(|name, _| keep.contains(name));
-    }
-    let text = if args.services {
-        service_names_in_dependency_order(&project)
-    } else if args.volumes {
-        project
-            .volumes
-            .keys()
-            .flat_map(|name| [name.as_str(), "\n"])
-            .collect()
-    } else if args.networks {
-        project
-            .networks
-            .keys()
-            .flat_map(|name| [name.as_str(), "\n"])
-            .collect()
-    } else if args.profiles {
-        loaded
-            .all_profiles
-            .iter()
-            .flat_map(|name| [name.as_str(), "\n"])
-            .collect()
-    } else if args.images {
-        images(&project)
-    } else if args.environment {
-        loaded
-            .environment
-            .iter()
-            .flat_map(|(key, value)| [key.as_str(), "=", value.as_str(), "\n"])
-            .collect()
-    } else if let Some(selection) = &args.hash {
-        hashes(&project, selection)
-    } else if args.variables {
-        let Some(text) = variables(context, args) else {
-            return exit::USER_ERROR;
-        };
-        text
-    } else {
-        match render_document(&project, &loaded.canonical, args) {
-            Ok(text) => text,
-            Err(error) => {
-                printer::stderr_line(&format!("internal error rendering the project: {error}"));
-                return exit::INTERNAL;
-            }
+        if !context.global.all_resources {
+            without_unnecessary_resources(&mut project);
         }
+    }
+    let lines = |names: Vec<&str>| -> Output {
+        Output::List(names.into_iter().flat_map(|name| [name, "\n"]).collect())
     };
-    match &args.output {
-        Some(path) => {
-            if let Err(error) = std::fs::write(path, text) {
-                printer::stderr_line(&format!("cannot write `{}`: {error}", path.display()));
-                return exit::USER_ERROR;
-            }
+    let result = if args.services {
+        if args.no_interpolate {
+            // The raw model's services, all of them (`runServices`).
+            let names = loaded
+                .canonical
+                .get("services")
+                .and_then(Value::as_object)
+                .map(|services| services.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            lines(names)
+        } else {
+            Output::List(service_names_in_dependency_order(&project))
         }
-        None => printer::stdout(&text),
+    } else if args.volumes {
+        lines(project.volumes.keys().map(String::as_str).collect())
+    } else if args.networks {
+        lines(project.networks.keys().map(String::as_str).collect())
+    } else if args.models {
+        lines(
+            project
+                .models
+                .values()
+                .map(|model| model.model.as_str())
+                .filter(|model| !model.is_empty())
+                .collect(),
+        )
+    } else if let Some(selection) = &args.hash {
+        Output::List(hashes(&project, selection)?)
+    } else if args.profiles {
+        lines(loaded.all_profiles.iter().map(String::as_str).collect())
+    } else if args.images {
+        Output::List(images(&project))
+    } else if args.environment {
+        quiet_or(
+            args,
+            Output::List(
+                loaded
+                    .environment
+                    .iter()
+                    .flat_map(|(key, value)| [key.as_str(), "=", value.as_str(), "\n"])
+                    .collect(),
+            ),
+        )
+    } else if args.no_interpolate {
+        let text = render_raw_model(&loaded.canonical, args).map_err(Failure::Internal)?;
+        quiet_or(args, Output::Document(text))
+    } else {
+        let text = render_document(&project, &loaded.canonical, args).map_err(Failure::Internal)?;
+        quiet_or(args, Output::Document(text))
+    };
+    Ok(result)
+}
+
+/// `-q` sends the process's stdout to `/dev/null`, which silences the document, the
+/// environment and the YAML variables; the other lists are written to the CLI's own
+/// stream, opened before, and still print (`configCommand` `PreRunE`).
+fn quiet_or(args: &ConfigArgs, output: Output) -> Output {
+    if args.quiet { Output::Nothing } else { output }
+}
+
+/// Drops the networks, volumes, secrets, configs and models no kept service uses, as
+/// the reference does once services are selected (`Project.WithoutUnnecessaryResources`).
+fn without_unnecessary_resources(project: &mut Project) {
+    let mut networks = BTreeSet::new();
+    let mut volumes = BTreeSet::new();
+    let mut secrets = BTreeSet::new();
+    let mut configs = BTreeSet::new();
+    let mut models = BTreeSet::new();
+    for service in project.services.values() {
+        networks.extend(service.networks.keys().cloned());
+        volumes.extend(
+            service
+                .volumes
+                .iter()
+                .filter(|mount| mount.volume_type == VolumeType::Volume && !mount.source.is_empty())
+                .map(|mount| mount.source.clone()),
+        );
+        secrets.extend(service.secrets.iter().map(|secret| secret.source.clone()));
+        if let Some(build) = &service.build {
+            secrets.extend(build.secrets.iter().map(|secret| secret.source.clone()));
+        }
+        configs.extend(service.configs.iter().map(|config| config.source.clone()));
+        models.extend(service.models.keys().cloned());
     }
-    exit::OK
+    project.networks.retain(|name, _| networks.contains(name));
+    project.volumes.retain(|name, _| volumes.contains(name));
+    project.secrets.retain(|name, _| secrets.contains(name));
+    project.configs.retain(|name, _| configs.contains(name));
+    project.models.retain(|name, _| models.contains(name));
 }
 
 /// The whole document as `--format` asks. JSON is compose-go's `Project.MarshalJSON`;
@@ -104,7 +209,8 @@ fn render_document(
             let json = project
                 .to_json_pretty()
                 .map_err(|error| error.to_string())?;
-            format!("{json}\n")
+            // `fmt.Fprint` of `json.MarshalIndent`: no newline at the end.
+            json
         }
         ConfigFormat::Yaml => {
             let document = yaml_document(project, canonical).map_err(|error| error.to_string())?;
@@ -117,6 +223,25 @@ fn render_document(
         text
     } else {
         text.replace('$', "$$")
+    })
+}
+
+/// `--no-interpolate`: the reference prints the raw model, a `map[string]any` (compose
+/// `runConfigNoInterpolate` → `formatModel`), so every key is sorted and values keep
+/// the types they were written with. No `$` escaping.
+fn render_raw_model(canonical: &Value, args: &ConfigArgs) -> Result<String, String> {
+    // Service arguments select nothing here: the raw model has every service.
+    let mut model = canonical.clone();
+    Ok(match args.format.unwrap_or_default() {
+        // `fmt.Fprint` of `json.MarshalIndent`: no newline at the end.
+        ConfigFormat::Json => {
+            crate::model::json::to_string_pretty(&crate::model::json::GoValue(&model))
+                .map_err(|error| error.to_string())?
+        }
+        ConfigFormat::Yaml => {
+            sort_all_maps(&mut model);
+            yaml::to_string_with(&model, yaml::Release::V3_0_1, 2)
+        }
     })
 }
 
@@ -369,19 +494,27 @@ fn service_names_in_dependency_order(project: &Project) -> String {
     out
 }
 
-/// `--hash "a,b"` or `--hash "*"`: `service hash` per line.
-fn hashes(project: &Project, selection: &str) -> String {
-    let wanted: Vec<&str> = selection.split(',').map(str::trim).collect();
+/// `--hash "a,b"` or `--hash "*"`: `service hash` per line, by name (`runHash`: the
+/// names are split on `,` as given, sorted, and each must exist).
+fn hashes(project: &Project, selection: &str) -> Result<String, Failure> {
+    let mut names: Vec<&str> = if selection == "*" {
+        project.services.keys().map(String::as_str).collect()
+    } else {
+        selection.split(',').collect()
+    };
+    names.sort_unstable();
     let mut out = String::new();
-    for (name, service) in &project.services {
-        if wanted.contains(&"*") || wanted.contains(&name.as_str()) {
-            out.push_str(name);
-            out.push(' ');
-            out.push_str(&service_hash(service));
-            out.push('\n');
-        }
+    for name in names {
+        let service = project
+            .services
+            .get(name)
+            .ok_or_else(|| Failure::User(format!("no such service: `{name}`")))?;
+        out.push_str(name);
+        out.push(' ');
+        out.push_str(&service_hash(service));
+        out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 /// `--variables`: the variables the files use, from an uninterpolated load.
@@ -397,7 +530,28 @@ fn variables(context: &CommandContext, args: &ConfigArgs) -> Option<String> {
     let found = interpolate::extract_variables(&tree);
     Some(match args.format {
         Some(ConfigFormat::Json) => interpolate::render_variables_json(&found),
-        _ => interpolate::render_variables_table(&found),
+        // `yaml.Marshal` (gopkg.in/yaml.v3, indent 4) of `map[string]Variable`; the struct
+        // has no yaml tags, so its keys are the lower-cased field names.
+        Some(ConfigFormat::Yaml) => {
+            let mut object = Map::new();
+            for variable in &found {
+                let mut fields = Map::new();
+                fields.insert("name".to_owned(), Value::from(variable.name.clone()));
+                fields.insert(
+                    "defaultvalue".to_owned(),
+                    Value::from(variable.default_value.clone()),
+                );
+                fields.insert(
+                    "presencevalue".to_owned(),
+                    Value::from(variable.alternate_value.clone()),
+                );
+                fields.insert("required".to_owned(), Value::from(variable.required));
+                object.insert(variable.name.clone(), Value::Object(fields));
+            }
+            yaml::sort_map(&mut object);
+            yaml::to_string_with(&Value::Object(object), yaml::Release::V3_0_1, 4)
+        }
+        None => interpolate::render_variables_table(&found),
     })
 }
 

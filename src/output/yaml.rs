@@ -16,9 +16,35 @@ const BEST_INDENT: usize = 2;
 /// libyaml writes a mapping key longer than this in the explicit `? key` form.
 const SIMPLE_KEY_LIMIT: usize = 128;
 
-/// The document `value` as yaml.v3 marshals it, ending with a newline.
+/// Which yaml.v3 release to imitate: they differ in one detail, a line break after a
+/// literal block's header (go-yaml#755), which shows when the text starts with a break.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Release {
+    /// `go.yaml.in/yaml/v3` v3.0.4, which compose-go's `Project.MarshalYAML` uses.
+    #[default]
+    V3_0_4,
+    /// `gopkg.in/yaml.v3` v3.0.1, which `config --no-interpolate` uses (`formatModel`).
+    V3_0_1,
+}
+
+/// The document `value` as compose-go marshals it (yaml.v3 v3.0.4, indent 2), ending
+/// with a newline.
 pub fn to_string(value: &Value) -> String {
-    let mut emitter = Emitter::default();
+    to_string_with(value, Release::V3_0_4, BEST_INDENT)
+}
+
+/// The document `value` as the given yaml.v3 release marshals it with `indent` spaces
+/// per level (`Encoder.SetIndent`; `yaml.Marshal` uses 4).
+pub fn to_string_with(value: &Value, release: Release, indent: usize) -> String {
+    let mut emitter = Emitter {
+        release,
+        best_indent: if (2..=9).contains(&indent) {
+            indent
+        } else {
+            BEST_INDENT
+        },
+        ..Emitter::default()
+    };
     emitter.node(value, Context::Document);
     // Document end: yaml.v3 ends the last line.
     emitter.write_indent(0);
@@ -133,6 +159,8 @@ struct Emitter {
     indention: bool,
     /// Current indentation; `None` before the root node.
     indent: Option<usize>,
+    release: Release,
+    best_indent: usize,
 }
 
 impl Default for Emitter {
@@ -143,6 +171,8 @@ impl Default for Emitter {
             whitespace: true,
             indention: true,
             indent: None,
+            release: Release::default(),
+            best_indent: BEST_INDENT,
         }
     }
 }
@@ -200,11 +230,12 @@ impl Emitter {
     /// `yaml_emitter_increase_indent`; returns the previous indentation to restore.
     fn increase_indent(&mut self, flow: bool, context: Context) -> Option<usize> {
         let previous = self.indent;
+        let best = self.best_indent;
         self.indent = Some(match previous {
-            None if flow => BEST_INDENT,
+            None if flow => best,
             None => 0,
             Some(indent) if context == Context::SequenceItem => indent + 2,
-            Some(indent) => BEST_INDENT * ((indent + BEST_INDENT) / BEST_INDENT),
+            Some(indent) => best * ((indent + best) / best),
         });
         previous
     }
@@ -404,7 +435,7 @@ impl Emitter {
         // Block scalar hints: an indentation digit when the text starts with a space or
         // a break, and the chomping indicator from its trailing breaks.
         if text.starts_with(' ') || text.starts_with(is_break_char) {
-            self.write_indicator(&BEST_INDENT.to_string(), false, false, false);
+            self.write_indicator(&self.best_indent.to_string(), false, false, false);
         }
         let mut reversed = text.chars().rev();
         let chomp = match (reversed.next(), reversed.next()) {
@@ -419,7 +450,9 @@ impl Emitter {
         }
         // go.yaml.in/yaml/v3 v3.0.4 ends the header line here (go-yaml#755), so that a
         // leading line break of the text survives.
-        self.put_break();
+        if self.release == Release::V3_0_4 {
+            self.put_break();
+        }
         self.whitespace = true;
         let mut breaks = true;
         for character in text.chars() {
@@ -1058,6 +1091,11 @@ mod tests {
         assert_eq!(emit(&json!({"b": " x\ny"})), "b: |2-\n   x\n  y\n");
         assert_eq!(emit(&json!(["x\ny"])), "- |-\n  x\n  y\n");
         assert_eq!(emit(&json!({"b": "x \ny"})), "b: \"x \\ny\"\n");
+        assert_eq!(emit(&json!({"b": "\nx"})), "b: |2-\n\n  x\n");
+        assert_eq!(
+            to_string_with(&json!({"b": "\nx"}), Release::V3_0_1, 2),
+            "b: |2-\n  x\n"
+        );
     }
 
     #[test]
@@ -1065,6 +1103,18 @@ mod tests {
         assert_eq!(
             emit(&json!({"a": [1.5, 1_000_000.0, 0.0001, 0.00001, [1, 2], null, true]})),
             "a:\n  - 1.5\n  - 1e+06\n  - 0.0001\n  - 1e-05\n  - - 1\n    - 2\n  - null\n  - true\n"
+        );
+    }
+
+    #[test]
+    fn indents_by_the_chosen_width() {
+        assert_eq!(
+            to_string_with(
+                &json!({"a": {"b": [1, {"c": 2, "d": 3}]}}),
+                Release::V3_0_1,
+                4
+            ),
+            "a:\n    b:\n        - 1\n        - c: 2\n          d: 3\n"
         );
     }
 
