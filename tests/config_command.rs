@@ -13,6 +13,7 @@ const DEFAULT_CORPUS: &str = "/work/shared/corpus/awesome-compose";
 /// Placeholders for absolute paths in recorded outputs.
 const CORPUS_PLACEHOLDER: &str = "<corpus>";
 const FIXTURE_PLACEHOLDER: &str = "<fixture-dir>";
+const REPO_PLACEHOLDER: &str = "<repo>";
 /// `$HOME` while running, so that `~` expands the same everywhere.
 const FIXTURE_HOME: &str = "/home/fixture";
 
@@ -227,6 +228,52 @@ const CASES: &[Case] = &[
     case("quoting", ".", &["-f", "quoting.yaml", "config"]),
     case("structures", ".", &["-f", "structures.yaml", "config"]),
     case("document", "flags", &["config"]),
+    // The JSON conformance fixtures, as YAML.
+    case(
+        "canonical-build",
+        "../canonical",
+        &["-f", "build.yaml", "config"],
+    ),
+    case(
+        "canonical-dependencies",
+        "../canonical",
+        &["-f", "dependencies.yaml", "config"],
+    ),
+    case(
+        "canonical-deploy",
+        "../canonical",
+        &["-f", "deploy.yaml", "config"],
+    ),
+    case(
+        "canonical-env-files",
+        "../canonical",
+        &["-f", "env-files.yaml", "config"],
+    ),
+    case(
+        "canonical-ports",
+        "../canonical",
+        &["-f", "ports.yaml", "config"],
+    ),
+    case(
+        "canonical-resources",
+        "../canonical",
+        &["-f", "resources.yaml", "config"],
+    ),
+    case(
+        "canonical-service-scalars",
+        "../canonical",
+        &["-f", "service-scalars.yaml", "config"],
+    ),
+    case(
+        "canonical-strings-and-maps",
+        "../canonical",
+        &["-f", "strings-and-maps.yaml", "config"],
+    ),
+    case(
+        "canonical-volumes",
+        "../canonical",
+        &["-f", "volumes.yaml", "config"],
+    ),
     case("document-json", "flags", &["config", "--format", "json"]),
     // Services as arguments: the service, its dependencies, the resources they use.
     case("select-db", "flags", &["config", "db"]),
@@ -315,6 +362,7 @@ fn case_output(binary: &Path, case: &Case) -> String {
     let mut text = output
         .stdout
         .replace(&directory_text, FIXTURE_PLACEHOLDER)
+        .replace(env!("CARGO_MANIFEST_DIR"), REPO_PLACEHOLDER)
         // `--environment` shows `_`, the program's own path.
         .replace(&binary_text, "<binary>");
     if case.unordered {

@@ -254,7 +254,8 @@ fn render_raw_model(canonical: &Value, args: &ConfigArgs) -> Result<String, Stri
 /// - yaml.v3's `omitempty` also drops all-zero structs (`ipam`, `deploy.resources`,
 ///   `deploy.placement`, a watch rule's `exec`) and unset (`null`) commands;
 /// - custom `MarshalYAML`s: an optional `env_file` is `{path, required}` only, a
-///   `{soft, hard}` ulimit prints both, a build `ssh` key with a path is `id: path`.
+///   `{soft, hard}` ulimit prints both, a build `ssh` key with a path is `id: path`;
+/// - untagged fields (blkio devices) are lower-cased.
 fn yaml_document(project: &Project, canonical: &Value) -> Result<Value, serde_json::Error> {
     // From the printed JSON rather than `to_value`: `float32` fields (`cpus`,
     // `max_failure_ratio`) are printed with their own shortest digits there.
@@ -374,6 +375,20 @@ fn shape_service(model: &ServiceConfig, map: &mut Map<String, Value>) {
     }
     if let Some(Value::Object(ulimits)) = map.get_mut("ulimits") {
         shape_ulimits(ulimits);
+    }
+    if let Some(Value::Object(blkio)) = map.get_mut("blkio_config") {
+        // `WeightDevice` and `ThrottleDevice` have no tags: `encoding/json` uses the
+        // field names (`Path`), yaml.v3 lower-cases them (`path`).
+        for devices in blkio.values_mut().filter_map(Value::as_array_mut) {
+            for device in devices.iter_mut().filter_map(Value::as_object_mut) {
+                let fields = std::mem::take(device);
+                device.extend(
+                    fields
+                        .into_iter()
+                        .map(|(key, value)| (key.to_lowercase(), value)),
+                );
+            }
+        }
     }
     if let Some(Value::Object(deploy)) = map.get_mut("deploy") {
         remove_zero_struct(deploy, "resources");
