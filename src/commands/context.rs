@@ -20,7 +20,13 @@ pub struct CommandContext {
 
 impl CommandContext {
     pub fn from_process(global: &GlobalOptions) -> Self {
-        let os_env: BTreeMap<String, String> = std::env::vars().collect();
+        let mut os_env: BTreeMap<String, String> = std::env::vars().collect();
+        let current_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        // As the reference (`cmd/compose/compose.go` `toProjectOptions`): `PWD` is always
+        // there for interpolation, the working directory when the shell did not set it.
+        os_env
+            .entry("PWD".to_owned())
+            .or_insert_with(|| current_dir.to_string_lossy().into_owned());
         let no_colour = os_env.contains_key("NO_COLOR") || global.no_ansi;
         let stderr_colour = match global.ansi {
             _ if no_colour => Colour::Never,
@@ -31,7 +37,7 @@ impl CommandContext {
         Self {
             global: global.clone(),
             os_env,
-            current_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            current_dir,
             stderr_colour,
         }
     }

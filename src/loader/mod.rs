@@ -154,8 +154,15 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
     // Only enabled services are checked for consistency, as in the reference.
     let all_profiles = collect_profiles(&tree);
-    let tree = profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
-        .map_err(|diagnostics| fail(diagnostics, &sources))?;
+    // Without interpolation the reference loads the raw model (compose-go
+    // `LoadModelWithContext`): every service, whatever its profiles, and every resource.
+    let raw_model = options.skip.interpolation;
+    let tree = if raw_model {
+        tree
+    } else {
+        profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
+            .map_err(|diagnostics| fail(diagnostics, &sources))?
+    };
     if !options.skip.consistency {
         validate::validate_consistency(&tree).map_err(|diagnostics| fail(diagnostics, &sources))?;
     }
@@ -163,12 +170,24 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     // service environments unconditionally), so `skip.env_resolution` does not skip this.
     let tree = canonical::resolve_service_environment(tree, &context, &mut sources)
         .map_err(|diagnostics| fail(diagnostics, &sources))?;
-    let tree = profiles::without_unnecessary_resources(tree, options.all_resources);
+    let tree = if raw_model {
+        tree
+    } else {
+        profiles::without_unnecessary_resources(tree, options.all_resources)
+    };
 
     tracing::debug!(elapsed = ?started.elapsed(), "project stages done");
     let canonical = tree.to_json();
-    let project = bind::bind_tree(&canonical, &tree)
-        .map_err(|diagnostic| fail(vec![diagnostic], &sources))?;
+    let project = match bind::bind_tree(&canonical, &tree) {
+        Ok(project) => project,
+        // Without interpolation the tree is the raw model (values may still read
+        // `${VAR}`), which `config --no-interpolate` prints as is: it need not bind.
+        Err(_) if options.skip.interpolation => crate::model::Project {
+            name: project_name.clone(),
+            ..crate::model::Project::default()
+        },
+        Err(diagnostic) => return Err(fail(vec![diagnostic], &sources)),
+    };
     tracing::debug!(elapsed = ?started.elapsed(), "bound");
     Ok(LoadedProject {
         canonical,

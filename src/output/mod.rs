@@ -8,6 +8,7 @@ pub mod printer;
 pub mod progress;
 pub mod table;
 pub mod template;
+pub mod yaml;
 
 /// Diagnostics for developers: `--verbose` or `RUST_LOG`, written to stderr.
 pub fn init_tracing(verbose: bool) {

@@ -707,6 +707,13 @@ impl Shaper {
                 );
             }
         }
+        // `x-*` keys live on in each struct's `Extensions`: JSON never prints them, the
+        // YAML of `config` does (inlined after the fields).
+        for (key, entry) in input {
+            if key.starts_with("x-") {
+                out.insert(key, entry);
+            }
+        }
         Node::new(Value::Map(out), span)
     }
 
@@ -968,10 +975,17 @@ impl Shaper {
                 (!items.is_empty()).then(|| Node::new(Value::Seq(items), span))
             }
             Kind::Ssh => {
+                // `id` or `id=path`: the model keeps the path (builds need it; `config`
+                // prints it in YAML as `id: path`; the reference cannot print it as JSON).
                 let map = node.as_map()?;
                 let items: Vec<Node> = map
-                    .keys()
-                    .map(|key| Node::string(key.clone(), span))
+                    .iter()
+                    .map(|(key, entry)| match scalar_string(&entry.value) {
+                        Some(path) if !path.is_empty() => {
+                            Node::string(format!("{key}={path}"), span)
+                        }
+                        _ => Node::string(key.clone(), span),
+                    })
                     .collect();
                 (!items.is_empty()).then(|| Node::new(Value::Seq(items), span))
             }
