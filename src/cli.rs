@@ -199,7 +199,7 @@ pub enum Command {
     /// List volumes
     Volumes(PendingArgs),
     /// Manage Docker Swarm stacks (`docker stack` semantics)
-    Stack(PendingArgs),
+    Stack(StackArgs),
 }
 
 /// Arguments of a command that dk-compose does not implement yet: accepted, then refused clearly.
@@ -440,4 +440,150 @@ pub struct WaitArgs {
     pub down_project: bool,
     #[arg(required = true, num_args = 1..)]
     pub service_names: Vec<String>,
+}
+
+/// `stack`: Swarm stacks, as `docker stack` manages them.
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    #[command(subcommand)]
+    pub command: StackCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StackCommand {
+    /// Deploy a new stack or update an existing stack
+    #[command(visible_alias = "up")]
+    Deploy(StackDeployArgs),
+    /// List stacks
+    #[command(visible_alias = "list")]
+    Ls(StackLsArgs),
+    /// List the tasks in the stack
+    Ps(StackPsArgs),
+    /// List the services in the stack
+    Services(StackServicesArgs),
+    /// Remove one or more stacks
+    #[command(visible_aliases = ["remove", "down"])]
+    Rm(StackRmArgs),
+    /// Outputs the final config file, after doing merges and interpolations
+    Config(StackConfigArgs),
+}
+
+/// `--resolve-image` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ResolveImage {
+    #[default]
+    Always,
+    Changed,
+    Never,
+}
+
+/// `stack deploy` flags, as `docker stack deploy --help` lists them.
+#[derive(Debug, Args)]
+pub struct StackDeployArgs {
+    /// Path to a Compose file, or "-" to read from stdin
+    #[arg(
+        short = 'c',
+        long = "compose-file",
+        value_name = "strings",
+        value_delimiter = ','
+    )]
+    pub compose_files: Vec<PathBuf>,
+    /// Exit immediately instead of waiting for the stack services to converge
+    #[arg(short = 'd', long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub detach: bool,
+    /// Prune services that are no longer referenced
+    #[arg(long)]
+    pub prune: bool,
+    /// Suppress progress output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Query the registry to resolve image digest and supported platforms
+    #[arg(
+        long = "resolve-image",
+        value_enum,
+        value_name = "string",
+        default_value = "always"
+    )]
+    pub resolve_image: ResolveImage,
+    /// Send registry authentication details to Swarm agents
+    #[arg(long = "with-registry-auth")]
+    pub with_registry_auth: bool,
+    /// Stack name (default: the project name: `-p`, the top-level `name`, or the directory)
+    pub stack: Option<String>,
+}
+
+/// `stack ls` flags.
+#[derive(Debug, Args)]
+pub struct StackLsArgs {
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+}
+
+/// `stack ps` flags.
+#[derive(Debug, Args)]
+pub struct StackPsArgs {
+    /// Shadows the global `-f/--file` so that `-f` means `--filter` here, as in `docker stack`.
+    #[arg(id = "file", long = "file", hide = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Filter output based on conditions provided
+    #[arg(short = 'f', long, value_name = "filter")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Do not map IDs to Names
+    #[arg(long = "no-resolve")]
+    pub no_resolve: bool,
+    /// Do not truncate output
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+    /// Only display task IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub stack: String,
+}
+
+/// `stack services` flags.
+#[derive(Debug, Args)]
+pub struct StackServicesArgs {
+    /// Shadows the global `-f/--file` so that `-f` means `--filter` here, as in `docker stack`.
+    #[arg(id = "file", long = "file", hide = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Filter output based on conditions provided
+    #[arg(short = 'f', long, value_name = "filter")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Only display IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub stack: String,
+}
+
+/// `stack rm` flags.
+#[derive(Debug, Args)]
+pub struct StackRmArgs {
+    /// Do not wait for stack removal
+    #[arg(short = 'd', long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub detach: bool,
+    #[arg(required = true, num_args = 1..)]
+    pub stacks: Vec<String>,
+}
+
+/// `stack config` flags.
+#[derive(Debug, Args)]
+pub struct StackConfigArgs {
+    /// Path to a Compose file, or "-" to read from stdin
+    #[arg(
+        short = 'c',
+        long = "compose-file",
+        value_name = "strings",
+        value_delimiter = ','
+    )]
+    pub compose_files: Vec<PathBuf>,
+    /// Skip interpolation and output only merged config
+    #[arg(long = "skip-interpolation")]
+    pub skip_interpolation: bool,
 }

@@ -11,6 +11,7 @@ pub mod port;
 pub mod ps;
 pub mod restart;
 pub mod rm;
+pub mod stack;
 pub mod stop;
 pub mod target;
 pub mod top;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Port(args) => port::run(&context, &args),
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
+        Command::Stack(args) => stack::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

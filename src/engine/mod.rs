@@ -8,6 +8,7 @@ pub mod events;
 pub mod inspect;
 pub mod lifecycle;
 pub mod observe;
+pub mod swarm;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
 pub use error::{EngineError, ErrorContext, ObjectKind, WaitFailure};
