@@ -257,17 +257,15 @@ fn file_objects(
             continue;
         }
         let data = if !object.environment.is_empty() {
-            match inputs.environment.get(&object.environment) {
-                Some(value) => value.clone().into_bytes(),
-                None => {
-                    errors.push(format!(
-                        "{} `{key}`: environment variable `{}` is not set",
-                        kind.word(),
-                        object.environment
-                    ));
-                    continue;
-                }
-            }
+            let Some(value) = inputs.environment.get(&object.environment) else {
+                errors.push(format!(
+                    "{} `{key}`: environment variable `{}` is not set",
+                    kind.word(),
+                    object.environment
+                ));
+                continue;
+            };
+            value.clone().into_bytes()
         } else if !object.file.is_empty() {
             match (inputs.read_file)(Path::new(&object.file)) {
                 Ok(bytes) => bytes,
@@ -530,14 +528,11 @@ impl ServiceContext<'_> {
 
     /// CPUs as nano-CPUs, exactly as the decimal the user wrote (docker/cli `ParseCPUs`).
     fn nano_cpus(&mut self, cpus: f32) -> i64 {
-        match nano_cpus(&cpus.to_string()) {
-            Some(nano) => nano,
-            None => {
-                self.errors
-                    .push(format!("invalid `cpus` value `{cpus}`: too precise"));
-                0
-            }
-        }
+        nano_cpus(&cpus.to_string()).unwrap_or_else(|| {
+            self.errors
+                .push(format!("invalid `cpus` value `{cpus}`: too precise"));
+            0
+        })
     }
 
     fn restart_policy(
@@ -684,7 +679,7 @@ impl ServiceContext<'_> {
         };
         match volume.volume_type.as_str() {
             "" | "volume" => {
-                mount.mount_type = "volume".to_owned();
+                "volume".clone_into(&mut mount.mount_type);
                 if volume.bind.is_some() {
                     return Err(incompatible("bind", "volume"));
                 }

@@ -6,14 +6,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes fields by reference
 fn is_false(value: &bool) -> bool {
     !*value
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes fields by reference
 fn is_zero_i64(value: &i64) -> bool {
     *value == 0
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes fields by reference
 fn is_zero_u64(value: &u64) -> bool {
     *value == 0
 }
@@ -385,6 +388,7 @@ pub struct PortConfig {
     pub publish_mode: String,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes fields by reference
 fn is_zero_u32(value: &u32) -> bool {
     *value == 0
 }

@@ -137,54 +137,51 @@ async fn deploy(
     for spec in stack.services.values_mut() {
         let auth =
             registry_auth.and_then(|auths| auths.get(&spec.task_template.container_spec.image));
-        let service_id = match existing.get(&spec.name) {
-            Some(service) => {
-                printer::stdout(&format!(
-                    "Updating service {} (id: {})\n",
-                    spec.name, service.id
-                ));
-                let compose_image = spec.task_template.container_spec.image.clone();
-                let unchanged = service.labels.get(LABEL_IMAGE) == Some(&compose_image);
-                let query_registry = match args.resolve_image {
-                    ResolveImage::Always => true,
-                    ResolveImage::Changed => !unchanged,
-                    ResolveImage::Never => false,
-                };
-                if query_registry {
-                    pin_digest(engine, spec).await;
-                } else if unchanged {
-                    // Keep the digest a previous deploy pinned: otherwise the update would
-                    // restart every task for nothing.
-                    spec.task_template
-                        .container_spec
-                        .image
-                        .clone_from(&service.image);
-                }
-                // Stack deploy has no `--force`: keep the counter so tasks are not redeployed.
-                spec.task_template.force_update = service.force_update;
-                let warnings = engine
-                    .update_service(&service.id, service.version, spec, auth.map(String::as_str))
-                    .await
-                    .map_err(report)?;
-                for warning in warnings {
-                    printer::stderr_line(&warning);
-                }
-                service.id.clone()
+        let service_id = if let Some(service) = existing.get(&spec.name) {
+            printer::stdout(&format!(
+                "Updating service {} (id: {})\n",
+                spec.name, service.id
+            ));
+            let compose_image = spec.task_template.container_spec.image.clone();
+            let unchanged = service.labels.get(LABEL_IMAGE) == Some(&compose_image);
+            let query_registry = match args.resolve_image {
+                ResolveImage::Always => true,
+                ResolveImage::Changed => !unchanged,
+                ResolveImage::Never => false,
+            };
+            if query_registry {
+                pin_digest(engine, spec).await;
+            } else if unchanged {
+                // Keep the digest a previous deploy pinned: otherwise the update would
+                // restart every task for nothing.
+                spec.task_template
+                    .container_spec
+                    .image
+                    .clone_from(&service.image);
             }
-            None => {
-                printer::stdout(&format!("Creating service {}\n", spec.name));
-                if args.resolve_image != ResolveImage::Never {
-                    pin_digest(engine, spec).await;
-                }
-                let (service_id, warnings) = engine
-                    .create_service(spec, auth.map(String::as_str))
-                    .await
-                    .map_err(report)?;
-                for warning in warnings {
-                    printer::stderr_line(&warning);
-                }
-                service_id
+            // Stack deploy has no `--force`: keep the counter so tasks are not redeployed.
+            spec.task_template.force_update = service.force_update;
+            let warnings = engine
+                .update_service(&service.id, service.version, spec, auth.map(String::as_str))
+                .await
+                .map_err(report)?;
+            for warning in warnings {
+                printer::stderr_line(&warning);
             }
+            service.id.clone()
+        } else {
+            printer::stdout(&format!("Creating service {}\n", spec.name));
+            if args.resolve_image != ResolveImage::Never {
+                pin_digest(engine, spec).await;
+            }
+            let (service_id, warnings) = engine
+                .create_service(spec, auth.map(String::as_str))
+                .await
+                .map_err(report)?;
+            for warning in warnings {
+                printer::stderr_line(&warning);
+            }
+            service_id
         };
         deployed.push((service_id, spec.name.clone()));
     }

@@ -127,7 +127,7 @@ pub fn render_services(
     if quiet && matches!(FormatChoice::parse(format), FormatChoice::DefaultTable) {
         return Ok(services
             .iter()
-            .map(|service| format!("{}\n", service.id))
+            .flat_map(|service| [service.id.as_str(), "\n"])
             .collect());
     }
     let rows: Vec<_> = services
@@ -202,17 +202,16 @@ pub fn render_tasks(
             .then_with(|| right.created_at.cmp(&left.created_at))
     });
     if listing.quiet && matches!(choice, FormatChoice::DefaultTable) {
-        return Ok(named
-            .iter()
-            .map(|(_, task)| {
-                let id = if listing.truncate {
-                    task.id.chars().take(12).collect()
-                } else {
-                    task.id.clone()
-                };
-                format!("{id}\n")
-            })
-            .collect());
+        let mut text = String::new();
+        for (_, task) in &named {
+            if listing.truncate {
+                text.extend(task.id.chars().take(12));
+            } else {
+                text.push_str(&task.id);
+            }
+            text.push('\n');
+        }
+        return Ok(text);
     }
     let is_table = matches!(choice, FormatChoice::DefaultTable | FormatChoice::Table(_));
     let mut previous_name = String::new();
