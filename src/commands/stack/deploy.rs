@@ -115,12 +115,20 @@ async fn deploy(
         engine.create_swarm_network(network).await.map_err(report)?;
     }
     for secret in &stack.secrets {
-        if engine.upsert_secret(secret).await.map_err(report)? == Upserted::Created {
+        let upserted = engine
+            .upsert_secret(secret)
+            .await
+            .map_err(|error| report_object_error(&error, "secret"))?;
+        if upserted == Upserted::Created {
             printer::stdout(&format!("Creating secret {}\n", secret.name));
         }
     }
     for config in &stack.configs {
-        if engine.upsert_config(config).await.map_err(report)? == Upserted::Created {
+        let upserted = engine
+            .upsert_config(config)
+            .await
+            .map_err(|error| report_object_error(&error, "config"))?;
+        if upserted == Upserted::Created {
             printer::stdout(&format!("Creating config {}\n", config.name));
         }
     }
@@ -208,6 +216,21 @@ async fn deploy(
             Err(exit::USER_ERROR)
         }
     }
+}
+
+/// Reports a failed secret/config create or update; Swarm refuses new data for an existing
+/// one, which deserves advice.
+fn report_object_error(error: &EngineError, kind: &str) -> Reported {
+    let code = target::report(error);
+    if error
+        .to_string()
+        .contains("only updates to Labels are allowed")
+    {
+        printer::stderr_line(&format!(
+            "the data of an existing {kind} cannot change: give the new data a new `name` (such as `myapp_key_v2`) in the compose file, or remove the stack first"
+        ));
+    }
+    code
 }
 
 /// Removes the stack's services that the file no longer has (docker/cli `pruneServices`).
