@@ -174,6 +174,7 @@ fn service_field(service: &str, template: &str) -> String {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // a skipped test says why
 fn stacks_deploy_update_prune_and_remove_on_a_real_swarm() {
     if !engine_available() {
         return;
