@@ -19,7 +19,7 @@ sample="compose-samples/dockerapp/compose.yaml"
 url="http://127.0.0.1:${DOCKERAPP_PORT}"
 
 compose() {
-  echo "\$ dk-compose -f $sample $*"
+  echo "\$ $(basename "$COMPOSE") -f $sample $*"
   "$COMPOSE" -p "$project" -f "$sample" "$@"
 }
 

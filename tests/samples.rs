@@ -160,6 +160,14 @@ fn http_get(url: &str) -> Option<String> {
     output.status.success().then(|| text(&output.stdout))
 }
 
+/// An RFC 3339 UTC time from `docker inspect` with its fraction padded to nine digits (Go
+/// trims trailing zeros), so that times compare as strings.
+fn sortable_time(time: &str) -> String {
+    let without_zone = time.trim_end_matches('Z');
+    let (seconds, fraction) = without_zone.split_once('.').unwrap_or((without_zone, ""));
+    format!("{seconds}.{fraction:0<9}Z")
+}
+
 /// One sample on the engine: its compose file, a unique project and its cleanup guard.
 struct Sample {
     guard: ProjectGuard,
@@ -459,8 +467,8 @@ fn init_chain_sample_starts_after_the_init_container_and_ends_healthy() {
         );
     }
     // Each link of the chain started after the previous one was up.
-    let started = |service: &str| sample.inspect(service, "{{.State.StartedAt}}");
-    let finished_init = sample.inspect("init", "{{.State.FinishedAt}}");
+    let started = |service: &str| sortable_time(&sample.inspect(service, "{{.State.StartedAt}}"));
+    let finished_init = sortable_time(&sample.inspect("init", "{{.State.FinishedAt}}"));
     assert!(finished_init <= started("database"));
     assert!(started("database") < started("api"));
     assert!(started("api") < started("web"));
