@@ -340,7 +340,10 @@ fn network_disconnected_container_is_recreated() {
     let mut web = container(&project, "web", 1);
     web.networks = BTreeMap::from([("bridge".to_owned(), "b".to_owned())]);
     let text = up(&project, &observed(vec![web]), &UpOptions::default());
-    assert!(text.contains(": not connected to network p_default"), "{text}");
+    assert!(
+        text.contains(": not connected to network p_default"),
+        "{text}"
+    );
 }
 
 #[test]

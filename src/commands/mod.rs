@@ -3,6 +3,10 @@
 
 pub mod config;
 pub mod context;
+pub mod create;
+pub mod down;
+pub mod start;
+pub mod up;
 pub mod version;
 
 use crate::cli::{Cli, Command};
@@ -25,6 +29,10 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Config(args) => config::run(&context, &args),
         Command::Version(args) => version::run(&args),
+        Command::Up(args) => up::run(&context, &args),
+        Command::Down(args) => down::run(&context, &args),
+        Command::Create(args) => create::run(&context, &args),
+        Command::Start(args) => start::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -5,7 +5,10 @@ pub mod connect;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod execute;
+pub mod images;
 pub mod observe;
+pub mod resources;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
 pub use error::{EngineError, ErrorContext, ObjectKind, WaitFailure};

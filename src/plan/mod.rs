@@ -8,6 +8,5 @@ pub mod reconcile;
 pub use operation::{Operation, Plan, Replacement, Step, StepId, WaitCondition};
 pub use reconcile::{
     AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, OrphanPolicy,
-    PlanError, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down,
-    reconcile_up,
+    PlanError, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down, reconcile_up,
 };

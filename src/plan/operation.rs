@@ -129,7 +129,10 @@ impl Operation {
 
     /// Whether the operation only waits (it holds no `--parallel` slot).
     pub fn is_wait(&self) -> bool {
-        matches!(self, Self::WaitDependency { .. } | Self::KeepContainer { .. })
+        matches!(
+            self,
+            Self::WaitDependency { .. } | Self::KeepContainer { .. }
+        )
     }
 }
 
@@ -141,7 +144,9 @@ impl fmt::Display for Operation {
             Self::CreateVolume { name, .. } => write!(formatter, "create volume {name}"),
             Self::RemoveVolume { name } => write!(formatter, "remove volume {name}"),
             Self::CreateContainer {
-                name, replaces: None, ..
+                name,
+                replaces: None,
+                ..
             } => write!(formatter, "create container {name}"),
             Self::CreateContainer {
                 name,
@@ -254,11 +259,8 @@ impl fmt::Display for Plan {
         for (index, step) in self.steps.iter().enumerate() {
             write!(formatter, "#{} {}", index + 1, step.operation)?;
             if !step.after.is_empty() {
-                let after: Vec<String> = step
-                    .after
-                    .iter()
-                    .map(|id| format!("#{}", id + 1))
-                    .collect();
+                let after: Vec<String> =
+                    step.after.iter().map(|id| format!("#{}", id + 1)).collect();
                 write!(formatter, " after {}", after.join(","))?;
             }
             writeln!(formatter, ": {}", step.cause)?;

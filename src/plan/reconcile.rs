@@ -10,6 +10,9 @@ use crate::graph::{CycleError, Graph};
 use crate::hash;
 use crate::model::{DependencyCondition, Project, ServiceConfig, VolumeType};
 
+/// The cause of the stop, remove and rename steps of a recreation.
+pub const REPLACED_CAUSE: &str = "replaced";
+
 /// When to recreate a container whose service exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RecreatePolicy {
@@ -258,9 +261,12 @@ fn inherited_mounts(service: &ServiceConfig, container: &ObservedContainer) -> V
 /// (unlike the reference, docker/compose#11808).
 fn is_one_shot(project: &Project, service_name: &str) -> bool {
     project.services.values().any(|service| {
-        service.depends_on.get(service_name).is_some_and(|dependency| {
-            dependency.condition == DependencyCondition::CompletedSuccessfully
-        })
+        service
+            .depends_on
+            .get(service_name)
+            .is_some_and(|dependency| {
+                dependency.condition == DependencyCondition::CompletedSuccessfully
+            })
     })
 }
 
@@ -418,8 +424,14 @@ pub fn reconcile_up(
         let mut containers: Vec<(&ObservedContainer, Option<String>)> = observed
             .service_containers(service_name)
             .map(|container| {
-                let cause =
-                    recreate_cause(desired, service_name, service, container, policy, &network_ids);
+                let cause = recreate_cause(
+                    desired,
+                    service_name,
+                    service,
+                    container,
+                    policy,
+                    &network_ids,
+                );
                 (container, cause)
             })
             .collect();
@@ -489,7 +501,7 @@ pub fn reconcile_up(
                         service: service_name.clone(),
                         name: final_name.clone(),
                     },
-                    "replaced",
+                    REPLACED_CAUSE,
                     [create],
                 );
                 let remove = plan.push(
@@ -498,7 +510,7 @@ pub fn reconcile_up(
                         name: final_name.clone(),
                         volumes: false,
                     },
-                    "replaced",
+                    REPLACED_CAUSE,
                     [stop],
                 );
                 let rename = plan.push(
@@ -507,7 +519,7 @@ pub fn reconcile_up(
                         from: temporary,
                         to: final_name.clone(),
                     },
-                    "replaced",
+                    REPLACED_CAUSE,
                     [remove],
                 );
                 anchor.created.push(rename);
@@ -756,7 +768,12 @@ pub fn reconcile_down(
 
     let graph = Graph::from_project(project);
     let reverse = graph.reverse_order()?;
-    let scope = selected_services(project, &graph, &options.services, DependencyPolicy::Exclude)?;
+    let scope = selected_services(
+        project,
+        &graph,
+        &options.services,
+        DependencyPolicy::Exclude,
+    )?;
     let mut service_removed: BTreeMap<String, Vec<StepId>> = BTreeMap::new();
     for service_name in reverse.iter().filter(|name| scope.contains(*name)) {
         let after: Vec<StepId> = graph
@@ -853,4 +870,38 @@ pub fn reconcile_down(
         }
     }
     Ok(plan)
+}
+
+/// The plan of `--wait`: every container of the services running, or healthy when it has
+/// a healthcheck.
+pub fn wait_plan(
+    project: &Project,
+    observed: &ObservedProject,
+    services: &BTreeSet<String>,
+) -> Plan {
+    let mut plan = Plan::default();
+    for service_name in services {
+        if !project.services.contains_key(service_name) {
+            continue;
+        }
+        let containers: Vec<String> = observed
+            .service_containers(service_name)
+            .map(|container| container.name.clone())
+            .collect();
+        if containers.is_empty() {
+            continue;
+        }
+        plan.push(
+            Operation::WaitDependency {
+                service: service_name.clone(),
+                dependency: service_name.clone(),
+                containers,
+                condition: WaitCondition::RunningOrHealthy,
+                required: true,
+            },
+            "--wait",
+            [],
+        );
+    }
+    plan
 }
