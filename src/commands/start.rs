@@ -79,6 +79,7 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
             working_dir: loaded.working_dir.clone(),
             config_files: loaded.config_files.clone(),
             env_files: loaded.env_files.clone(),
+            environment: loaded.environment.clone(),
             parallel: parallel_limit(context),
             ..ExecutionContext::default()
         });

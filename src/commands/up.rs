@@ -392,7 +392,17 @@ async fn converge_on(
         .observe_project(&project.name)
         .await
         .map_err(|error| line(&error))?;
-    let desired = Desired::new(project, images.image_ids.clone());
+    let mut desired = Desired::new(project, images.image_ids.clone());
+    // The reference hashes services with their `service:` references resolved to the
+    // containers that exist.
+    let peers = crate::engine::observe::peer_containers(&observed);
+    for (name, service) in &project.services {
+        if let Ok(effective) = crate::engine::convert::effective_service(name, service, &peers) {
+            desired
+                .config_hashes
+                .insert(name.clone(), crate::hash::service_hash(&effective));
+        }
+    }
     let plan = reconcile::reconcile_up(&desired, &observed, &request.options)
         .map_err(|error| Failure::Lines(vec![error.to_string()]))?;
     if context.global.dry_run {
@@ -410,6 +420,7 @@ async fn converge_on(
         working_dir: loaded.working_dir.clone(),
         config_files: loaded.config_files.clone(),
         env_files: loaded.env_files.clone(),
+        environment: loaded.environment.clone(),
         stop_timeout: request.stop_timeout,
         parallel: parallel_limit(context),
     });

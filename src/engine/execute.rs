@@ -9,20 +9,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bollard::models::{Mount, MountType, NetworkConnectRequest};
+use bollard::models::{Mount, MountType};
 use bollard::query_parameters::{
-    CreateContainerOptions, RemoveContainerOptions, RemoveImageOptions, RemoveVolumeOptions,
+    ListContainersOptions, RemoveContainerOptions, RemoveImageOptions, RemoveVolumeOptions,
     RenameContainerOptions, RestartContainerOptions, StopContainerOptions,
 };
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::connect::Engine;
-use super::convert::{self, ContainerContext};
+use super::convert::{self, ContainerContext, CreateOptions, PeerContainer};
 use super::error::{EngineError, ErrorContext, WaitFailure};
 use super::events::Condition;
 use super::resources;
-use crate::model::Project;
+use crate::hash;
+use crate::labels;
+use crate::model::{DependencyKind, Project, ServiceConfig};
 use crate::output::events::{EventState, ProgressEvent, ProgressMessage, ResourceId, Status};
 use crate::plan::reconcile::REPLACED_CAUSE;
 use crate::plan::{Operation, Plan, Replacement, StepId, WaitCondition};
@@ -40,6 +42,8 @@ pub struct ExecutionContext {
     pub working_dir: PathBuf,
     pub config_files: Vec<PathBuf>,
     pub env_files: Vec<PathBuf>,
+    /// The project's interpolation environment (secrets/configs from `environment`).
+    pub environment: BTreeMap<String, String>,
     /// `-t/--timeout` for stops, else each container's own stop timeout.
     pub stop_timeout: Option<i32>,
     /// At most this many engine calls at once; `None` is unlimited.
@@ -475,6 +479,28 @@ async fn create_container(
         },
     )
     .await;
+    // Peers (`links`, `volumes_from`, `service:` namespaces) resolve to the containers
+    // as they are now, after the dependencies were converged, as in the reference.
+    let service_containers = if refers_to_containers(service) {
+        match peer_containers(engine, &context.project.name).await {
+            Ok(peers) => peers,
+            Err(error) => return Err(fail(progress, &resource, Some(service_name), &error).await),
+        }
+    } else {
+        BTreeMap::new()
+    };
+    let config_hash = if service_containers.is_empty() {
+        context
+            .config_hashes
+            .get(service_name)
+            .cloned()
+            .unwrap_or_default()
+    } else {
+        convert::effective_service(service_name, service, &service_containers).map_or_else(
+            |_| String::new(),
+            |effective| hash::service_hash(&effective),
+        )
+    };
     let container_context = ContainerContext {
         project: &context.project,
         service_name,
@@ -482,50 +508,51 @@ async fn create_container(
         number,
         container_name: name.to_owned(),
         oneoff: false,
-        config_hash: context
-            .config_hashes
-            .get(service_name)
-            .cloned()
-            .unwrap_or_default(),
+        config_hash,
         image_id: context.image_ids.get(service_name).cloned(),
         working_dir: &context.working_dir,
         config_files: &context.config_files,
         env_files: &context.env_files,
         replaces: replaces.map(|replaced| replaced.old_name.clone()),
+        options: CreateOptions {
+            api_version: engine.api_version(),
+            service_containers,
+            default_platform: context.environment.get("DOCKER_DEFAULT_PLATFORM").cloned(),
+            ..CreateOptions::default()
+        },
     };
-    let mut spec = convert::container_spec(&container_context);
+    let mut spec = match convert::try_container_spec(&container_context) {
+        Ok(spec) => spec,
+        Err(error) => {
+            send(
+                progress,
+                ProgressEvent::failed(resource.clone(), error.message.clone(), Instant::now()),
+            )
+            .await;
+            return Err(error.to_string());
+        }
+    };
     if let Some(replaced) = replaces {
         inherit_mounts(&mut spec.body, &replaced.inherited_mounts);
     }
-    let options = CreateContainerOptions {
-        name: Some(name.to_owned()),
-        platform: service.platform.clone(),
+    let files = match convert::secrets_and_configs_to_copy(
+        &context.project,
+        service_name,
+        service,
+        &context.environment,
+    ) {
+        Ok(files) => files,
+        Err(error) => return Err(error.to_string()),
     };
-    let created = match engine
-        .docker
-        .create_container(Some(options), spec.body)
-        .await
-    {
-        Ok(created) => created,
+    let container_id = match convert::create_container(engine, name, &spec).await {
+        Ok(id) => id,
         Err(error) => {
-            let error = engine.error(error, ErrorContext::container(name).action("create"));
-            return Err(fail(progress, &resource, Some(service_name), &error).await);
+            let _ = fail(progress, &resource, Some(service_name), &error).await;
+            return Err(convert::explain_create_error(service_name, &error));
         }
     };
-    for extra in spec.extra_networks {
-        let request = NetworkConnectRequest {
-            container: created.id.clone(),
-            endpoint_config: Some(extra.endpoint),
-        };
-        if let Err(error) = engine
-            .docker
-            .connect_network(&extra.network_name, request)
-            .await
-        {
-            let error = engine.error(
-                error,
-                ErrorContext::network(extra.network_name.clone()).action("connect to"),
-            );
+    if !files.is_empty() {
+        if let Err(error) = convert::copy_files(engine, &container_id, &files).await {
             return Err(fail(progress, &resource, Some(service_name), &error).await);
         }
     }
@@ -717,4 +744,65 @@ async fn remove_network(
         delay *= 2;
     }
     Ok(None)
+}
+
+/// Whether the service names other containers in its config (so its spec and hash
+/// depend on their ids).
+fn refers_to_containers(service: &ServiceConfig) -> bool {
+    service
+        .dependencies()
+        .iter()
+        .any(|(_, kind)| *kind != DependencyKind::DependsOn)
+        || service
+            .network_mode
+            .starts_with(ServiceConfig::CONTAINER_PREFIX)
+}
+
+/// The project's containers by service, one-offs excluded, in the engine's order.
+async fn peer_containers(
+    engine: &Engine,
+    project_name: &str,
+) -> Result<BTreeMap<String, Vec<PeerContainer>>, EngineError> {
+    let options = ListContainersOptions {
+        all: true,
+        filters: Some(HashMap::from([(
+            "label".to_owned(),
+            vec![
+                format!("{}={project_name}", labels::PROJECT),
+                format!("{}=False", labels::ONEOFF),
+            ],
+        )])),
+        ..ListContainersOptions::default()
+    };
+    let summaries = engine
+        .docker
+        .list_containers(Some(options))
+        .await
+        .map_err(|error| {
+            engine.error(
+                error,
+                ErrorContext::project(project_name).action("list the containers of"),
+            )
+        })?;
+    let mut peers: BTreeMap<String, Vec<PeerContainer>> = BTreeMap::new();
+    for summary in summaries {
+        let labels = summary.labels.unwrap_or_default();
+        let Some(service) = labels.get(labels::SERVICE) else {
+            continue;
+        };
+        let name = summary
+            .names
+            .unwrap_or_default()
+            .first()
+            .map(|name| name.trim_start_matches('/').to_owned())
+            .unwrap_or_default();
+        peers
+            .entry(service.clone())
+            .or_default()
+            .push(PeerContainer {
+                id: summary.id.unwrap_or_default(),
+                name,
+            });
+    }
+    Ok(peers)
 }

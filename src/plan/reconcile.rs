@@ -8,7 +8,7 @@ use super::observed::{ContainerState, ObservedContainer, ObservedMount, Observed
 use super::operation::{Operation, Plan, Replacement, StepId, WaitCondition};
 use crate::graph::{CycleError, Graph};
 use crate::hash;
-use crate::model::{DependencyCondition, Project, ServiceConfig, VolumeType};
+use crate::model::{DependencyCondition, DependencyKind, Project, ServiceConfig, VolumeType};
 
 /// The cause of the stop, remove and rename steps of a recreation.
 pub const REPLACED_CAUSE: &str = "replaced";
@@ -421,6 +421,18 @@ pub fn reconcile_up(
                 scale,
             });
         }
+        // A container that shares a namespace or volumes with a recreated one, by id, must
+        // follow it (the reference's hash of it changes with that id).
+        let replaced_reference = graph
+            .direct_dependencies(service_name)
+            .into_iter()
+            .filter(|(_, kind)| *kind != DependencyKind::DependsOn)
+            .find(|(dependency, _)| {
+                anchors
+                    .get(*dependency)
+                    .is_some_and(|anchor| anchor.replaced)
+            })
+            .map(|(dependency, _)| format!("dependency {dependency} was recreated"));
         let mut containers: Vec<(&ObservedContainer, Option<String>)> = observed
             .service_containers(service_name)
             .map(|container| {
@@ -431,7 +443,14 @@ pub fn reconcile_up(
                     container,
                     policy,
                     &network_ids,
-                );
+                )
+                .or_else(|| {
+                    if policy == RecreatePolicy::Never {
+                        None
+                    } else {
+                        replaced_reference.clone()
+                    }
+                });
                 (container, cause)
             })
             .collect();
@@ -618,7 +637,9 @@ pub fn reconcile_up(
                     after,
                 ));
             }
-            anchor.replaced = true;
+            if containers.is_empty() {
+                anchor.replaced = true;
+            }
             anchor.containers.push(name);
         }
         anchors.insert(service_name.clone(), anchor);
