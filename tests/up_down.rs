@@ -107,18 +107,18 @@ impl Stack {
     fn name(&self, service: &str, number: u32) -> String {
         format!("{}-{service}-{number}", self.guard.name)
     }
+}
 
-    /// `State.StartedAt` and `State.FinishedAt` of a container, as engine timestamps.
-    fn times(&self, container: &str) -> (String, String) {
-        let text = docker(&[
-            "inspect",
-            "--format",
-            "{{.State.StartedAt}} {{.State.FinishedAt}}",
-            container,
-        ]);
-        let (started, finished) = text.split_once(' ').unwrap();
-        (started.to_owned(), finished.to_owned())
-    }
+/// `State.StartedAt` and `State.FinishedAt` of a container, as engine timestamps.
+fn times(container: &str) -> (String, String) {
+    let text = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.StartedAt}} {{.State.FinishedAt}}",
+        container,
+    ]);
+    let (started, finished) = text.split_once(' ').unwrap();
+    (started.to_owned(), finished.to_owned())
 }
 
 fn ready() -> bool {
@@ -155,12 +155,15 @@ services:
 ",
     );
     stack.ours(&["up", "-d"]);
-    let (web_started, _) = stack.times(&stack.name("web", 1));
-    let (_, init_finished) = stack.times(&stack.name("init", 1));
-    let (db_started, _) = stack.times(&stack.name("db", 1));
-    let (side_started, _) = stack.times(&stack.name("side", 1));
+    let (web_started, _) = times(&stack.name("web", 1));
+    let (_, init_finished) = times(&stack.name("init", 1));
+    let (db_started, _) = times(&stack.name("db", 1));
+    let (side_started, _) = times(&stack.name("side", 1));
     // RFC 3339 with nanoseconds and the same zone: text order is time order.
-    assert!(web_started > init_finished, "{web_started} <= {init_finished}");
+    assert!(
+        web_started > init_finished,
+        "{web_started} <= {init_finished}"
+    );
     assert!(web_started > db_started);
     assert!(side_started > db_started);
     let health = docker(&[
@@ -209,9 +212,10 @@ fn independent_services_start_concurrently() {
     if !ready() {
         return;
     }
-    let services: String = (0..6)
-        .map(|index| format!("  s{index}: {{image: IMAGE}}\n"))
+    let services: Vec<String> = (0..6)
+        .map(|index| format!("  s{index}: {{image: IMAGE}}"))
         .collect();
+    let services = services.join("\n");
     let stack = Stack::new("parallel", &format!("services:\n{services}"));
     let output = stack.ours(&["up", "-d"]);
     // Every container is being created before the first one is started: the starts do not
@@ -479,7 +483,11 @@ volumes:
     let listing = stack.reference(&reference, &["ps", "--format", "{{.Name}}"]);
     assert!(listing.contains(&stack.name("web", 1)), "{listing}");
     stack.reference(&reference, &["up", "-d"]);
-    assert_eq!(stack.containers(), before, "the reference recreated our containers");
+    assert_eq!(
+        stack.containers(),
+        before,
+        "the reference recreated our containers"
+    );
     stack.reference(&reference, &["down", "-v"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
@@ -490,7 +498,11 @@ volumes:
     let output = stack.ours(&["--dry-run", "up", "-d"]);
     assert!(!output.contains("create container"), "{output}");
     stack.ours(&["up", "-d"]);
-    assert_eq!(stack.containers(), before, "we recreated the reference's containers");
+    assert_eq!(
+        stack.containers(),
+        before,
+        "we recreated the reference's containers"
+    );
     stack.ours(&["down", "-v"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());

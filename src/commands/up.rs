@@ -21,14 +21,21 @@ use crate::graph::Graph;
 use crate::loader::{LoadedProject, SkipStages};
 use crate::output::events::ProgressMessage;
 use crate::output::printer;
-use crate::output::progress::{
-    self, Renderer, RendererSettings, StatusStream, TerminalSize, colour_allowed,
-};
+use crate::output::progress::{self, Renderer, RendererSettings, StatusStream, colour_allowed};
 use crate::plan::reconcile::{self, selected_services};
 use crate::plan::{
     AnonymousVolumePolicy, DependencyPolicy, Desired, OrphanPolicy, Plan, RecreatePolicy,
     StartPolicy, UpOptions,
 };
+
+/// `--wait`: after converging, wait for every container to be running or healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum WaitPolicy {
+    #[default]
+    NoWait,
+    /// At most this long (`--wait-timeout`), or without limit.
+    Wait { timeout: Option<Duration> },
+}
 
 /// What `up` and `create` do beyond the shared flags.
 #[derive(Debug, Clone, Default)]
@@ -36,8 +43,7 @@ pub(crate) struct ConvergeRequest {
     pub options: UpOptions,
     pub pull: Option<PullPolicy>,
     pub stop_timeout: Option<i32>,
-    /// `--wait`: wait for every container to be running or healthy, at most this long.
-    pub wait: Option<Option<Duration>>,
+    pub wait: WaitPolicy,
 }
 
 /// Runs `up`.
@@ -72,7 +78,9 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
     }
     request.stop_timeout = args.timeout;
     if args.wait {
-        request.wait = Some(args.wait_timeout.map(Duration::from_secs));
+        request.wait = WaitPolicy::Wait {
+            timeout: args.wait_timeout.map(Duration::from_secs),
+        };
     }
     converge(context, &args.services, &request)
 }
@@ -162,7 +170,7 @@ pub(crate) fn converge_request(
         options,
         pull,
         stop_timeout: None,
-        wait: None,
+        wait: WaitPolicy::NoWait,
     })
 }
 
@@ -171,7 +179,7 @@ pub(crate) struct Session {
     pub progress: mpsc::Sender<ProgressMessage>,
     display: JoinHandle<()>,
     pub cancel: watch::Receiver<bool>,
-    _signals: JoinHandle<()>,
+    signals: JoinHandle<()>,
 }
 
 impl Session {
@@ -192,7 +200,7 @@ impl Session {
         .map_err(|error| error.to_string())?;
         let mut settings = RendererSettings::new(display);
         title.clone_into(&mut settings.title);
-        settings.size = stream.terminal_size().unwrap_or(TerminalSize::default());
+        settings.size = stream.terminal_size().unwrap_or_default();
         settings.colour = colour_allowed(context.os_env.get("NO_COLOR").map(String::as_str))
             && !context.global.no_ansi;
         settings.dry_run = context.global.dry_run;
@@ -214,7 +222,7 @@ impl Session {
             progress: sender,
             display,
             cancel,
-            _signals: signals,
+            signals,
         })
     }
 
@@ -222,7 +230,7 @@ impl Session {
     pub async fn finish(self) {
         drop(self.progress);
         let _ = self.display.await;
-        self._signals.abort();
+        self.signals.abort();
     }
 }
 
@@ -437,7 +445,7 @@ async fn converge_on(
         ExecuteError::Interrupted => Failure::Interrupted,
     })?;
     let mut warnings = report.warnings;
-    if let Some(timeout) = request.wait {
+    if let WaitPolicy::Wait { timeout } = request.wait {
         let observed = engine
             .observe_project(&project.name)
             .await

@@ -62,7 +62,6 @@ pub fn network_create_request(project: &Project, key: &str) -> NetworkCreateRequ
                             .map(|(key, value)| (key.clone(), value.clone()))
                             .collect()
                     }),
-                    ..IpamConfig::default()
                 })
                 .collect(),
         ),
