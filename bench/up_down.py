@@ -127,8 +127,20 @@ def floor_once(count: int, prefix: str) -> float:
     elapsed = time.perf_counter() - start
     with ThreadPoolExecutor(max_workers=count) as pool:
         list(pool.map(lambda identifier: api("DELETE", f"/containers/{identifier}?force=1"), ids))
-    api("DELETE", f"/networks/{network['Id']}")
+    remove_network(network["Id"])
     return elapsed
+
+
+def remove_network(identifier: str):
+    """The engine may release the last endpoint a moment late (moby#42119): retry."""
+    for attempt in range(8):
+        try:
+            api("DELETE", f"/networks/{identifier}")
+            return
+        except RuntimeError as error:
+            if "active endpoints" not in str(error) or attempt == 7:
+                raise
+            time.sleep(0.05 * 2**attempt)
 
 
 def median(values):
