@@ -158,7 +158,7 @@ def bench_case(name: str, yaml: str, ours: str, reference: str, runs: int, with_
                 times[f"{tool}_up"].append(run_once(common + ["up", "-d"], directory))
                 times[f"{tool}_down"].append(run_once(common + ["down"], directory))
             if with_floor:
-                times["floor"].append(floor_once(count, f"dkbench-floor-{run}"))
+                times["floor"].append(floor_once(count, f"dkbench-floor-{os.getpid()}-{run}"))
         ours_up, ref_up = median(times["ours_up"]), median(times["ref_up"])
         ours_down, ref_down = median(times["ours_down"]), median(times["ref_down"])
         line = (
