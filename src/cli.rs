@@ -137,9 +137,9 @@ pub enum Command {
     /// Show the Docker Compose version information
     Version(VersionArgs),
     /// Create and start containers
-    Up(PendingArgs),
+    Up(UpArgs),
     /// Stop and remove containers, networks
-    Down(PendingArgs),
+    Down(DownArgs),
     /// List containers
     Ps(PsArgs),
     /// View output from containers
@@ -155,7 +155,7 @@ pub enum Command {
     /// Push service images
     Push(PendingArgs),
     /// Start services
-    Start(PendingArgs),
+    Start(StartArgs),
     /// Stop services
     Stop(StopArgs),
     /// Restart service containers
@@ -165,7 +165,7 @@ pub enum Command {
     /// Force stop service containers
     Kill(KillArgs),
     /// Creates containers for a service
-    Create(PendingArgs),
+    Create(CreateArgs),
     /// List running compose projects
     Ls(LsArgs),
     /// List images used by the created containers
@@ -586,4 +586,140 @@ pub struct StackConfigArgs {
     /// Skip interpolation and output only merged config
     #[arg(long = "skip-interpolation")]
     pub skip_interpolation: bool,
+}
+
+/// Flags shared by `up` and `create` (the reference's `createOptions`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct CreateFlags {
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's policy
+    #[arg(long = "no-build")]
+    pub no_build: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long = "force-recreate")]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them. Incompatible with --force-recreate.
+    #[arg(long = "no-recreate")]
+    pub no_recreate: bool,
+    /// Pull image before running ("always"|"missing"|"never"|"build")
+    #[arg(long, default_value = "policy", value_name = "string")]
+    pub pull: String,
+    /// Pull without printing progress information
+    #[arg(long = "quiet-pull")]
+    pub quiet_pull: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present.
+    #[arg(long, value_name = "scale")]
+    pub scale: Vec<String>,
+    /// Assume "yes" as answer to all prompts and run non-interactively
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+/// `up` flags, as `docker compose up --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub create: CreateFlags,
+    /// Stops all containers if any container was stopped. Incompatible with -d
+    #[arg(long = "abort-on-container-exit")]
+    pub abort_on_container_exit: bool,
+    /// Stops all containers if any container exited with failure. Incompatible with -d
+    #[arg(long = "abort-on-container-failure")]
+    pub abort_on_container_failure: bool,
+    /// Recreate dependent containers. Incompatible with --no-recreate.
+    #[arg(long = "always-recreate-deps")]
+    pub always_recreate_deps: bool,
+    /// Restrict attaching to the specified services. Incompatible with --attach-dependencies.
+    #[arg(long, value_name = "stringArray")]
+    pub attach: Vec<String>,
+    /// Automatically attach to log output of dependent services
+    #[arg(long = "attach-dependencies")]
+    pub attach_dependencies: bool,
+    /// Detached mode: Run containers in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Return the exit code of the selected service container. Implies --abort-on-container-exit
+    #[arg(long = "exit-code-from", value_name = "string")]
+    pub exit_code_from: Option<String>,
+    /// Enable interactive shortcuts when running attached. Incompatible with --detach.
+    #[arg(long)]
+    pub menu: bool,
+    /// Do not attach (stream logs) to the specified services
+    #[arg(long = "no-attach", value_name = "stringArray")]
+    pub no_attach: Vec<String>,
+    /// Produce monochrome output
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+    /// Don't start linked services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// Don't print prefix in logs
+    #[arg(long = "no-log-prefix")]
+    pub no_log_prefix: bool,
+    /// Don't start the services after creating them
+    #[arg(long = "no-start")]
+    pub no_start: bool,
+    /// Suppress the build output
+    #[arg(long = "quiet-build")]
+    pub quiet_build: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long = "renew-anon-volumes")]
+    pub renew_anon_volumes: bool,
+    /// Use this timeout in seconds for container shutdown when attached or when containers are already running
+    #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
+    pub timeout: Option<i32>,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Wait for services to be running|healthy. Implies detached mode.
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long = "wait-timeout", value_name = "int")]
+    pub wait_timeout: Option<u64>,
+    /// Watch source code and rebuild/refresh containers when files are updated.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Services to start (default: all)
+    pub services: Vec<String>,
+}
+
+/// `create` flags, as `docker compose create --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub create: CreateFlags,
+    /// Services to create (default: all)
+    pub services: Vec<String>,
+}
+
+/// `down` flags, as `docker compose down --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct DownArgs {
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// Remove images used by services. "local" remove only images that don't have a custom tag ("local"|"all")
+    #[arg(long, value_name = "string")]
+    pub rmi: Option<String>,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
+    pub timeout: Option<i32>,
+    /// Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Services to stop and remove (default: the whole project)
+    pub services: Vec<String>,
+}
+
+/// `start` arguments.
+#[derive(Debug, Args, Default)]
+pub struct StartArgs {
+    /// Services to start (default: all)
+    pub services: Vec<String>,
 }

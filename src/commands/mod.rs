@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod context;
+pub mod create;
+pub mod down;
 pub mod images;
 pub mod kill;
 pub mod ls;
@@ -12,10 +14,12 @@ pub mod ps;
 pub mod restart;
 pub mod rm;
 pub mod stack;
+pub mod start;
 pub mod stop;
 pub mod target;
 pub mod top;
 pub mod unpause;
+pub mod up;
 pub mod version;
 pub mod wait;
 
@@ -52,6 +56,10 @@ pub fn run(cli: Cli) -> i32 {
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
         Command::Stack(args) => stack::run(&context, &args),
+        Command::Up(args) => up::run(&context, &args),
+        Command::Down(args) => down::run(&context, &args),
+        Command::Create(args) => create::run(&context, &args),
+        Command::Start(args) => start::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

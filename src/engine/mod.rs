@@ -5,9 +5,12 @@ pub mod connect;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod execute;
+pub mod images;
 pub mod inspect;
 pub mod lifecycle;
 pub mod observe;
+pub mod resources;
 pub mod swarm;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
