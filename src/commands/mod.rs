@@ -1,6 +1,7 @@
 //! One file per CLI command. Commands wire loader, engine and output together and decide
 //! nothing themselves. `run` maps every outcome to the process exit code.
 
+pub mod build;
 pub mod config;
 pub mod context;
 pub mod images;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Port(args) => port::run(&context, &args),
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
+        Command::Build(args) => build::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(
