@@ -12,6 +12,8 @@ pub mod port;
 pub mod ps;
 pub mod restart;
 pub mod rm;
+pub mod run;
+pub mod session;
 pub mod stop;
 pub mod target;
 pub mod top;
@@ -52,6 +54,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
         Command::Build(args) => build::run(&context, &args),
+        Command::Run(args) => run::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

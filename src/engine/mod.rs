@@ -5,6 +5,7 @@ pub mod build;
 pub mod connect;
 pub mod convert;
 pub mod error;
+pub mod exec;
 pub mod events;
 pub mod inspect;
 pub mod lifecycle;
