@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod config;
+pub mod exec;
 pub mod context;
 pub mod images;
 pub mod kill;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Wait(args) => wait::run(&context, &args),
         Command::Build(args) => build::run(&context, &args),
         Command::Run(args) => run::run(&context, &args),
+        Command::Exec(args) => exec::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -90,8 +90,8 @@ async fn run_one_off(context: &CommandContext, args: &RunArgs, loaded: &LoadedPr
         if service.build.is_none() {
             continue;
         }
-        let missing = match engine.image_exists(&image_name(project, name)).await {
-            Ok(exists) => !exists,
+        let missing = match engine.local_image_id(&image_name(project, name)).await {
+            Ok(found) => found.is_none(),
             Err(error) => return target::report(&error),
         };
         if args.build || missing {
@@ -255,6 +255,11 @@ async fn create_and_run(engine: &Engine, args: &RunArgs, loaded: &LoadedProject)
     let config_hash = convert::effective_service(&args.service, &service, &peers)
         .map(|effective| hash::service_hash(&effective))
         .map_err(|error| error.to_string())?;
+    let image_id = engine
+        .local_image_id(&image_name(project, &args.service))
+        .await
+        .ok()
+        .flatten();
     let container_context = ContainerContext {
         project,
         service_name: &args.service,
@@ -263,7 +268,7 @@ async fn create_and_run(engine: &Engine, args: &RunArgs, loaded: &LoadedProject)
         container_name: container_name.clone(),
         oneoff: true,
         config_hash,
-        image_id: None,
+        image_id,
         working_dir: &loaded.working_dir,
         config_files: &loaded.config_files,
         env_files: &loaded.env_files,
@@ -448,6 +453,11 @@ async fn start_dependencies(
                 let peers = peer_containers(engine, &project.name).await?;
                 let effective = convert::effective_service(&name, service, &peers)
                     .map_err(|error| refused(&container_name, &error.to_string()))?;
+                let image_id = engine
+                    .local_image_id(&image_name(project, &name))
+                    .await
+                    .ok()
+                    .flatten();
                 let context = ContainerContext {
                     project,
                     service_name: &name,
@@ -456,7 +466,7 @@ async fn start_dependencies(
                     container_name: container_name.clone(),
                     oneoff: false,
                     config_hash: hash::service_hash(&effective),
-                    image_id: None,
+                    image_id,
                     working_dir: &loaded.working_dir,
                     config_files: &loaded.config_files,
                     env_files: &loaded.env_files,

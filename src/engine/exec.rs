@@ -241,14 +241,14 @@ impl Engine {
             .map_err(|error| self.error(error, ErrorContext::volume(&name).action("create")))
     }
 
-    /// Whether an image is present locally.
-    pub async fn image_exists(&self, image: &str) -> Result<bool, EngineError> {
+    /// The id of a local image, `None` when the engine does not have it.
+    pub async fn local_image_id(&self, image: &str) -> Result<Option<String>, EngineError> {
         match self.docker.inspect_image(image).await {
-            Ok(_) => Ok(true),
+            Ok(inspected) => Ok(Some(inspected.id.unwrap_or_default())),
             Err(error) => {
                 let error = self.error(error, ErrorContext::image(image).action("inspect"));
                 if error.is_not_found() {
-                    Ok(false)
+                    Ok(None)
                 } else {
                     Err(error)
                 }
