@@ -566,9 +566,9 @@ pub struct RunArgs {
     /// Bind mount a volume
     #[arg(short = 'v', long = "volume", value_name = "stringArray")]
     pub volumes: Vec<String>,
-    /// Working directory inside the container
-    #[arg(short = 'w', long, value_name = "string")]
-    pub workdir: Option<String>,
+    /// Working directory inside the container (shadows the global, deprecated `--workdir`)
+    #[arg(id = "workdir", short = 'w', long = "workdir", value_name = "string")]
+    pub workdir: Option<PathBuf>,
     /// Stop and remove the dependencies this command started once the one-off container ends
     /// (dk-compose extension; docker/compose#2791)
     #[arg(long = "down-deps")]
@@ -606,9 +606,9 @@ pub struct ExecArgs {
     /// Run the command as this user
     #[arg(short = 'u', long, value_name = "string")]
     pub user: Option<String>,
-    /// Path to workdir directory for this command
-    #[arg(short = 'w', long, value_name = "string")]
-    pub workdir: Option<String>,
+    /// Path to workdir directory for this command (shadows the global, deprecated `--workdir`)
+    #[arg(id = "workdir", short = 'w', long = "workdir", value_name = "string")]
+    pub workdir: Option<PathBuf>,
     pub service: String,
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]

@@ -12,6 +12,17 @@ use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::output::printer;
 
 pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
+    // `-w` is the process's working directory here, not the global `--workdir`.
+    let mut global = context.global.clone();
+    if args.workdir.is_some() {
+        global.workdir = None;
+    }
+    let context = &CommandContext {
+        global,
+        os_env: context.os_env.clone(),
+        current_dir: context.current_dir.clone(),
+        stderr_colour: context.stderr_colour,
+    };
     let target = match project_or_name(context, std::slice::from_ref(&args.service)) {
         Ok(target) => target,
         Err(code) => return code,
@@ -69,7 +80,10 @@ pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
             command: args.command.clone(),
             environment,
             user: args.user.clone(),
-            working_dir: args.workdir.clone(),
+            working_dir: args
+                .workdir
+                .as_ref()
+                .map(|path| path.display().to_string()),
             privileged: args.privileged,
             tty,
             stdin: attach_stdin,

@@ -40,6 +40,10 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
     if args.project_name.is_some() {
         global.project_name.clone_from(&args.project_name);
     }
+    // `-w` is the container's working directory here, not the global `--workdir`.
+    if args.workdir.is_some() {
+        global.workdir = None;
+    }
     let context = &CommandContext {
         global,
         os_env: context.os_env.clone(),
@@ -172,7 +176,7 @@ fn one_off_service(args: &RunArgs, service: &ServiceConfig, project_name: &str, 
         service.user.clone_from(user);
     }
     if let Some(workdir) = &args.workdir {
-        service.working_dir.clone_from(workdir);
+        service.working_dir = workdir.display().to_string();
     }
     if let Some(entrypoint) = &args.entrypoint {
         service.entrypoint = Some(split_words(entrypoint));
