@@ -534,7 +534,12 @@ pub struct RunArgs {
     pub publish: Vec<String>,
     /// Shadows the global `-p/--project-name` so that `-p` means `--publish` here, as in the
     /// reference; `--project-name` still works.
-    #[arg(id = "project_name", long = "project-name", hide = true, value_name = "NAME")]
+    #[arg(
+        id = "project_name",
+        long = "project-name",
+        hide = true,
+        value_name = "NAME"
+    )]
     pub project_name: Option<String>,
     /// Pull image before running ("always"|"missing"|"never")
     #[arg(long, value_name = "string", default_value = "policy")]

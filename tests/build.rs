@@ -8,7 +8,9 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images};
+use support::{
+    BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images,
+};
 
 /// A project directory with its compose file; removes the images it built on drop.
 struct Workspace {
@@ -111,7 +113,13 @@ fn dockerignore_args_target_labels_and_tags() {
     workspace.images.push(extra_tag.clone());
     let output = Command::new(env!("CARGO_BIN_EXE_dk-compose"))
         .current_dir(workspace.path())
-        .args(["-p", &workspace.guard.name, "build", "--build-arg", "FROM_CLI=cli"])
+        .args([
+            "-p",
+            &workspace.guard.name,
+            "build",
+            "--build-arg",
+            "FROM_CLI=cli",
+        ])
         .env("TAG_IMAGE", format!("{}-extra", workspace.guard.name))
         .env("COMPOSE_PROGRESS", "plain")
         .output()
@@ -142,9 +150,18 @@ fn dockerignore_args_target_labels_and_tags() {
         run_in_image(&image, "test -e /unused && echo yes || echo no"),
         "no"
     );
-    let labels = docker(&["image", "inspect", &image, "--format", "{{json .Config.Labels}}"]);
+    let labels = docker(&[
+        "image",
+        "inspect",
+        &image,
+        "--format",
+        "{{json .Config.Labels}}",
+    ]);
     let labels: serde_json::Value = serde_json::from_str(&labels).unwrap();
-    assert_eq!(labels["com.docker.compose.project"], workspace.guard.name.as_str());
+    assert_eq!(
+        labels["com.docker.compose.project"],
+        workspace.guard.name.as_str()
+    );
     assert_eq!(labels["com.docker.compose.service"], "web");
     assert_eq!(labels["com.docker.compose.version"], "2.40.3");
     assert_eq!(labels["com.docker.compose.image.builder"], "classic");
@@ -211,7 +228,9 @@ fn independent_services_build_concurrently() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let window = |image: &str| -> (f64, f64) {
         let times = run_in_image(image, "cat /start /end");
-        let mut numbers = times.lines().map(|line| line.trim().parse::<f64>().unwrap());
+        let mut numbers = times
+            .lines()
+            .map(|line| line.trim().parse::<f64>().unwrap());
         (numbers.next().unwrap(), numbers.next().unwrap())
     };
     let (start_one, end_one) = window(&one);
@@ -224,7 +243,14 @@ fn independent_services_build_concurrently() {
     // With `--parallel 1` they do not overlap.
     let output = Command::new(env!("CARGO_BIN_EXE_dk-compose"))
         .current_dir(workspace.path())
-        .args(["-p", &workspace.guard.name, "--parallel", "1", "build", "--no-cache"])
+        .args([
+            "-p",
+            &workspace.guard.name,
+            "--parallel",
+            "1",
+            "build",
+            "--no-cache",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));

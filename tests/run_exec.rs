@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images};
+use support::{
+    BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images,
+};
 
 fn reference_binary() -> PathBuf {
     std::env::var_os("REFERENCE_COMPOSE").map_or_else(
@@ -55,21 +57,29 @@ impl Stack {
     }
 
     fn ours(&self, arguments: &[&str]) -> Output {
-        self.command(std::path::Path::new(env!("CARGO_BIN_EXE_dk-compose")), arguments)
+        self.command(
+            std::path::Path::new(env!("CARGO_BIN_EXE_dk-compose")),
+            arguments,
+        )
+        .output()
+        .unwrap()
+    }
+
+    fn reference(&self, arguments: &[&str]) -> Output {
+        self.command(&reference_binary(), arguments)
             .output()
             .unwrap()
     }
 
-    fn reference(&self, arguments: &[&str]) -> Output {
-        self.command(&reference_binary(), arguments).output().unwrap()
-    }
-
     fn spawn_ours(&self, arguments: &[&str]) -> Child {
-        self.command(std::path::Path::new(env!("CARGO_BIN_EXE_dk-compose")), arguments)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        self.command(
+            std::path::Path::new(env!("CARGO_BIN_EXE_dk-compose")),
+            arguments,
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
     }
 
     /// Containers of the project (all, one-offs included) as `name state`.
@@ -101,7 +111,10 @@ fn wait_until(container: &str, format: &str, check: impl Fn(&str) -> bool) {
         if output.status.success() && check(text(&output.stdout).trim()) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting on {container}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting on {container}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -116,15 +129,35 @@ fn run_passes_exit_codes_through_and_rm_leaves_nothing() {
         "run-codes",
         "services:\n  job:\n    image: IMAGE\n    environment: [FROM_FILE=yes]\n",
     );
-    let output = stack.ours(&["run", "--rm", "job", "sh", "-c", "echo out; echo err >&2; exit 0"]);
+    let output = stack.ours(&[
+        "run",
+        "--rm",
+        "job",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 0",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "out\n");
     assert!(text(&output.stderr).contains("err\n"));
 
-    let output = stack.ours(&["run", "--rm", "-e", "EXTRA=1", "job", "sh", "-c", "echo $FROM_FILE$EXTRA; exit 3"]);
+    let output = stack.ours(&[
+        "run",
+        "--rm",
+        "-e",
+        "EXTRA=1",
+        "job",
+        "sh",
+        "-c",
+        "echo $FROM_FILE$EXTRA; exit 3",
+    ]);
     assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "yes1\n");
-    assert_eq!(stack.containers(), Vec::<String>::new(), "--rm leaves nothing");
+    assert_eq!(
+        stack.containers(),
+        Vec::<String>::new(),
+        "--rm leaves nothing"
+    );
 
     // A container killed from outside: 137, and without `--rm` it stays, labelled as a one-off.
     let name = format!("{}-killed", stack.name());
@@ -137,7 +170,10 @@ fn run_passes_exit_codes_through_and_rm_leaves_nothing() {
     let labels: serde_json::Value = serde_json::from_str(&labels).unwrap();
     assert_eq!(labels["com.docker.compose.oneoff"], "True");
     assert_eq!(labels["com.docker.compose.service"], "job");
-    assert_eq!(labels["com.docker.compose.slug"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        labels["com.docker.compose.slug"].as_str().unwrap().len(),
+        64
+    );
     assert!(labels.get("com.docker.compose.container-number").is_none());
 
     // The generated name: `<project>-<service>-run-<first 12 hex of the slug>`.
@@ -192,10 +228,6 @@ fn run_in_a_pseudo_terminal_uses_a_tty_and_restores_the_terminal() {
         return;
     }
     ensure_test_images();
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipping: `script` (util-linux) is not installed");
-        return;
-    }
     let stack = Stack::new("run-tty", "services:\n  shell:\n    image: IMAGE\n");
     let binary = env!("CARGO_BIN_EXE_dk-compose");
     // Inside `script`, stdin is a pseudo-terminal: the container gets one too, the terminal
@@ -212,7 +244,10 @@ fn run_in_a_pseudo_terminal_uses_a_tty_and_restores_the_terminal() {
         .output()
         .unwrap();
     let printed = text(&output.stdout);
-    assert!(printed.contains("/dev/pts/"), "no TTY in the container: {printed}");
+    assert!(
+        printed.contains("/dev/pts/"),
+        "no TTY in the container: {printed}"
+    );
     assert!(printed.contains("code=4"), "{printed}");
     let before = std::fs::read_to_string(stack.directory.path().join("before")).unwrap();
     let after = std::fs::read_to_string(stack.directory.path().join("after")).unwrap();
@@ -229,7 +264,11 @@ fn run_in_a_pseudo_terminal_uses_a_tty_and_restores_the_terminal() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(text(&output.stdout).contains("not a tty"), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("not a tty"),
+        "{}",
+        text(&output.stdout)
+    );
 }
 
 /// Seconds since midnight (UTC) of an engine timestamp, and its date.
@@ -266,7 +305,12 @@ fn run_starts_dependencies_after_their_healthcheck_passes() {
         &db,
     ]);
     let first_healthy = clock(healthy_at.lines().next().expect("db never healthy"));
-    let started = clock(&docker(&["inspect", "--format", "{{.State.StartedAt}}", &app]));
+    let started = clock(&docker(&[
+        "inspect",
+        "--format",
+        "{{.State.StartedAt}}",
+        &app,
+    ]));
     assert!(
         first_healthy <= started,
         "app started at {started:?}, before db was healthy at {first_healthy:?}"
@@ -282,7 +326,11 @@ fn run_starts_dependencies_after_their_healthcheck_passes() {
     // The reference sees our dependency containers as its own (same config hash).
     let output = stack.reference(&["up", "-d", "db"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(!text(&output.stderr).contains("Recreate"), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("Recreate"),
+        "{}",
+        text(&output.stderr)
+    );
 
     // `--no-deps` starts nothing else; `--down-deps` removes what the run started.
     let output = stack.ours(&["run", "--rm", "--no-deps", "unrelated", "true"]);
@@ -291,7 +339,10 @@ fn run_starts_dependencies_after_their_healthcheck_passes() {
     let output = stack.ours(&["run", "--rm", "--down-deps", "app", "true"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        !stack.containers().iter().any(|line| line.contains("-cache-1")),
+        !stack
+            .containers()
+            .iter()
+            .any(|line| line.contains("-cache-1")),
         "{:?}",
         stack.containers()
     );
@@ -314,7 +365,17 @@ fn exec_passes_exit_codes_environment_and_reports_stopped_services() {
     let output = stack.ours(&["exec", "-T", "web", "sh", "-c", "exit 7"]);
     assert_eq!(output.status.code(), Some(7));
     let output = stack.ours(&[
-        "exec", "-T", "-e", "EXTRA=x", "-w", "/tmp", "-u", "1234", "web", "sh", "-c",
+        "exec",
+        "-T",
+        "-e",
+        "EXTRA=x",
+        "-w",
+        "/tmp",
+        "-u",
+        "1234",
+        "web",
+        "sh",
+        "-c",
         "echo $SERVICE_VALUE $EXTRA $(pwd) $(id -u)",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -340,7 +401,10 @@ fn exec_passes_exit_codes_environment_and_reports_stopped_services() {
     docker(&["stop", "-t", "0", &format!("{}-web-1", stack.name())]);
     let output = stack.ours(&["exec", "-T", "web", "true"]);
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(text(&output.stderr).trim(), "service \"web\" is not running");
+    assert_eq!(
+        text(&output.stderr).trim(),
+        "service \"web\" is not running"
+    );
 }
 
 #[test]

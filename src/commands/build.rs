@@ -132,20 +132,23 @@ pub async fn build_and_show(
     });
     options.output = Some(line_sender);
     let progress = Progress::start(&plain_context, "Building").ok();
-    let result = match &progress {
-        Some(progress) => {
-            build::build_services(engine, &loaded.project, services, &options, &progress.sender)
-                .await
-        }
-        None => {
-            let (sender, mut receiver) = mpsc::channel(64);
-            let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
-            let result =
-                build::build_services(engine, &loaded.project, services, &options, &sender).await;
-            drop(sender);
-            let _ = drain.await;
-            result
-        }
+    let result = if let Some(progress) = &progress {
+        build::build_services(
+            engine,
+            &loaded.project,
+            services,
+            &options,
+            &progress.sender,
+        )
+        .await
+    } else {
+        let (sender, mut receiver) = mpsc::channel(64);
+        let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
+        let result =
+            build::build_services(engine, &loaded.project, services, &options, &sender).await;
+        drop(sender);
+        let _ = drain.await;
+        result
     };
     drop(options);
     let _ = printer_task.await;

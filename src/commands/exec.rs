@@ -72,18 +72,14 @@ pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
             .map(|entry| match entry.split_once('=') {
                 Some(_) => entry.clone(),
                 None => std::env::var(entry)
-                    .map(|value| format!("{entry}={value}"))
-                    .unwrap_or_else(|_| entry.clone()),
+                    .map_or_else(|_| entry.clone(), |value| format!("{entry}={value}")),
             })
             .collect();
         let request = ExecRequest {
             command: args.command.clone(),
             environment,
             user: args.user.clone(),
-            working_dir: args
-                .workdir
-                .as_ref()
-                .map(|path| path.display().to_string()),
+            working_dir: args.workdir.as_ref().map(|path| path.display().to_string()),
             privileged: args.privileged,
             tty,
             stdin: attach_stdin,

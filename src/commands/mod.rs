@@ -3,8 +3,8 @@
 
 pub mod build;
 pub mod config;
-pub mod exec;
 pub mod context;
+pub mod exec;
 pub mod images;
 pub mod kill;
 pub mod ls;

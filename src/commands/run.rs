@@ -122,19 +122,26 @@ async fn run_one_off(context: &CommandContext, args: &RunArgs, loaded: &LoadedPr
             Err(code) => return code,
         }
     };
-    let (sender, drain) = match &progress {
-        Some(progress) => (progress.sender.clone(), None),
-        None => {
-            let (sender, mut receiver) = mpsc::channel::<ProgressMessage>(64);
-            let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
-            (sender, Some(drain))
-        }
+    let (sender, drain) = if let Some(progress) = &progress {
+        (progress.sender.clone(), None)
+    } else {
+        let (sender, mut receiver) = mpsc::channel::<ProgressMessage>(64);
+        let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
+        (sender, Some(drain))
     };
     let mut wanted: Vec<String> = dependencies.iter().cloned().collect();
     wanted.push(args.service.clone());
     let prepared = async {
         ensure_resources(&engine, project, &wanted).await?;
-        start_dependencies(&engine, loaded, &graph, &dependencies, &args.service, &sender).await
+        start_dependencies(
+            &engine,
+            loaded,
+            &graph,
+            &dependencies,
+            &args.service,
+            &sender,
+        )
+        .await
     }
     .await;
     drop(sender);
@@ -167,7 +174,12 @@ async fn run_one_off(context: &CommandContext, args: &RunArgs, loaded: &LoadedPr
 }
 
 /// The one-off service: the reference's `applyRunOptions`.
-fn one_off_service(args: &RunArgs, service: &ServiceConfig, project_name: &str, tty: bool) -> ServiceConfig {
+fn one_off_service(
+    args: &RunArgs,
+    service: &ServiceConfig,
+    project_name: &str,
+    tty: bool,
+) -> ServiceConfig {
     let mut service = service.clone();
     if !args.command.is_empty() {
         service.command = Some(args.command.clone());
@@ -182,16 +194,13 @@ fn one_off_service(args: &RunArgs, service: &ServiceConfig, project_name: &str, 
         service.entrypoint = Some(split_words(entrypoint));
     }
     for entry in &args.environment {
-        match entry.split_once('=') {
-            Some((key, value)) => {
-                service
-                    .environment
-                    .insert(key.to_owned(), Some(value.to_owned()));
-            }
-            None => {
-                let value = std::env::var(entry).ok();
-                service.environment.insert(entry.clone(), value);
-            }
+        if let Some((key, value)) = entry.split_once('=') {
+            service
+                .environment
+                .insert(key.to_owned(), Some(value.to_owned()));
+        } else {
+            let value = std::env::var(entry).ok();
+            service.environment.insert(entry.clone(), value);
         }
     }
     for file in &args.env_from_file {
@@ -232,15 +241,16 @@ fn one_off_service(args: &RunArgs, service: &ServiceConfig, project_name: &str, 
     if let Some(deploy) = service.deploy.as_mut() {
         deploy.restart_policy = None;
     }
-    service.container_name = args
-        .name
-        .clone()
-        .unwrap_or_default();
+    service.container_name = args.name.clone().unwrap_or_default();
     let _ = project_name;
     service
 }
 
-async fn create_and_run(engine: &Engine, args: &RunArgs, loaded: &LoadedProject) -> Result<i32, String> {
+async fn create_and_run(
+    engine: &Engine,
+    args: &RunArgs,
+    loaded: &LoadedProject,
+) -> Result<i32, String> {
     let project = &loaded.project;
     let Some(base) = project.services.get(&args.service) else {
         return Err(format!("no such service: {}", args.service));
@@ -255,7 +265,9 @@ async fn create_and_run(engine: &Engine, args: &RunArgs, loaded: &LoadedProject)
     let mut service = service;
     service.labels.insert(labels::SLUG.to_owned(), slug.clone());
     let attach_stdin = args.interactive && !args.detach;
-    let peers = peer_containers(engine, &project.name).await.map_err(|error| error.to_string())?;
+    let peers = peer_containers(engine, &project.name)
+        .await
+        .map_err(|error| error.to_string())?;
     let config_hash = convert::effective_service(&args.service, &service, &peers)
         .map(|effective| hash::service_hash(&effective))
         .map_err(|error| error.to_string())?;
@@ -287,7 +299,8 @@ async fn create_and_run(engine: &Engine, args: &RunArgs, loaded: &LoadedProject)
             ..CreateOptions::default()
         },
     };
-    let spec = convert::try_container_spec(&container_context).map_err(|error| error.to_string())?;
+    let spec =
+        convert::try_container_spec(&container_context).map_err(|error| error.to_string())?;
     for warning in &spec.warnings {
         printer::stderr_line(warning);
     }
@@ -377,7 +390,9 @@ async fn ensure_resources(
             network_keys.extend(service.networks.keys().cloned());
         }
         for volume in &service.volumes {
-            if volume.volume_type == VolumeType::Volume && project.volumes.contains_key(&volume.source) {
+            if volume.volume_type == VolumeType::Volume
+                && project.volumes.contains_key(&volume.source)
+            {
                 volume_keys.insert(volume.source.clone());
             }
         }
@@ -393,7 +408,10 @@ async fn ensure_resources(
             network.labels.clone().into_iter().collect();
         network_labels.insert(labels::NETWORK.to_owned(), key.clone());
         network_labels.insert(labels::PROJECT.to_owned(), project.name.clone());
-        network_labels.insert(labels::VERSION.to_owned(), labels::COMPOSE_VERSION.to_owned());
+        network_labels.insert(
+            labels::VERSION.to_owned(),
+            labels::COMPOSE_VERSION.to_owned(),
+        );
         network_labels.insert(labels::CONFIG_HASH.to_owned(), hash::network_hash(network));
         engine.ensure_network(network, network_labels).await?;
     }
@@ -408,7 +426,10 @@ async fn ensure_resources(
             volume.labels.clone().into_iter().collect();
         volume_labels.insert(labels::VOLUME.to_owned(), key.clone());
         volume_labels.insert(labels::PROJECT.to_owned(), project.name.clone());
-        volume_labels.insert(labels::VERSION.to_owned(), labels::COMPOSE_VERSION.to_owned());
+        volume_labels.insert(
+            labels::VERSION.to_owned(),
+            labels::COMPOSE_VERSION.to_owned(),
+        );
         volume_labels.insert(labels::CONFIG_HASH.to_owned(), hash::volume_hash(volume));
         engine.ensure_volume(volume, volume_labels).await?;
     }
@@ -487,9 +508,14 @@ async fn start_dependencies(
                 let id = convert::create_container(engine, &container_name, &spec)
                     .await
                     .map_err(|error| {
-                        refused(&container_name, &convert::explain_create_error(&name, &error))
+                        refused(
+                            &container_name,
+                            &convert::explain_create_error(&name, &error),
+                        )
                     })?;
-                if let Ok(files) = secrets_and_configs_to_copy(project, &name, service, &loaded.environment) {
+                if let Ok(files) =
+                    secrets_and_configs_to_copy(project, &name, service, &loaded.environment)
+                {
                     convert::copy_files(engine, &id, &files).await?;
                 }
                 emit(progress, &container_name, Status::Created).await;
@@ -541,7 +567,11 @@ fn refused(container_name: &str, message: &str) -> EngineError {
 }
 
 async fn emit(progress: &mpsc::Sender<ProgressMessage>, container_name: &str, status: Status) {
-    let event = ProgressEvent::new(ResourceId::container(container_name), status, Instant::now());
+    let event = ProgressEvent::new(
+        ResourceId::container(container_name),
+        status,
+        Instant::now(),
+    );
     let _ = progress.send(event.into()).await;
 }
 
@@ -599,7 +629,10 @@ fn parse_publish(text: &str) -> Vec<ServicePortConfig> {
     vec![ServicePortConfig {
         target,
         published: published.to_owned(),
-        host_ip: host_ip.trim_start_matches('[').trim_end_matches(']').to_owned(),
+        host_ip: host_ip
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
         protocol: protocol.to_owned(),
         mode: "ingress".to_owned(),
         ..ServicePortConfig::default()
@@ -622,9 +655,10 @@ fn parse_volume(text: &str) -> Option<ServiceVolumeConfig> {
         VolumeType::Volume
     };
     let source = if is_path && !source.starts_with('/') {
-        std::env::current_dir()
-            .map(|directory| directory.join(source).display().to_string())
-            .unwrap_or_else(|_| source.to_owned())
+        std::env::current_dir().map_or_else(
+            |_| source.to_owned(),
+            |directory| directory.join(source).display().to_string(),
+        )
     } else {
         source.to_owned()
     };
@@ -654,7 +688,12 @@ mod tests {
     fn publish_forms() {
         let port = &parse_publish("127.0.0.1:8080:80/udp")[0];
         assert_eq!(
-            (port.target, port.published.as_str(), port.host_ip.as_str(), port.protocol.as_str()),
+            (
+                port.target,
+                port.published.as_str(),
+                port.host_ip.as_str(),
+                port.protocol.as_str()
+            ),
             (80, "8080", "127.0.0.1", "udp")
         );
         assert_eq!(parse_publish("80")[0].published, "");

@@ -76,9 +76,9 @@ where
             let engine = engine.clone();
             let target = settings.tty_target.clone();
             helpers.spawn(async move {
-                let Ok(mut changes) = tokio::signal::unix::signal(
-                    tokio::signal::unix::SignalKind::window_change(),
-                ) else {
+                let Ok(mut changes) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+                else {
                     return;
                 };
                 while changes.recv().await.is_some() {

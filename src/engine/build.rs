@@ -8,6 +8,7 @@ pub mod context;
 pub mod dockerignore;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion, TagImageOptions};
@@ -89,7 +90,10 @@ pub fn image_name(project: &Project, service_name: &str) -> String {
 /// service and version labels, and the classic builder label.
 pub fn image_labels(project: &Project, service_name: &str, build: &BuildConfig) -> Labels {
     let mut result: Labels = build.labels.clone();
-    result.insert(labels::VERSION.to_owned(), labels::COMPOSE_VERSION.to_owned());
+    result.insert(
+        labels::VERSION.to_owned(),
+        labels::COMPOSE_VERSION.to_owned(),
+    );
     result.insert(labels::PROJECT.to_owned(), project.name.clone());
     result.insert(labels::SERVICE.to_owned(), service_name.to_owned());
     result.insert(IMAGE_BUILDER_LABEL.to_owned(), "classic".to_owned());
@@ -212,7 +216,11 @@ pub async fn build_service(
     let resource = ResourceId::service(service_name);
     send_event(
         progress,
-        ProgressEvent::new(resource.clone(), Status::Building, std::time::Instant::now()),
+        ProgressEvent::new(
+            resource.clone(),
+            Status::Building,
+            std::time::Instant::now(),
+        ),
     )
     .await;
     let result = build_with_engine(engine, project, service_name, build, options).await;
@@ -275,7 +283,8 @@ async fn build_with_engine(
         rm: true,
         forcerm: false,
         buildargs: (!arguments.is_empty()).then_some(arguments),
-        shmsize: (build.shm_size.0 != 0).then(|| i32::try_from(build.shm_size.0).unwrap_or(i32::MAX)),
+        shmsize: (build.shm_size.0 != 0)
+            .then(|| i32::try_from(build.shm_size.0).unwrap_or(i32::MAX)),
         labels: Some(image_labels),
         networkmode: (!build.network.is_empty()).then(|| build.network.clone()),
         target: build.target.clone(),
@@ -287,10 +296,10 @@ async fn build_with_engine(
     let docker = if extra_hosts.is_empty() {
         engine.docker.clone()
     } else {
-        let extra: String = extra_hosts
-            .iter()
-            .map(|host| format!("&extrahosts={}", percent_encode(host)))
-            .collect();
+        let extra: String = extra_hosts.iter().fold(String::new(), |mut query, host| {
+            let _ = write!(query, "&extrahosts={}", percent_encode(host));
+            query
+        });
         engine
             .docker
             .clone()
@@ -430,7 +439,7 @@ fn percent_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             encoded.push(char::from(byte));
         } else {
-            encoded.push_str(&format!("%{byte:02X}"));
+            let _ = write!(encoded, "%{byte:02X}");
         }
     }
     encoded

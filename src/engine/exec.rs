@@ -17,8 +17,7 @@ use super::connect::Engine;
 use super::error::{EngineError, ErrorContext};
 use crate::model::{NetworkConfig, VolumeConfig};
 
-type OutputStream =
-    Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+type OutputStream = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
 
 /// The streams of an attached container or exec process.
 pub struct Attached {
@@ -96,10 +95,7 @@ impl Engine {
                     h: i32::from(rows),
                     w: i32::from(columns),
                 };
-                let _ = self
-                    .docker
-                    .resize_container_tty(container, options)
-                    .await;
+                let _ = self.docker.resize_container_tty(container, options).await;
             }
             TtyTarget::Exec(exec_id) => {
                 let options = ResizeExecOptions {
@@ -133,7 +129,9 @@ impl Engine {
             .docker
             .create_exec(container, config)
             .await
-            .map_err(|error| self.error(error, ErrorContext::container(container).action("exec in")))?;
+            .map_err(|error| {
+                self.error(error, ErrorContext::container(container).action("exec in"))
+            })?;
         Ok(created.id)
     }
 
@@ -168,7 +166,10 @@ impl Engine {
     /// The exit code of a finished exec process.
     pub async fn exec_exit_code(&self, exec_id: &str) -> Result<i64, EngineError> {
         let inspected = self.docker.inspect_exec(exec_id).await.map_err(|error| {
-            self.error(error, ErrorContext::container(exec_id).action("inspect exec"))
+            self.error(
+                error,
+                ErrorContext::container(exec_id).action("inspect exec"),
+            )
         })?;
         Ok(inspected.exit_code.unwrap_or_default())
     }
@@ -206,7 +207,11 @@ impl Engine {
             Err(error) => {
                 let error = self.error(error, ErrorContext::network(&name).action("create"));
                 // Created concurrently by another command: fine.
-                if error.is_conflict() { Ok(()) } else { Err(error) }
+                if error.is_conflict() {
+                    Ok(())
+                } else {
+                    Err(error)
+                }
             }
         }
     }

@@ -62,7 +62,9 @@ pub fn random_hex(count: usize) -> String {
 pub fn read_dockerignore(context_dir: &Path) -> Result<Vec<String>, ContextError> {
     let path = context_dir.join(".dockerignore");
     match fs::read(&path) {
-        Ok(bytes) => Ok(dockerignore::read_patterns(&String::from_utf8_lossy(&bytes))),
+        Ok(bytes) => Ok(dockerignore::read_patterns(&String::from_utf8_lossy(
+            &bytes,
+        ))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(error) => Err(ContextError::Read {
             path,
@@ -99,15 +101,14 @@ pub fn context_archive(
         DockerfileSource::Inline(content) => (String::new(), Some(content.clone())),
         DockerfileSource::Path(path) => {
             let full = locate_dockerfile(context_dir, path)?;
-            match relative_inside(context_dir, &full) {
-                Some(relative) => (relative, None),
-                None => {
-                    let content = fs::read_to_string(&full).map_err(|error| ContextError::Read {
-                        path: full.clone(),
-                        message: error.to_string(),
-                    })?;
-                    (String::new(), Some(content))
-                }
+            if let Some(relative) = relative_inside(context_dir, &full) {
+                (relative, None)
+            } else {
+                let content = fs::read_to_string(&full).map_err(|error| ContextError::Read {
+                    path: full.clone(),
+                    message: error.to_string(),
+                })?;
+                (String::new(), Some(content))
             }
         }
     };
@@ -346,8 +347,7 @@ mod tests {
         write(root, "secret/key", "x");
         write(root, "docs/keep.md", "k");
         write(root, "docs/drop.md", "d");
-        let archive =
-            context_archive(root, &DockerfileSource::Path(String::new())).unwrap();
+        let archive = context_archive(root, &DockerfileSource::Path(String::new())).unwrap();
         assert_eq!(archive.dockerfile, "Dockerfile");
         let mut listed = names(&archive.archive);
         listed.sort();

@@ -122,9 +122,7 @@ impl Matcher {
                 regex,
             });
         }
-        Ok(Self {
-            patterns: compiled,
-        })
+        Ok(Self { patterns: compiled })
     }
 
     /// Whether the matcher has `!` patterns (then excluded directories must still be walked).
@@ -254,7 +252,9 @@ mod tests {
     #[test]
     fn reading_skips_comments_blank_lines_and_cleans() {
         assert_eq!(
-            read_patterns("\u{feff}# comment\n\n  node_modules/  \n/abs\n! keep.txt\n#x\n a/./b/../c\n/\n"),
+            read_patterns(
+                "\u{feff}# comment\n\n  node_modules/  \n/abs\n! keep.txt\n#x\n a/./b/../c\n/\n"
+            ),
             ["node_modules", "abs", "!keep.txt", "a/c", "/"]
         );
         // Only a `#` in the first column starts a comment.
