@@ -58,11 +58,6 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
         printer::stderr_line(&format!("no such service: {}", args.service));
         return exit::USER_ERROR;
     }
-    if args.detach && args.rm {
-        // The reference refuses this combination too.
-        printer::stderr_line("--detach and --rm are incompatible");
-        return exit::USER_ERROR;
-    }
     let Ok(runtime) = target::runtime() else {
         return exit::INTERNAL;
     };
