@@ -145,11 +145,11 @@ pub enum Command {
     /// View output from containers
     Logs(PendingArgs),
     /// Run a one-off command on a service
-    Run(PendingArgs),
+    Run(RunArgs),
     /// Execute a command in a running container
-    Exec(PendingArgs),
+    Exec(ExecArgs),
     /// Build or rebuild services
-    Build(PendingArgs),
+    Build(BuildArgs),
     /// Pull service images
     Pull(PendingArgs),
     /// Push service images
@@ -722,4 +722,182 @@ pub struct DownArgs {
 pub struct StartArgs {
     /// Services to start (default: all)
     pub services: Vec<String>,
+}
+
+/// `build` flags, as `docker compose build --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct BuildArgs {
+    /// Set build-time variables for services
+    #[arg(long = "build-arg", value_name = "stringArray")]
+    pub build_args: Vec<String>,
+    /// Set builder to use
+    #[arg(long, value_name = "string")]
+    pub builder: Option<String>,
+    /// Check build configuration
+    #[arg(long)]
+    pub check: bool,
+    /// Set memory limit for the build container. Not supported by BuildKit.
+    #[arg(short = 'm', long, value_name = "bytes")]
+    pub memory: Option<String>,
+    /// Do not use cache when building the image
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+    /// Print equivalent bake file
+    #[arg(long)]
+    pub print: bool,
+    /// Add a provenance attestation
+    #[arg(long, value_name = "string")]
+    pub provenance: Option<String>,
+    /// Always attempt to pull a newer version of the image
+    #[arg(long)]
+    pub pull: bool,
+    /// Push service images
+    #[arg(long)]
+    pub push: bool,
+    /// Suppress the build output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Add a SBOM attestation
+    #[arg(long, value_name = "string")]
+    pub sbom: Option<String>,
+    /// Set SSH authentications used when building service images. (use 'default' for using your default SSH Agent)
+    #[arg(long, value_name = "string")]
+    pub ssh: Option<String>,
+    /// Also build dependencies (transitively)
+    #[arg(long = "with-dependencies")]
+    pub with_dependencies: bool,
+    pub service_names: Vec<String>,
+}
+
+/// `run` flags, as `docker compose run --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Build image before starting container
+    #[arg(long)]
+    pub build: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "list")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "list")]
+    pub cap_drop: Vec<String>,
+    /// Run container in background and print container ID
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Override the entrypoint of the image
+    #[arg(long, value_name = "string")]
+    pub entrypoint: Option<String>,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env", value_name = "stringArray")]
+    pub environment: Vec<String>,
+    /// Set environment variables from file
+    #[arg(long = "env-from-file", value_name = "stringArray")]
+    pub env_from_file: Vec<PathBuf>,
+    /// Keep STDIN open even if not attached (default true)
+    #[arg(short = 'i', long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub interactive: bool,
+    /// Add or override a label
+    #[arg(short = 'l', long = "label", value_name = "stringArray")]
+    pub labels: Vec<String>,
+    /// Assign a name to the container
+    #[arg(long, value_name = "string")]
+    pub name: Option<String>,
+    /// Disable pseudo-TTY allocation (default: auto-detected)
+    #[arg(short = 'T', long = "no-TTY")]
+    pub no_tty: bool,
+    /// Allocate a pseudo-TTY (the default when stdin is a terminal)
+    #[arg(short = 't', long = "tty", hide = true)]
+    pub tty: bool,
+    /// Don't start linked services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// Publish a container's port(s) to the host
+    #[arg(short = 'p', long = "publish", value_name = "stringArray")]
+    pub publish: Vec<String>,
+    /// Shadows the global `-p/--project-name` so that `-p` means `--publish` here, as in the
+    /// reference; `--project-name` still works.
+    #[arg(
+        id = "project_name",
+        long = "project-name",
+        hide = true,
+        value_name = "NAME"
+    )]
+    pub project_name: Option<String>,
+    /// Pull image before running ("always"|"missing"|"never")
+    #[arg(long, value_name = "string", default_value = "policy")]
+    pub pull: String,
+    /// Don't print anything to STDOUT
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Suppress progress output from the build process
+    #[arg(long = "quiet-build")]
+    pub quiet_build: bool,
+    /// Pull without printing progress information
+    #[arg(long = "quiet-pull")]
+    pub quiet_pull: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Run command with all service's ports enabled and mapped to the host
+    #[arg(short = 'P', long = "service-ports")]
+    pub service_ports: bool,
+    /// Use the service's network useAliases in the network(s) the container connects to
+    #[arg(long = "use-aliases")]
+    pub use_aliases: bool,
+    /// Run as specified username or uid
+    #[arg(short = 'u', long, value_name = "string")]
+    pub user: Option<String>,
+    /// Bind mount a volume
+    #[arg(short = 'v', long = "volume", value_name = "stringArray")]
+    pub volumes: Vec<String>,
+    /// Working directory inside the container (shadows the global, deprecated `--workdir`)
+    #[arg(id = "workdir", short = 'w', long = "workdir", value_name = "string")]
+    pub workdir: Option<PathBuf>,
+    /// Stop and remove the dependencies this command started once the one-off container ends
+    /// (dk-compose extension; docker/compose#2791)
+    #[arg(long = "down-deps")]
+    pub down_deps: bool,
+    pub service: String,
+    /// The command and its arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+/// `exec` flags, as `docker compose exec --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct ExecArgs {
+    /// Detached mode: Run command in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env", value_name = "stringArray")]
+    pub environment: Vec<String>,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    /// Disable pseudo-TTY allocation. By default 'docker compose exec' allocates a TTY.
+    #[arg(short = 'T', long = "no-tty")]
+    pub no_tty: bool,
+    /// Allocate a pseudo-TTY (the default)
+    #[arg(short = 't', long = "tty", hide = true)]
+    pub tty: bool,
+    /// Keep STDIN open even if not attached (default true)
+    #[arg(short = 'i', long, hide = true, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub interactive: bool,
+    /// Give extended privileges to the process
+    #[arg(long)]
+    pub privileged: bool,
+    /// Run the command as this user
+    #[arg(short = 'u', long, value_name = "string")]
+    pub user: Option<String>,
+    /// Path to workdir directory for this command (shadows the global, deprecated `--workdir`)
+    #[arg(id = "workdir", short = 'w', long = "workdir", value_name = "string")]
+    pub workdir: Option<PathBuf>,
+    pub service: String,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }

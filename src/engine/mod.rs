@@ -1,10 +1,12 @@
 //! The only module that talks to the Docker Engine (bollard): connect and negotiate the API,
 //! observe a project, follow events and wait on conditions. Decisions live in `plan`.
 
+pub mod build;
 pub mod connect;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod exec;
 pub mod execute;
 pub mod images;
 pub mod inspect;
