@@ -41,6 +41,7 @@ pub(crate) enum WaitPolicy {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConvergeRequest {
     pub options: UpOptions,
+    pub build: BuildPolicy,
     pub pull: Option<PullPolicy>,
     pub stop_timeout: Option<i32>,
     pub wait: WaitPolicy,
@@ -166,8 +167,16 @@ pub(crate) fn converge_request(
     } else {
         pull
     };
+    let build = if flags.build {
+        BuildPolicy::Always
+    } else if flags.no_build {
+        BuildPolicy::Never
+    } else {
+        BuildPolicy::Missing
+    };
     Ok(ConvergeRequest {
         options,
+        build,
         pull,
         stop_timeout: None,
         wait: WaitPolicy::NoWait,
@@ -325,6 +334,9 @@ pub(crate) fn converge(
             Ok(engine) => engine,
             Err(code) => return code,
         };
+        if let Err(code) = build_images(context, &engine, &loaded, &selected, request.build).await {
+            return code;
+        }
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -353,6 +365,63 @@ pub(crate) fn converge(
             Err(Failure::Interrupted) => exit::INTERRUPTED,
         }
     })
+}
+
+/// When `up`/`create` build the images of services with a `build:` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum BuildPolicy {
+    /// `--build`: every selected buildable service.
+    Always,
+    /// Default: only those whose image does not exist yet.
+    #[default]
+    Missing,
+    /// `--no-build`.
+    Never,
+}
+
+/// Builds what the policy asks for before anything is created; the exit code on failure.
+async fn build_images(
+    context: &CommandContext,
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    policy: BuildPolicy,
+) -> Result<(), i32> {
+    if policy == BuildPolicy::Never {
+        return Ok(());
+    }
+    let project = &loaded.project;
+    let mut to_build = Vec::new();
+    for name in selected {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        if service.build.is_none() {
+            continue;
+        }
+        let image = crate::engine::images::service_image(project, name, service);
+        let missing = match engine.image_id(&image).await {
+            Ok(found) => found.is_none(),
+            Err(error) => {
+                printer::stderr_line(&error.to_string());
+                return Err(exit::USER_ERROR);
+            }
+        };
+        if policy == BuildPolicy::Always || missing {
+            to_build.push(name.clone());
+        }
+    }
+    if to_build.is_empty() {
+        return Ok(());
+    }
+    let options = super::build::build_options(context, loaded);
+    super::build::build_and_show(context, engine, loaded, &to_build, options)
+        .await
+        .map(|_| ())
+        .map_err(|error| {
+            printer::stderr_line(&error.to_string());
+            exit::USER_ERROR
+        })
 }
 
 enum Outcome {
