@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod images;
 pub mod kill;
+pub mod logs;
 pub mod ls;
 pub mod pause;
 pub mod port;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Port(args) => port::run(&context, &args),
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
+        Command::Logs(args) => logs::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

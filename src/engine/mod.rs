@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod inspect;
 pub mod lifecycle;
+pub mod logs;
 pub mod observe;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
