@@ -51,6 +51,10 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// Events waiting for the writer before senders wait (with [`BATCH_BYTES`], bounds memory).
 pub const CHANNEL_CAPACITY: usize = 64;
 
+/// How long `logs -f` keeps listening after the last followed container died, for the
+/// start that follows a `restart` (the reference ends there and misses the new run).
+const RESTART_LINGER: Duration = Duration::from_secs(1);
+
 /// A moment for `--since`/`--until`: seconds and nanoseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Moment {
@@ -491,6 +495,9 @@ struct Follower {
     /// Containers that are running or about to: the feed ends when none is left.
     alive: HashSet<String>,
     reader_gone: bool,
+    /// How long to keep listening once nothing is alive: `restart` reports the old run's
+    /// death before the new run's start.
+    linger: Duration,
 }
 
 impl Follower {
@@ -512,6 +519,7 @@ impl Follower {
             followed: HashMap::new(),
             alive: HashSet::new(),
             reader_gone: false,
+            linger: Duration::ZERO,
         }
     }
 
@@ -815,16 +823,22 @@ impl Follower {
         mut events: Option<BoxStream<'static, Result<ContainerEvent, EngineError>>>,
         mut stop: watch::Receiver<bool>,
     ) -> Result<(), EngineError> {
+        let mut idle_since: Option<tokio::time::Instant> = None;
         loop {
             if self.reader_gone || *stop.borrow() {
                 self.streams.abort_all();
                 return Ok(());
             }
             let following = events.is_some();
-            if self.streams.is_empty() && (!following || self.alive.is_empty()) {
+            let idle = self.streams.is_empty() && (!following || self.alive.is_empty());
+            if !idle {
+                idle_since = None;
+            } else if !following || self.linger.is_zero() {
                 return Ok(());
             }
+            let deadline = *idle_since.get_or_insert_with(tokio::time::Instant::now) + self.linger;
             tokio::select! {
+                () = tokio::time::sleep_until(deadline), if idle => return Ok(()),
                 Some(joined) = self.streams.join_next(), if !self.streams.is_empty() => {
                     match joined {
                         Ok((id, end)) => self.stream_ended(id, end).await?,
@@ -866,6 +880,7 @@ pub async fn stream_project_logs(
     let follow = options.follow;
     let since = SystemTime::now();
     let mut follower = Follower::new(engine, project, selection, options, sender);
+    follower.linger = RESTART_LINGER;
     // Subscribe first: a container that starts while we list is not missed.
     let events = follow.then(|| engine.project_events(project, Some(since)));
     follower.start_logs().await?;
