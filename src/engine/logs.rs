@@ -7,7 +7,8 @@
 //! *before* the containers are listed so that nothing is missed: a container that starts
 //! later (scale-up, recreate, `start`) or restarts is followed again from its `StartedAt`
 //! (the reference's `monitor` + `doLogContainer`, also fixing docker/compose#8925 and
-//! #10331); a container's `exited with code N` line comes after its last output line. The
+//! #10331), from between its previous run's end and its start so that no line is lost or
+//! repeated; a container's `exited with code N` line comes after its last output line. The
 //! feed ends when no followed container is alive any more (died without restarting, or
 //! removed); containers already stopped when `logs -f` starts are not waited for (the
 //! reference waits for them forever).
@@ -51,9 +52,10 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// Events waiting for the writer before senders wait (with [`BATCH_BYTES`], bounds memory).
 pub const CHANNEL_CAPACITY: usize = 64;
 
-/// How long `logs -f` keeps listening after the last followed container died, for the
-/// start that follows a `restart` (the reference ends there and misses the new run).
-const RESTART_LINGER: Duration = Duration::from_secs(1);
+/// How long `logs -f` keeps listening after the project's last event once no followed
+/// container is alive: a `restart` goes die, stop, start (the reference ends at the die and
+/// misses the new run).
+const RESTART_LINGER: Duration = Duration::from_secs(3);
 
 /// A moment for `--since`/`--until`: seconds and nanoseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -202,6 +204,25 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
+/// Where a new run's log begins: halfway between the end of the previous run and the
+/// recorded start of this one (`None` for a first run: its whole log). Not `StartedAt`
+/// itself, the reference's choice: the engine records it after the process started, so
+/// the first lines are stamped before it (and lost); nor `FinishedAt`, which the previous
+/// run's last lines can follow by a little.
+fn run_start(finished_at: &str, started_at: &str) -> Option<Moment> {
+    let finished = parse_rfc3339(finished_at).filter(|moment| moment.seconds > 0)?;
+    let Some(started) = parse_rfc3339(started_at).filter(|moment| *moment > finished) else {
+        return Some(finished);
+    };
+    let nanos =
+        |moment: Moment| i128::from(moment.seconds) * 1_000_000_000 + i128::from(moment.nanos);
+    let middle = (nanos(finished) + nanos(started)) / 2;
+    Some(Moment {
+        seconds: i64::try_from(middle.div_euclid(1_000_000_000)).unwrap_or_default(),
+        nanos: u32::try_from(middle.rem_euclid(1_000_000_000)).unwrap_or_default(),
+    })
+}
+
 /// What to read of each container's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogOptions {
@@ -261,6 +282,8 @@ struct Inspected {
     name: String,
     service: String,
     started_at: String,
+    /// When the previous run ended (`0001-01-01…` when it never ran).
+    finished_at: String,
     alive: bool,
     restarting: bool,
 }
@@ -306,6 +329,7 @@ impl Engine {
             name: feed_name(&container_name, project, &service, &number),
             service,
             started_at: state.started_at.unwrap_or_default(),
+            finished_at: state.finished_at.unwrap_or_default(),
             alive: running || restarting || status == "paused" || status == "created",
             restarting: restarting || running,
         }))
@@ -564,6 +588,11 @@ impl Follower {
 
     /// Streams the log of a container's current run (from `since`, or from its start).
     fn stream_logs(&mut self, container: &Inspected, since: Option<Moment>) {
+        tracing::debug!(
+            "streaming the log of {} (started {}) since {since:?}",
+            container.name,
+            container.started_at
+        );
         let stream = self.engine.log_stream(&container.id, &self.options, since);
         let entry = self
             .followed
@@ -728,12 +757,13 @@ impl Follower {
             })
             .await;
         }
-        let since = parse_rfc3339(&container.started_at);
+        let since = run_start(&container.finished_at, &container.started_at);
         self.stream_logs(&container, since);
         Ok(())
     }
 
     async fn handle_event(&mut self, event: ContainerEvent) -> Result<(), EngineError> {
+        tracing::debug!("event {:?} of {}", event.action, event.container_name);
         if !self.selection.includes(event.service.as_deref())
             || event
                 .attributes
@@ -852,7 +882,11 @@ impl Follower {
                     }
                 } => {
                     match item {
-                        Some(Ok(event)) => self.handle_event(event).await?,
+                        Some(Ok(event)) => {
+                            // Any event restarts the linger: `restart` goes die, stop, start.
+                            idle_since = None;
+                            self.handle_event(event).await?;
+                        }
                         Some(Err(error)) => return Err(error),
                         None => events = None,
                     }
@@ -1013,6 +1047,25 @@ mod tests {
         );
         assert!(parse_moment("2013-13-02T00:00:00Z", now()).is_err());
         assert!(parse_moment("yesterday", now()).is_err());
+    }
+
+    #[test]
+    fn a_new_run_starts_halfway_between_the_runs() {
+        assert_eq!(
+            run_start("2024-01-01T00:00:01Z", "2024-01-01T00:00:02.5Z"),
+            Some(Moment {
+                seconds: 1_704_067_201,
+                nanos: 750_000_000
+            })
+        );
+        assert_eq!(
+            run_start("0001-01-01T00:00:00Z", "2024-01-01T00:00:02Z"),
+            None
+        );
+        assert_eq!(
+            run_start("2024-01-01T00:00:01Z", "").map(|moment| moment.seconds),
+            Some(1_704_067_201)
+        );
     }
 
     #[test]
