@@ -430,9 +430,24 @@ enum PumpEnd {
     Failed(bollard::errors::Error),
 }
 
+/// How [`pump`] gathers chunks into one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Batching {
+    /// Up to [`BATCH_BYTES`] or the end of the stream (reading a log that is all there:
+    /// few large events, few wake-ups).
+    Full,
+    /// Only the chunks already waiting (following: every line shows at once).
+    Ready,
+}
+
 /// Forwards a container's output to the feed, merging chunks that are already waiting (up
 /// to [`BATCH_BYTES`], one stream at a time) so that a fast writer costs few events.
-async fn pump(mut stream: LogStreamBox, name: &str, sender: &mpsc::Sender<LogEvent>) -> PumpEnd {
+async fn pump(
+    mut stream: LogStreamBox,
+    name: &str,
+    sender: &mpsc::Sender<LogEvent>,
+    batching: Batching,
+) -> PumpEnd {
     let split = |output: LogOutput| match output {
         LogOutput::StdErr { message } => Some((LogStream::Stderr, message)),
         LogOutput::StdOut { message } | LogOutput::Console { message } => {
@@ -455,7 +470,11 @@ async fn pump(mut stream: LogStreamBox, name: &str, sender: &mpsc::Sender<LogEve
         };
         let mut ended = None;
         while bytes.len() < BATCH_BYTES {
-            match stream.next().now_or_never() {
+            let next = match batching {
+                Batching::Full => Some(stream.next().await),
+                Batching::Ready => stream.next().now_or_never(),
+            };
+            match next {
                 Some(Some(Ok(output))) => match split(output) {
                     Some((kind, message)) if kind == stream_kind => {
                         bytes.extend_from_slice(&message);
@@ -579,8 +598,13 @@ impl Follower {
         keep_alive: Option<KeepAlive>,
     ) {
         let sender = self.sender.clone();
+        let batching = if self.options.follow {
+            Batching::Ready
+        } else {
+            Batching::Full
+        };
         self.streams.spawn(async move {
-            let end = pump(stream, &name, &sender).await;
+            let end = pump(stream, &name, &sender, batching).await;
             drop(keep_alive);
             (id, end)
         });
