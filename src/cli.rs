@@ -137,25 +137,25 @@ pub enum Command {
     /// Show the Docker Compose version information
     Version(VersionArgs),
     /// Create and start containers
-    Up(PendingArgs),
+    Up(UpArgs),
     /// Stop and remove containers, networks
-    Down(PendingArgs),
+    Down(DownArgs),
     /// List containers
     Ps(PsArgs),
     /// View output from containers
     Logs(LogsArgs),
     /// Run a one-off command on a service
-    Run(PendingArgs),
+    Run(RunArgs),
     /// Execute a command in a running container
-    Exec(PendingArgs),
+    Exec(ExecArgs),
     /// Build or rebuild services
-    Build(PendingArgs),
+    Build(BuildArgs),
     /// Pull service images
     Pull(PendingArgs),
     /// Push service images
     Push(PendingArgs),
     /// Start services
-    Start(PendingArgs),
+    Start(StartArgs),
     /// Stop services
     Stop(StopArgs),
     /// Restart service containers
@@ -165,7 +165,7 @@ pub enum Command {
     /// Force stop service containers
     Kill(KillArgs),
     /// Creates containers for a service
-    Create(PendingArgs),
+    Create(CreateArgs),
     /// List running compose projects
     Ls(LsArgs),
     /// List images used by the created containers
@@ -199,7 +199,7 @@ pub enum Command {
     /// List volumes
     Volumes(PendingArgs),
     /// Manage Docker Swarm stacks (`docker stack` semantics)
-    Stack(PendingArgs),
+    Stack(StackArgs),
 }
 
 /// Arguments of a command that dk-compose does not implement yet: accepted, then refused clearly.
@@ -475,4 +475,464 @@ pub struct LogsArgs {
     /// reference; this keeps the global `--file` working there)
     #[arg(id = "file", long = "file", value_name = "FILE", hide = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// `stack`: Swarm stacks, as `docker stack` manages them.
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    #[command(subcommand)]
+    pub command: StackCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StackCommand {
+    /// Deploy a new stack or update an existing stack
+    #[command(visible_alias = "up")]
+    Deploy(StackDeployArgs),
+    /// List stacks
+    #[command(visible_alias = "list")]
+    Ls(StackLsArgs),
+    /// List the tasks in the stack
+    Ps(StackPsArgs),
+    /// List the services in the stack
+    Services(StackServicesArgs),
+    /// Remove one or more stacks
+    #[command(visible_aliases = ["remove", "down"])]
+    Rm(StackRmArgs),
+    /// Outputs the final config file, after doing merges and interpolations
+    Config(StackConfigArgs),
+}
+
+/// `--resolve-image` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ResolveImage {
+    #[default]
+    Always,
+    Changed,
+    Never,
+}
+
+/// `stack deploy` flags, as `docker stack deploy --help` lists them.
+#[derive(Debug, Args)]
+pub struct StackDeployArgs {
+    /// Path to a Compose file, or "-" to read from stdin
+    #[arg(
+        short = 'c',
+        long = "compose-file",
+        value_name = "strings",
+        value_delimiter = ','
+    )]
+    pub compose_files: Vec<PathBuf>,
+    /// Exit immediately instead of waiting for the stack services to converge
+    #[arg(short = 'd', long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub detach: bool,
+    /// Prune services that are no longer referenced
+    #[arg(long)]
+    pub prune: bool,
+    /// Suppress progress output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Query the registry to resolve image digest and supported platforms
+    #[arg(
+        long = "resolve-image",
+        value_enum,
+        value_name = "string",
+        default_value = "always"
+    )]
+    pub resolve_image: ResolveImage,
+    /// Send registry authentication details to Swarm agents
+    #[arg(long = "with-registry-auth")]
+    pub with_registry_auth: bool,
+    /// Stack name (default: the project name: `-p`, the top-level `name`, or the directory)
+    pub stack: Option<String>,
+}
+
+/// `stack ls` flags.
+#[derive(Debug, Args)]
+pub struct StackLsArgs {
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+}
+
+/// `stack ps` flags.
+#[derive(Debug, Args)]
+pub struct StackPsArgs {
+    /// Shadows the global `-f/--file` so that `-f` means `--filter` here, as in `docker stack`.
+    #[arg(id = "file", long = "file", hide = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Filter output based on conditions provided
+    #[arg(short = 'f', long, value_name = "filter")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Do not map IDs to Names
+    #[arg(long = "no-resolve")]
+    pub no_resolve: bool,
+    /// Do not truncate output
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+    /// Only display task IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub stack: String,
+}
+
+/// `stack services` flags.
+#[derive(Debug, Args)]
+pub struct StackServicesArgs {
+    /// Shadows the global `-f/--file` so that `-f` means `--filter` here, as in `docker stack`.
+    #[arg(id = "file", long = "file", hide = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Filter output based on conditions provided
+    #[arg(short = 'f', long, value_name = "filter")]
+    pub filter: Vec<String>,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Only display IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub stack: String,
+}
+
+/// `stack rm` flags.
+#[derive(Debug, Args)]
+pub struct StackRmArgs {
+    /// Do not wait for stack removal
+    #[arg(short = 'd', long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub detach: bool,
+    #[arg(required = true, num_args = 1..)]
+    pub stacks: Vec<String>,
+}
+
+/// `stack config` flags.
+#[derive(Debug, Args)]
+pub struct StackConfigArgs {
+    /// Path to a Compose file, or "-" to read from stdin
+    #[arg(
+        short = 'c',
+        long = "compose-file",
+        value_name = "strings",
+        value_delimiter = ','
+    )]
+    pub compose_files: Vec<PathBuf>,
+    /// Skip interpolation and output only merged config
+    #[arg(long = "skip-interpolation")]
+    pub skip_interpolation: bool,
+}
+
+/// Flags shared by `up` and `create` (the reference's `createOptions`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct CreateFlags {
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's policy
+    #[arg(long = "no-build")]
+    pub no_build: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long = "force-recreate")]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them. Incompatible with --force-recreate.
+    #[arg(long = "no-recreate")]
+    pub no_recreate: bool,
+    /// Pull image before running ("always"|"missing"|"never"|"build")
+    #[arg(long, default_value = "policy", value_name = "string")]
+    pub pull: String,
+    /// Pull without printing progress information
+    #[arg(long = "quiet-pull")]
+    pub quiet_pull: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present.
+    #[arg(long, value_name = "scale")]
+    pub scale: Vec<String>,
+    /// Assume "yes" as answer to all prompts and run non-interactively
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+/// `up` flags, as `docker compose up --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub create: CreateFlags,
+    /// Stops all containers if any container was stopped. Incompatible with -d
+    #[arg(long = "abort-on-container-exit")]
+    pub abort_on_container_exit: bool,
+    /// Stops all containers if any container exited with failure. Incompatible with -d
+    #[arg(long = "abort-on-container-failure")]
+    pub abort_on_container_failure: bool,
+    /// Recreate dependent containers. Incompatible with --no-recreate.
+    #[arg(long = "always-recreate-deps")]
+    pub always_recreate_deps: bool,
+    /// Restrict attaching to the specified services. Incompatible with --attach-dependencies.
+    #[arg(long, value_name = "stringArray")]
+    pub attach: Vec<String>,
+    /// Automatically attach to log output of dependent services
+    #[arg(long = "attach-dependencies")]
+    pub attach_dependencies: bool,
+    /// Detached mode: Run containers in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Return the exit code of the selected service container. Implies --abort-on-container-exit
+    #[arg(long = "exit-code-from", value_name = "string")]
+    pub exit_code_from: Option<String>,
+    /// Enable interactive shortcuts when running attached. Incompatible with --detach.
+    #[arg(long)]
+    pub menu: bool,
+    /// Do not attach (stream logs) to the specified services
+    #[arg(long = "no-attach", value_name = "stringArray")]
+    pub no_attach: Vec<String>,
+    /// Produce monochrome output
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+    /// Don't start linked services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// Don't print prefix in logs
+    #[arg(long = "no-log-prefix")]
+    pub no_log_prefix: bool,
+    /// Don't start the services after creating them
+    #[arg(long = "no-start")]
+    pub no_start: bool,
+    /// Suppress the build output
+    #[arg(long = "quiet-build")]
+    pub quiet_build: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long = "renew-anon-volumes")]
+    pub renew_anon_volumes: bool,
+    /// Use this timeout in seconds for container shutdown when attached or when containers are already running
+    #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
+    pub timeout: Option<i32>,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Wait for services to be running|healthy. Implies detached mode.
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration in seconds to wait for the project to be running|healthy
+    #[arg(long = "wait-timeout", value_name = "int")]
+    pub wait_timeout: Option<u64>,
+    /// Watch source code and rebuild/refresh containers when files are updated.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Services to start (default: all)
+    pub services: Vec<String>,
+}
+
+/// `create` flags, as `docker compose create --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub create: CreateFlags,
+    /// Services to create (default: all)
+    pub services: Vec<String>,
+}
+
+/// `down` flags, as `docker compose down --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct DownArgs {
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// Remove images used by services. "local" remove only images that don't have a custom tag ("local"|"all")
+    #[arg(long, value_name = "string")]
+    pub rmi: Option<String>,
+    /// Specify a shutdown timeout in seconds
+    #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
+    pub timeout: Option<i32>,
+    /// Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Services to stop and remove (default: the whole project)
+    pub services: Vec<String>,
+}
+
+/// `start` arguments.
+#[derive(Debug, Args, Default)]
+pub struct StartArgs {
+    /// Services to start (default: all)
+    pub services: Vec<String>,
+}
+
+/// `build` flags, as `docker compose build --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct BuildArgs {
+    /// Set build-time variables for services
+    #[arg(long = "build-arg", value_name = "stringArray")]
+    pub build_args: Vec<String>,
+    /// Set builder to use
+    #[arg(long, value_name = "string")]
+    pub builder: Option<String>,
+    /// Check build configuration
+    #[arg(long)]
+    pub check: bool,
+    /// Set memory limit for the build container. Not supported by BuildKit.
+    #[arg(short = 'm', long, value_name = "bytes")]
+    pub memory: Option<String>,
+    /// Do not use cache when building the image
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+    /// Print equivalent bake file
+    #[arg(long)]
+    pub print: bool,
+    /// Add a provenance attestation
+    #[arg(long, value_name = "string")]
+    pub provenance: Option<String>,
+    /// Always attempt to pull a newer version of the image
+    #[arg(long)]
+    pub pull: bool,
+    /// Push service images
+    #[arg(long)]
+    pub push: bool,
+    /// Suppress the build output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Add a SBOM attestation
+    #[arg(long, value_name = "string")]
+    pub sbom: Option<String>,
+    /// Set SSH authentications used when building service images. (use 'default' for using your default SSH Agent)
+    #[arg(long, value_name = "string")]
+    pub ssh: Option<String>,
+    /// Also build dependencies (transitively)
+    #[arg(long = "with-dependencies")]
+    pub with_dependencies: bool,
+    pub service_names: Vec<String>,
+}
+
+/// `run` flags, as `docker compose run --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Build image before starting container
+    #[arg(long)]
+    pub build: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "list")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "list")]
+    pub cap_drop: Vec<String>,
+    /// Run container in background and print container ID
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Override the entrypoint of the image
+    #[arg(long, value_name = "string")]
+    pub entrypoint: Option<String>,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env", value_name = "stringArray")]
+    pub environment: Vec<String>,
+    /// Set environment variables from file
+    #[arg(long = "env-from-file", value_name = "stringArray")]
+    pub env_from_file: Vec<PathBuf>,
+    /// Keep STDIN open even if not attached (default true)
+    #[arg(short = 'i', long, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub interactive: bool,
+    /// Add or override a label
+    #[arg(short = 'l', long = "label", value_name = "stringArray")]
+    pub labels: Vec<String>,
+    /// Assign a name to the container
+    #[arg(long, value_name = "string")]
+    pub name: Option<String>,
+    /// Disable pseudo-TTY allocation (default: auto-detected)
+    #[arg(short = 'T', long = "no-TTY")]
+    pub no_tty: bool,
+    /// Allocate a pseudo-TTY (the default when stdin is a terminal)
+    #[arg(short = 't', long = "tty", hide = true)]
+    pub tty: bool,
+    /// Don't start linked services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// Publish a container's port(s) to the host
+    #[arg(short = 'p', long = "publish", value_name = "stringArray")]
+    pub publish: Vec<String>,
+    /// Shadows the global `-p/--project-name` so that `-p` means `--publish` here, as in the
+    /// reference; `--project-name` still works.
+    #[arg(
+        id = "project_name",
+        long = "project-name",
+        hide = true,
+        value_name = "NAME"
+    )]
+    pub project_name: Option<String>,
+    /// Pull image before running ("always"|"missing"|"never")
+    #[arg(long, value_name = "string", default_value = "policy")]
+    pub pull: String,
+    /// Don't print anything to STDOUT
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Suppress progress output from the build process
+    #[arg(long = "quiet-build")]
+    pub quiet_build: bool,
+    /// Pull without printing progress information
+    #[arg(long = "quiet-pull")]
+    pub quiet_pull: bool,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Run command with all service's ports enabled and mapped to the host
+    #[arg(short = 'P', long = "service-ports")]
+    pub service_ports: bool,
+    /// Use the service's network useAliases in the network(s) the container connects to
+    #[arg(long = "use-aliases")]
+    pub use_aliases: bool,
+    /// Run as specified username or uid
+    #[arg(short = 'u', long, value_name = "string")]
+    pub user: Option<String>,
+    /// Bind mount a volume
+    #[arg(short = 'v', long = "volume", value_name = "stringArray")]
+    pub volumes: Vec<String>,
+    /// Working directory inside the container (shadows the global, deprecated `--workdir`)
+    #[arg(id = "workdir", short = 'w', long = "workdir", value_name = "string")]
+    pub workdir: Option<PathBuf>,
+    /// Stop and remove the dependencies this command started once the one-off container ends
+    /// (dk-compose extension; docker/compose#2791)
+    #[arg(long = "down-deps")]
+    pub down_deps: bool,
+    pub service: String,
+    /// The command and its arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+/// `exec` flags, as `docker compose exec --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct ExecArgs {
+    /// Detached mode: Run command in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set environment variables
+    #[arg(short = 'e', long = "env", value_name = "stringArray")]
+    pub environment: Vec<String>,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    /// Disable pseudo-TTY allocation. By default 'docker compose exec' allocates a TTY.
+    #[arg(short = 'T', long = "no-tty")]
+    pub no_tty: bool,
+    /// Allocate a pseudo-TTY (the default)
+    #[arg(short = 't', long = "tty", hide = true)]
+    pub tty: bool,
+    /// Keep STDIN open even if not attached (default true)
+    #[arg(short = 'i', long, hide = true, value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub interactive: bool,
+    /// Give extended privileges to the process
+    #[arg(long)]
+    pub privileged: bool,
+    /// Run the command as this user
+    #[arg(short = 'u', long, value_name = "string")]
+    pub user: Option<String>,
+    /// Path to workdir directory for this command (shadows the global, deprecated `--workdir`)
+    #[arg(id = "workdir", short = 'w', long = "workdir", value_name = "string")]
+    pub workdir: Option<PathBuf>,
+    pub service: String,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }

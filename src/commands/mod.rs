@@ -1,8 +1,12 @@
 //! One file per CLI command. Commands wire loader, engine and output together and decide
 //! nothing themselves. `run` maps every outcome to the process exit code.
 
+pub mod build;
 pub mod config;
 pub mod context;
+pub mod create;
+pub mod down;
+pub mod exec;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -12,10 +16,15 @@ pub mod port;
 pub mod ps;
 pub mod restart;
 pub mod rm;
+pub mod run;
+pub mod session;
+pub mod stack;
+pub mod start;
 pub mod stop;
 pub mod target;
 pub mod top;
 pub mod unpause;
+pub mod up;
 pub mod version;
 pub mod wait;
 
@@ -52,6 +61,14 @@ pub fn run(cli: Cli) -> i32 {
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
         Command::Logs(args) => logs::run(&context, &args),
+        Command::Stack(args) => stack::run(&context, &args),
+        Command::Up(args) => up::run(&context, &args),
+        Command::Down(args) => down::run(&context, &args),
+        Command::Create(args) => create::run(&context, &args),
+        Command::Start(args) => start::run(&context, &args),
+        Command::Build(args) => build::run(&context, &args),
+        Command::Run(args) => run::run(&context, &args),
+        Command::Exec(args) => exec::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -16,6 +16,9 @@ pub enum ObjectKind {
     Network,
     Volume,
     Image,
+    Secret,
+    Config,
+    Stack,
 }
 
 impl ObjectKind {
@@ -28,6 +31,9 @@ impl ObjectKind {
             Self::Network => "network",
             Self::Volume => "volume",
             Self::Image => "image",
+            Self::Secret => "secret",
+            Self::Config => "config",
+            Self::Stack => "stack",
         }
     }
 }

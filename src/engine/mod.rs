@@ -1,14 +1,20 @@
 //! The only module that talks to the Docker Engine (bollard): connect and negotiate the API,
 //! observe a project, follow events and wait on conditions. Decisions live in `plan`.
 
+pub mod build;
 pub mod connect;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod exec;
+pub mod execute;
+pub mod images;
 pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod observe;
+pub mod resources;
+pub mod swarm;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
 pub use error::{EngineError, ErrorContext, ObjectKind, WaitFailure};

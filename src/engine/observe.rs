@@ -294,6 +294,28 @@ fn convert_volume(volume: Volume) -> ObservedVolume {
     }
 }
 
+/// The observed containers of each service (one-offs excluded) as conversion peers: what
+/// `links`, `volumes_from` and `service:` namespaces resolve to.
+pub fn peer_containers(
+    observed: &ObservedProject,
+) -> BTreeMap<String, Vec<super::convert::PeerContainer>> {
+    let mut peers: BTreeMap<String, Vec<super::convert::PeerContainer>> = BTreeMap::new();
+    for container in observed
+        .containers
+        .iter()
+        .filter(|container| !container.oneoff)
+    {
+        peers
+            .entry(container.service.clone())
+            .or_default()
+            .push(super::convert::PeerContainer {
+                id: container.id.clone(),
+                name: container.name.clone(),
+            });
+    }
+    peers
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

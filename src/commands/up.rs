@@ -1,0 +1,480 @@
+//! `up`: load the project, check images and external resources before anything is created,
+//! observe, reconcile, then execute the plan with the progress display. Also the pieces
+//! `create`, `start` and `down` share (engine session, display, Ctrl-C, error lines).
+//! Decides nothing itself: every choice is `plan::reconcile`'s.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::context::CommandContext;
+use super::exit;
+use crate::cli::{CreateFlags, UpArgs};
+use crate::engine::execute::{self, ExecuteError, ExecutionContext};
+use crate::engine::images::PullPolicy;
+use crate::engine::{Engine, EngineError};
+use crate::graph::Graph;
+use crate::loader::{LoadedProject, SkipStages};
+use crate::output::events::ProgressMessage;
+use crate::output::printer;
+use crate::output::progress::{self, Renderer, RendererSettings, StatusStream, colour_allowed};
+use crate::plan::reconcile::{self, selected_services};
+use crate::plan::{
+    AnonymousVolumePolicy, DependencyPolicy, Desired, OrphanPolicy, Plan, RecreatePolicy,
+    StartPolicy, UpOptions,
+};
+
+/// `--wait`: after converging, wait for every container to be running or healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum WaitPolicy {
+    #[default]
+    NoWait,
+    /// At most this long (`--wait-timeout`), or without limit.
+    Wait { timeout: Option<Duration> },
+}
+
+/// What `up` and `create` do beyond the shared flags.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConvergeRequest {
+    pub options: UpOptions,
+    pub pull: Option<PullPolicy>,
+    pub stop_timeout: Option<i32>,
+    pub wait: WaitPolicy,
+}
+
+/// Runs `up`.
+pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
+    if let Some(message) = flag_conflict(args) {
+        printer::stderr_line(&message);
+        return exit::USER_ERROR;
+    }
+    if !args.detach && !args.wait && !context.global.dry_run {
+        printer::stderr_line(
+            "attached mode (log streaming) is not implemented yet in dk-compose: running detached as with `up -d`",
+        );
+    }
+    let mut request = match converge_request(context, &args.create, &args.services) {
+        Ok(request) => request,
+        Err(message) => {
+            printer::stderr_line(&message);
+            return exit::USER_ERROR;
+        }
+    };
+    if args.no_deps {
+        request.options.dependencies = DependencyPolicy::Exclude;
+    }
+    if args.always_recreate_deps {
+        request.options.recreate_dependencies = RecreatePolicy::Force;
+    }
+    if args.no_start {
+        request.options.start = StartPolicy::NoStart;
+    }
+    if args.renew_anon_volumes {
+        request.options.anonymous_volumes = AnonymousVolumePolicy::Renew;
+    }
+    request.stop_timeout = args.timeout;
+    if args.wait {
+        request.wait = WaitPolicy::Wait {
+            timeout: args.wait_timeout.map(Duration::from_secs),
+        };
+    }
+    converge(context, &args.services, &request)
+}
+
+/// The reference's rules for `up` flags that exclude each other.
+fn flag_conflict(args: &UpArgs) -> Option<String> {
+    if let Some(message) = create_flag_conflict(&args.create) {
+        return Some(message);
+    }
+    if args.always_recreate_deps && args.create.no_recreate {
+        return Some("--always-recreate-deps and --no-recreate are incompatible".to_owned());
+    }
+    let abort = args.abort_on_container_exit
+        || args.abort_on_container_failure
+        || args.exit_code_from.is_some();
+    if args.detach && (abort || !args.attach.is_empty() || args.attach_dependencies || args.watch) {
+        return Some("--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch".to_owned());
+    }
+    if args.wait && (abort || !args.attach.is_empty() || args.attach_dependencies) {
+        return Some(
+            "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+pub(crate) fn create_flag_conflict(flags: &CreateFlags) -> Option<String> {
+    if flags.force_recreate && flags.no_recreate {
+        return Some("--force-recreate and --no-recreate are incompatible".to_owned());
+    }
+    if flags.build && flags.no_build {
+        return Some("--build and --no-build are incompatible".to_owned());
+    }
+    None
+}
+
+/// The plan options from the flags shared by `up` and `create`.
+pub(crate) fn converge_request(
+    context: &CommandContext,
+    flags: &CreateFlags,
+    services: &[String],
+) -> Result<ConvergeRequest, String> {
+    let mut options = UpOptions {
+        services: services.to_vec(),
+        ..UpOptions::default()
+    };
+    if flags.force_recreate {
+        options.recreate = RecreatePolicy::Force;
+    }
+    if flags.no_recreate {
+        options.recreate = RecreatePolicy::Never;
+        options.recreate_dependencies = RecreatePolicy::Never;
+    }
+    if flags.remove_orphans {
+        options.orphans = OrphanPolicy::Remove;
+    } else if context
+        .os_env
+        .get("COMPOSE_IGNORE_ORPHANS")
+        .is_some_and(|value| matches!(value.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"))
+    {
+        options.orphans = OrphanPolicy::Ignore;
+    }
+    for item in &flags.scale {
+        let Some((service, number)) = item.split_once('=') else {
+            return Err(format!(
+                "invalid --scale option \"{item}\". Should be SERVICE=NUM"
+            ));
+        };
+        let number: u32 = number
+            .parse()
+            .map_err(|_| format!("strconv.Atoi: parsing \"{number}\": invalid syntax"))?;
+        options.scale.insert(service.to_owned(), number);
+    }
+    let pull = match flags.pull.as_str() {
+        "policy" => None,
+        text => Some(
+            PullPolicy::parse(text).ok_or_else(|| format!("invalid --pull option \"{text}\""))?,
+        ),
+    };
+    let pull = if flags.no_build && pull == Some(PullPolicy::Build) {
+        None
+    } else {
+        pull
+    };
+    Ok(ConvergeRequest {
+        options,
+        pull,
+        stop_timeout: None,
+        wait: WaitPolicy::NoWait,
+    })
+}
+
+/// An engine session for one command: the runtime, the progress display task, Ctrl-C.
+pub(crate) struct Session {
+    pub progress: mpsc::Sender<ProgressMessage>,
+    display: JoinHandle<()>,
+    pub cancel: watch::Receiver<bool>,
+    signals: JoinHandle<()>,
+}
+
+impl Session {
+    /// Starts the display (title in the tty header) and the Ctrl-C handler: once = stop
+    /// scheduling, twice = leave at once.
+    pub fn start(context: &CommandContext, title: &str) -> Result<Self, String> {
+        let stream = StatusStream::from_env_value(
+            context
+                .os_env
+                .get("COMPOSE_STATUS_STDOUT")
+                .map(String::as_str),
+        );
+        let display = progress::resolve_display(
+            context.global.progress,
+            context.global.ansi,
+            stream.is_terminal(),
+        )
+        .map_err(|error| error.to_string())?;
+        let mut settings = RendererSettings::new(display);
+        title.clone_into(&mut settings.title);
+        settings.size = stream.terminal_size().unwrap_or_default();
+        settings.colour = colour_allowed(context.os_env.get("NO_COLOR").map(String::as_str))
+            && !context.global.no_ansi;
+        settings.dry_run = context.global.dry_run;
+        let (sender, receiver) = mpsc::channel(256);
+        let display = tokio::spawn(async move {
+            let _ =
+                progress::run_progress_on_terminal(receiver, Renderer::new(settings), stream).await;
+        });
+        let (cancel_sender, cancel) = watch::channel(false);
+        let signals = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = cancel_sender.send(true);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(exit::INTERRUPTED);
+                }
+            }
+        });
+        Ok(Self {
+            progress: sender,
+            display,
+            cancel,
+            signals,
+        })
+    }
+
+    /// Closes the display and waits for its last frame.
+    pub async fn finish(self) {
+        drop(self.progress);
+        let _ = self.display.await;
+        self.signals.abort();
+    }
+}
+
+/// Builds the command's runtime and runs `work` on it.
+pub(crate) fn block_on<F: Future<Output = i32>>(work: F) -> i32 {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(work),
+        Err(error) => {
+            printer::stderr_line(&format!("cannot start the async runtime: {error}"));
+            exit::INTERNAL
+        }
+    }
+}
+
+/// Connects to the engine, printing the one-line error on failure.
+pub(crate) async fn connect() -> Result<Engine, i32> {
+    crate::engine::connect(None).await.map_err(|error| {
+        printer::stderr_line(&error.to_string());
+        exit::USER_ERROR
+    })
+}
+
+/// Prints an engine error as one line.
+pub(crate) fn engine_failure(error: &EngineError) -> i32 {
+    printer::stderr_line(&error.to_string());
+    exit::USER_ERROR
+}
+
+/// Loads the project for a command that works on services.
+pub(crate) fn load(context: &CommandContext, services: &[String]) -> Result<LoadedProject, i32> {
+    let options = context.load_options(services, SkipStages::default());
+    context.load(&options).map_err(|_| exit::USER_ERROR)
+}
+
+/// Parallelism from `--parallel` / `COMPOSE_PARALLEL_LIMIT` (-1 or 0: unlimited).
+pub(crate) fn parallel_limit(context: &CommandContext) -> Option<usize> {
+    usize::try_from(context.global.parallel)
+        .ok()
+        .filter(|limit| *limit > 0)
+}
+
+/// The orphan warning, in the reference's words.
+pub(crate) fn warn_orphans(plan: &Plan) {
+    if plan.orphans.is_empty() {
+        return;
+    }
+    printer::stderr_line(&format!(
+        "WARN[0000] Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
+        plan.orphans.join(" ")
+    ));
+}
+
+/// `up` / `create`: check, observe, reconcile, execute.
+pub(crate) fn converge(
+    context: &CommandContext,
+    services: &[String],
+    request: &ConvergeRequest,
+) -> i32 {
+    let loaded = match load(context, services) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let project = loaded.project.clone();
+    let graph = Graph::from_project(&project);
+    let selected = match selected_services(
+        &project,
+        &graph,
+        &request.options.services,
+        request.options.dependencies,
+    ) {
+        Ok(selected) => selected,
+        Err(error) => {
+            printer::stderr_line(&error.to_string());
+            return exit::USER_ERROR;
+        }
+    };
+    if let Some(unknown) = request
+        .options
+        .scale
+        .keys()
+        .find(|name| !project.services.contains_key(*name))
+    {
+        printer::stderr_line(&format!("no such service: {unknown}: not found"));
+        return exit::USER_ERROR;
+    }
+    block_on(async {
+        let engine = match connect().await {
+            Ok(engine) => engine,
+            Err(code) => return code,
+        };
+        let session = match Session::start(context, "Running") {
+            Ok(session) => session,
+            Err(message) => {
+                printer::stderr_line(&message);
+                return exit::USER_ERROR;
+            }
+        };
+        let outcome = converge_on(&engine, context, &loaded, &selected, request, &session).await;
+        session.finish().await;
+        match outcome {
+            Ok(Outcome::Done { warnings, plan }) => {
+                if let Some(plan) = plan {
+                    printer::stdout(&plan.to_string());
+                }
+                for warning in warnings {
+                    printer::stderr_line(&format!("WARN[0000] {warning}"));
+                }
+                exit::OK
+            }
+            Err(Failure::Lines(lines)) => {
+                for line in lines {
+                    printer::stderr_line(&line);
+                }
+                exit::USER_ERROR
+            }
+            Err(Failure::Interrupted) => exit::INTERRUPTED,
+        }
+    })
+}
+
+enum Outcome {
+    /// `plan` is set for `--dry-run` (printed once the display is closed).
+    Done {
+        warnings: Vec<String>,
+        plan: Option<Plan>,
+    },
+}
+
+enum Failure {
+    Lines(Vec<String>),
+    Interrupted,
+}
+
+async fn converge_on(
+    engine: &Engine,
+    context: &CommandContext,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    request: &ConvergeRequest,
+    session: &Session,
+) -> Result<Outcome, Failure> {
+    let project = &loaded.project;
+    let line = |error: &EngineError| Failure::Lines(vec![error.to_string()]);
+    let missing = engine
+        .check_external_resources(project, selected)
+        .await
+        .map_err(|error| line(&error))?;
+    if !missing.is_empty() {
+        return Err(Failure::Lines(
+            missing.iter().map(ToString::to_string).collect(),
+        ));
+    }
+    let images = engine
+        .resolve_images(project, selected, request.pull, &session.progress)
+        .await
+        .map_err(|error| line(&error))?;
+    if !images.problems.is_empty() {
+        return Err(Failure::Lines(
+            images.problems.iter().map(ToString::to_string).collect(),
+        ));
+    }
+    let observed = engine
+        .observe_project(&project.name)
+        .await
+        .map_err(|error| line(&error))?;
+    let mut desired = Desired::new(project, images.image_ids.clone());
+    // The reference hashes services with their `service:` references resolved to the
+    // containers that exist.
+    let peers = crate::engine::observe::peer_containers(&observed);
+    for (name, service) in &project.services {
+        if let Ok(effective) = crate::engine::convert::effective_service(name, service, &peers) {
+            desired
+                .config_hashes
+                .insert(name.clone(), crate::hash::service_hash(&effective));
+        }
+    }
+    let plan = reconcile::reconcile_up(&desired, &observed, &request.options)
+        .map_err(|error| Failure::Lines(vec![error.to_string()]))?;
+    if context.global.dry_run {
+        warn_orphans(&plan);
+        return Ok(Outcome::Done {
+            warnings: Vec::new(),
+            plan: Some(plan),
+        });
+    }
+    warn_orphans(&plan);
+    let execution = Arc::new(ExecutionContext {
+        project: project.clone(),
+        config_hashes: desired.config_hashes.clone(),
+        image_ids: images.image_ids,
+        working_dir: loaded.working_dir.clone(),
+        config_files: loaded.config_files.clone(),
+        env_files: loaded.env_files.clone(),
+        environment: loaded.environment.clone(),
+        stop_timeout: request.stop_timeout,
+        parallel: parallel_limit(context),
+    });
+    let report = execute::execute(
+        engine,
+        &plan,
+        Arc::clone(&execution),
+        session.progress.clone(),
+        session.cancel.clone(),
+    )
+    .await
+    .map_err(|error| match error {
+        ExecuteError::Failed(message) => Failure::Lines(vec![message]),
+        ExecuteError::Interrupted => Failure::Interrupted,
+    })?;
+    let mut warnings = report.warnings;
+    if let WaitPolicy::Wait { timeout } = request.wait {
+        let observed = engine
+            .observe_project(&project.name)
+            .await
+            .map_err(|error| line(&error))?;
+        let wait_plan = reconcile::wait_plan(project, &observed, selected);
+        let waiting = execute::execute(
+            engine,
+            &wait_plan,
+            execution,
+            session.progress.clone(),
+            session.cancel.clone(),
+        );
+        let outcome = match timeout {
+            Some(limit) => tokio::time::timeout(limit, waiting).await.map_err(|_| {
+                Failure::Lines(vec![format!(
+                    "application not healthy after {}s",
+                    limit.as_secs()
+                )])
+            })?,
+            None => waiting.await,
+        };
+        let report = outcome.map_err(|error| match error {
+            ExecuteError::Failed(message) => Failure::Lines(vec![message]),
+            ExecuteError::Interrupted => Failure::Interrupted,
+        })?;
+        warnings.extend(report.warnings);
+    }
+    Ok(Outcome::Done {
+        warnings,
+        plan: None,
+    })
+}

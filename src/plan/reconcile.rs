@@ -1,0 +1,928 @@
+//! `reconcile`: the desired project against the observed engine state → a [`Plan`]. Every
+//! decision of `up`, `create` and `down` lives here (what to create, recreate, scale, start,
+//! wait for, remove); the executor only runs the plan. Pure: no I/O, no clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::observed::{ContainerState, ObservedContainer, ObservedMount, ObservedProject};
+use super::operation::{Operation, Plan, Replacement, StepId, WaitCondition};
+use crate::graph::{CycleError, Graph};
+use crate::hash;
+use crate::model::{DependencyCondition, DependencyKind, Project, ServiceConfig, VolumeType};
+
+/// The cause of the stop, remove and rename steps of a recreation.
+pub const REPLACED_CAUSE: &str = "replaced";
+
+/// When to recreate a container whose service exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecreatePolicy {
+    /// When its configuration or image changed (the default).
+    #[default]
+    Diverged,
+    /// Always (`--force-recreate`, or `--always-recreate-deps` for dependencies).
+    Force,
+    /// Never (`--no-recreate`).
+    Never,
+}
+
+/// Whether the services' dependencies are part of the operation (`--no-deps` leaves them out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DependencyPolicy {
+    #[default]
+    Include,
+    Exclude,
+}
+
+/// Whether containers are started after creation (`create`, `up --no-start` do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartPolicy {
+    #[default]
+    Start,
+    NoStart,
+}
+
+/// What to do with containers of services the project no longer has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrphanPolicy {
+    /// Leave them, and list them so the command warns (the reference's default).
+    #[default]
+    Warn,
+    /// `--remove-orphans`.
+    Remove,
+    /// `COMPOSE_IGNORE_ORPHANS`.
+    Ignore,
+}
+
+/// Anonymous volumes of recreated containers: carried over, or new ones (`-V`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnonymousVolumePolicy {
+    #[default]
+    Keep,
+    Renew,
+}
+
+/// The choices of `up` / `create`, from the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpOptions {
+    /// The services named on the command line; empty means all.
+    pub services: Vec<String>,
+    pub dependencies: DependencyPolicy,
+    /// For the named services (all when none are named).
+    pub recreate: RecreatePolicy,
+    /// For the dependencies pulled in by the named services.
+    pub recreate_dependencies: RecreatePolicy,
+    pub start: StartPolicy,
+    pub orphans: OrphanPolicy,
+    /// `--scale service=n`, over `scale` / `deploy.replicas`.
+    pub scale: BTreeMap<String, u32>,
+    pub anonymous_volumes: AnonymousVolumePolicy,
+}
+
+/// What the project wants, with what was computed from it outside this module: the config
+/// hash of each service and the id of each service's image (from the engine).
+#[derive(Debug, Clone)]
+pub struct Desired<'a> {
+    pub project: &'a Project,
+    pub config_hashes: BTreeMap<String, String>,
+    /// Service → image id (`sha256:…`), for the services whose image exists.
+    pub image_ids: BTreeMap<String, String>,
+}
+
+impl<'a> Desired<'a> {
+    /// The hashes computed as the reference does (`hash::service_hash`).
+    pub fn new(project: &'a Project, image_ids: BTreeMap<String, String>) -> Self {
+        let config_hashes = project
+            .services
+            .iter()
+            .map(|(name, service)| (name.clone(), hash::service_hash(service)))
+            .collect();
+        Self {
+            project,
+            config_hashes,
+            image_ids,
+        }
+    }
+}
+
+/// A plan that cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("no such service: {0}")]
+    NoSuchService(String),
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+    #[error("service `{service}` has `container_name` `{name}`: it cannot be scaled to {scale}")]
+    ScaledContainerName {
+        service: String,
+        name: String,
+        scale: u32,
+    },
+}
+
+/// The engine name of a network: its `name:`, else `<project>_<key>`.
+pub fn network_name(project: &Project, key: &str) -> String {
+    match project.networks.get(key) {
+        Some(network) if !network.name.is_empty() => network.name.clone(),
+        _ => format!("{}_{key}", project.name),
+    }
+}
+
+/// The engine name of a volume: its `name:`, else `<project>_<key>`.
+pub fn volume_name(project: &Project, key: &str) -> String {
+    match project.volumes.get(key) {
+        Some(volume) if !volume.name.is_empty() => volume.name.clone(),
+        _ => format!("{}_{key}", project.name),
+    }
+}
+
+/// The name of replica `number`: `container_name`, else `<project>-<service>-<n>`.
+pub fn container_name(project: &Project, service_name: &str, number: u32) -> String {
+    match project.services.get(service_name) {
+        Some(service) if !service.container_name.is_empty() => service.container_name.clone(),
+        _ => format!("{}-{service_name}-{number}", project.name),
+    }
+}
+
+/// The networks a service joins (none with `network_mode`), as keys of `networks:`.
+pub fn service_networks(service: &ServiceConfig) -> Vec<&str> {
+    if !service.network_mode.is_empty() {
+        return Vec::new();
+    }
+    service.networks.keys().map(String::as_str).collect()
+}
+
+/// The project volumes a service mounts, as keys of `volumes:`.
+pub fn service_volumes<'a>(project: &Project, service: &'a ServiceConfig) -> Vec<&'a str> {
+    service
+        .volumes
+        .iter()
+        .filter(|volume| volume.volume_type == VolumeType::Volume && !volume.source.is_empty())
+        .map(|volume| volume.source.as_str())
+        .filter(|source| project.volumes.contains_key(*source))
+        .collect()
+}
+
+/// The services an operation covers: the named ones (checked), plus their dependencies
+/// unless excluded; all services when none are named.
+pub fn selected_services(
+    project: &Project,
+    graph: &Graph,
+    services: &[String],
+    dependencies: DependencyPolicy,
+) -> Result<BTreeSet<String>, PlanError> {
+    if services.is_empty() {
+        return Ok(project.services.keys().cloned().collect());
+    }
+    for name in services {
+        if !project.services.contains_key(name) {
+            return Err(PlanError::NoSuchService(name.clone()));
+        }
+    }
+    Ok(match dependencies {
+        DependencyPolicy::Include => graph.with_dependencies(services.iter().map(String::as_str)),
+        DependencyPolicy::Exclude => services.iter().cloned().collect(),
+    })
+}
+
+/// Steps that represent one service's progress, for the services that depend on it.
+#[derive(Debug, Default, Clone)]
+struct ServiceAnchors {
+    /// Its containers exist under their final names.
+    created: Vec<StepId>,
+    /// Its containers are started (or kept as they are).
+    started: Vec<StepId>,
+    /// Final container names.
+    containers: Vec<String>,
+    /// Whether any container was (re)created, so `restart: true` dependents restart.
+    replaced: bool,
+}
+
+/// Why a container must be recreated, if it must.
+fn recreate_cause(
+    desired: &Desired<'_>,
+    service_name: &str,
+    service: &ServiceConfig,
+    container: &ObservedContainer,
+    policy: RecreatePolicy,
+    network_ids: &BTreeMap<String, String>,
+) -> Option<String> {
+    match policy {
+        RecreatePolicy::Never => return None,
+        RecreatePolicy::Force => return Some("recreation forced".to_owned()),
+        RecreatePolicy::Diverged => {}
+    }
+    let expected_hash = desired.config_hashes.get(service_name);
+    if container.config_hash.as_ref() != expected_hash {
+        return Some("config hash changed".to_owned());
+    }
+    if let Some(image_id) = desired.image_ids.get(service_name) {
+        if container.image_label.as_deref() != Some(image_id.as_str()) {
+            return Some("image changed".to_owned());
+        }
+    }
+    // As the reference: a running container must be on the networks it should be on.
+    if container.state == ContainerState::Running {
+        for key in service_networks(service) {
+            let name = network_name(desired.project, key);
+            if let Some(network_id) = network_ids.get(&name) {
+                if container.networks.get(&name) != Some(network_id) {
+                    return Some(format!("not connected to network {name}"));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The anonymous volumes of `container` to carry over to its replacement: volume mounts
+/// with a generated name, at a target the service does not mount something else on.
+fn inherited_mounts(service: &ServiceConfig, container: &ObservedContainer) -> Vec<ObservedMount> {
+    container
+        .mounts
+        .iter()
+        .filter(|mount| mount.kind == "volume")
+        .filter(|mount| {
+            mount.name.as_deref().is_some_and(|name| {
+                name.len() == 64 && name.bytes().all(|byte| byte.is_ascii_hexdigit())
+            })
+        })
+        .filter(|mount| {
+            !service.volumes.iter().any(|volume| {
+                volume.target == mount.destination
+                    && !(volume.volume_type == VolumeType::Volume && volume.source.is_empty())
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// Whether some service waits for `service_name` to complete successfully: then a
+/// container of it that exited with 0 has done its job and is not run again
+/// (unlike the reference, docker/compose#11808).
+fn is_one_shot(project: &Project, service_name: &str) -> bool {
+    project.services.values().any(|service| {
+        service
+            .depends_on
+            .get(service_name)
+            .is_some_and(|dependency| {
+                dependency.condition == DependencyCondition::CompletedSuccessfully
+            })
+    })
+}
+
+/// The plan of `up` / `create`.
+pub fn reconcile_up(
+    desired: &Desired<'_>,
+    observed: &ObservedProject,
+    options: &UpOptions,
+) -> Result<Plan, PlanError> {
+    let project = desired.project;
+    let graph = Graph::from_project(project);
+    let order = graph.dependency_order()?;
+    let selected = selected_services(project, &graph, &options.services, options.dependencies)?;
+    let named: BTreeSet<&str> = options.services.iter().map(String::as_str).collect();
+    let mut plan = Plan::default();
+
+    // Networks and volumes first: every container step waits for the ones it uses.
+    let mut network_steps: BTreeMap<String, StepId> = BTreeMap::new();
+    let mut network_ids: BTreeMap<String, String> = observed
+        .networks
+        .iter()
+        .map(|network| (network.name.clone(), network.id.clone()))
+        .collect();
+    let used_networks: BTreeSet<&str> = selected
+        .iter()
+        .filter_map(|name| project.services.get(name))
+        .flat_map(service_networks)
+        .collect();
+    for key in used_networks {
+        let Some(network) = project.networks.get(key) else {
+            continue;
+        };
+        let name = network_name(project, key);
+        if network.external || observed.network(&name).is_some() {
+            continue;
+        }
+        network_ids.remove(&name);
+        let step = plan.push(
+            Operation::CreateNetwork {
+                network: key.to_owned(),
+                name,
+            },
+            "network missing",
+            [],
+        );
+        network_steps.insert(key.to_owned(), step);
+    }
+    let mut volume_steps: BTreeMap<String, StepId> = BTreeMap::new();
+    let used_volumes: BTreeSet<&str> = selected
+        .iter()
+        .filter_map(|name| project.services.get(name))
+        .flat_map(|service| service_volumes(project, service))
+        .collect();
+    for key in used_volumes {
+        let Some(volume) = project.volumes.get(key) else {
+            continue;
+        };
+        let name = volume_name(project, key);
+        if volume.external || observed.volume(&name).is_some() {
+            continue;
+        }
+        let step = plan.push(
+            Operation::CreateVolume {
+                volume: key.to_owned(),
+                name,
+            },
+            "volume missing",
+            [],
+        );
+        volume_steps.insert(key.to_owned(), step);
+    }
+
+    let mut anchors: BTreeMap<String, ServiceAnchors> = BTreeMap::new();
+    for service_name in order.iter().filter(|name| selected.contains(*name)) {
+        let Some(service) = project.services.get(service_name) else {
+            continue;
+        };
+        let policy = if named.is_empty() || named.contains(service_name.as_str()) {
+            options.recreate
+        } else {
+            options.recreate_dependencies
+        };
+        let dependencies: Vec<(String, &ServiceAnchors)> = graph
+            .direct_dependencies(service_name)
+            .into_iter()
+            .filter_map(|(dependency, _)| {
+                anchors
+                    .get(dependency)
+                    .map(|anchor| (dependency.to_owned(), anchor))
+            })
+            .collect();
+        let mut resource_steps: Vec<StepId> = service_networks(service)
+            .into_iter()
+            .filter_map(|key| network_steps.get(key).copied())
+            .collect();
+        resource_steps.extend(
+            service_volumes(project, service)
+                .into_iter()
+                .filter_map(|key| volume_steps.get(key).copied()),
+        );
+        let mut create_after = resource_steps.clone();
+        for (_, anchor) in &dependencies {
+            create_after.extend(anchor.created.iter().copied());
+        }
+
+        // What a start must wait for: the dependencies started, and their conditions.
+        let mut start_after: Vec<StepId> = Vec::new();
+        let mut restart_causes: Vec<String> = Vec::new();
+        if options.start == StartPolicy::Start {
+            for (dependency_name, anchor) in &dependencies {
+                start_after.extend(anchor.started.iter().copied());
+                let config = service.depends_on.get(dependency_name);
+                if let Some(config) = config {
+                    if config.restart && anchor.replaced {
+                        restart_causes.push(format!("dependency {dependency_name} was recreated"));
+                    }
+                }
+                let condition = match config.map(|config| &config.condition) {
+                    Some(DependencyCondition::Healthy) => WaitCondition::Healthy,
+                    Some(DependencyCondition::CompletedSuccessfully) => {
+                        WaitCondition::CompletedSuccessfully
+                    }
+                    _ => continue,
+                };
+                if anchor.containers.is_empty() {
+                    continue;
+                }
+                let wait = plan.push(
+                    Operation::WaitDependency {
+                        service: service_name.clone(),
+                        dependency: dependency_name.clone(),
+                        containers: anchor.containers.clone(),
+                        condition,
+                        required: config.is_none_or(|config| config.required),
+                    },
+                    "depends_on condition",
+                    anchor.started.iter().copied(),
+                );
+                start_after.push(wait);
+            }
+        }
+
+        let scale = options
+            .scale
+            .get(service_name)
+            .copied()
+            .unwrap_or_else(|| u32::try_from(service.scale().max(0)).unwrap_or(u32::MAX));
+        if scale > 1 && !service.container_name.is_empty() {
+            return Err(PlanError::ScaledContainerName {
+                service: service_name.clone(),
+                name: service.container_name.clone(),
+                scale,
+            });
+        }
+        // A container that shares a namespace or volumes with a recreated one, by id, must
+        // follow it (the reference's hash of it changes with that id).
+        let replaced_reference = graph
+            .direct_dependencies(service_name)
+            .into_iter()
+            .filter(|(_, kind)| *kind != DependencyKind::DependsOn)
+            .find(|(dependency, _)| {
+                anchors
+                    .get(*dependency)
+                    .is_some_and(|anchor| anchor.replaced)
+            })
+            .map(|(dependency, _)| format!("dependency {dependency} was recreated"));
+        let mut containers: Vec<(&ObservedContainer, Option<String>)> = observed
+            .service_containers(service_name)
+            .map(|container| {
+                let cause = recreate_cause(
+                    desired,
+                    service_name,
+                    service,
+                    container,
+                    policy,
+                    &network_ids,
+                )
+                .or_else(|| {
+                    if policy == RecreatePolicy::Never {
+                        None
+                    } else {
+                        replaced_reference.clone()
+                    }
+                });
+                (container, cause)
+            })
+            .collect();
+        // Obsolete containers go first when scaling down, then the highest numbers.
+        containers.sort_by(|(left, left_cause), (right, right_cause)| {
+            (right_cause.is_some(), right.number, &right.name).cmp(&(
+                left_cause.is_some(),
+                left.number,
+                &left.name,
+            ))
+        });
+        let excess = containers
+            .len()
+            .saturating_sub(usize::try_from(scale).unwrap_or(usize::MAX));
+        let mut anchor = ServiceAnchors::default();
+        for (container, _) in containers.drain(..excess) {
+            let mut after = Vec::new();
+            if container.is_running() {
+                after.push(plan.push(
+                    Operation::StopContainer {
+                        service: service_name.clone(),
+                        name: container.name.clone(),
+                    },
+                    "scale down",
+                    [],
+                ));
+            }
+            plan.push(
+                Operation::RemoveContainer {
+                    service: service_name.clone(),
+                    name: container.name.clone(),
+                    volumes: false,
+                },
+                "scale down",
+                after,
+            );
+        }
+        containers.sort_by_key(|(container, _)| (container.number, container.name.clone()));
+        let one_shot = is_one_shot(project, service_name);
+        for (container, cause) in &containers {
+            let final_name = container.name.clone();
+            if let Some(cause) = cause {
+                anchor.replaced = true;
+                let number = container.number.unwrap_or(1);
+                let short_id: String = container.id.chars().take(12).collect();
+                let temporary = format!("{short_id}_{final_name}");
+                let mounts = match options.anonymous_volumes {
+                    AnonymousVolumePolicy::Keep => inherited_mounts(service, container),
+                    AnonymousVolumePolicy::Renew => Vec::new(),
+                };
+                let create = plan.push(
+                    Operation::CreateContainer {
+                        service: service_name.clone(),
+                        number,
+                        name: temporary.clone(),
+                        replaces: Some(Replacement {
+                            old_id: container.id.clone(),
+                            old_name: final_name.clone(),
+                            inherited_mounts: mounts,
+                        }),
+                    },
+                    cause.clone(),
+                    create_after.iter().copied(),
+                );
+                let stop = plan.push(
+                    Operation::StopContainer {
+                        service: service_name.clone(),
+                        name: final_name.clone(),
+                    },
+                    REPLACED_CAUSE,
+                    [create],
+                );
+                let remove = plan.push(
+                    Operation::RemoveContainer {
+                        service: service_name.clone(),
+                        name: final_name.clone(),
+                        volumes: false,
+                    },
+                    REPLACED_CAUSE,
+                    [stop],
+                );
+                let rename = plan.push(
+                    Operation::RenameContainer {
+                        service: service_name.clone(),
+                        from: temporary,
+                        to: final_name.clone(),
+                    },
+                    REPLACED_CAUSE,
+                    [remove],
+                );
+                anchor.created.push(rename);
+                if options.start == StartPolicy::Start {
+                    let mut after = start_after.clone();
+                    after.push(rename);
+                    anchor.started.push(plan.push(
+                        Operation::StartContainer {
+                            service: service_name.clone(),
+                            name: final_name.clone(),
+                        },
+                        cause.clone(),
+                        after,
+                    ));
+                }
+            } else {
+                let completed = one_shot
+                    && container.state == ContainerState::Exited
+                    && container.exit_code == Some(0);
+                let step = if options.start == StartPolicy::NoStart
+                    || completed
+                    || (container.is_running() && restart_causes.is_empty())
+                {
+                    let cause = if completed {
+                        "completed successfully, unchanged"
+                    } else {
+                        "up to date"
+                    };
+                    plan.push(
+                        Operation::KeepContainer {
+                            service: service_name.clone(),
+                            name: final_name.clone(),
+                            running: container.is_running(),
+                        },
+                        cause,
+                        start_after.iter().copied(),
+                    )
+                } else if container.is_running() {
+                    plan.push(
+                        Operation::RestartContainer {
+                            service: service_name.clone(),
+                            name: final_name.clone(),
+                        },
+                        restart_causes.join(", "),
+                        start_after.iter().copied(),
+                    )
+                } else {
+                    plan.push(
+                        Operation::StartContainer {
+                            service: service_name.clone(),
+                            name: final_name.clone(),
+                        },
+                        "not running",
+                        start_after.iter().copied(),
+                    )
+                };
+                anchor.started.push(step);
+            }
+            anchor.containers.push(final_name);
+        }
+        let next_number = containers
+            .iter()
+            .filter_map(|(container, _)| container.number)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let missing = scale.saturating_sub(u32::try_from(containers.len()).unwrap_or(u32::MAX));
+        for offset in 0..missing {
+            let number = next_number + offset;
+            let name = container_name(project, service_name, number);
+            let cause = if containers.is_empty() && offset == 0 {
+                "no existing container"
+            } else {
+                "scale up"
+            };
+            let create = plan.push(
+                Operation::CreateContainer {
+                    service: service_name.clone(),
+                    number,
+                    name: name.clone(),
+                    replaces: None,
+                },
+                cause,
+                create_after.iter().copied(),
+            );
+            anchor.created.push(create);
+            if options.start == StartPolicy::Start {
+                let mut after = start_after.clone();
+                after.push(create);
+                anchor.started.push(plan.push(
+                    Operation::StartContainer {
+                        service: service_name.clone(),
+                        name: name.clone(),
+                    },
+                    cause,
+                    after,
+                ));
+            }
+            if containers.is_empty() {
+                anchor.replaced = true;
+            }
+            anchor.containers.push(name);
+        }
+        anchors.insert(service_name.clone(), anchor);
+    }
+
+    let orphans: Vec<&ObservedContainer> = observed
+        .containers
+        .iter()
+        .filter(|container| !container.oneoff && !project.services.contains_key(&container.service))
+        .collect();
+    match options.orphans {
+        OrphanPolicy::Remove => {
+            for container in orphans {
+                remove_container_steps(&mut plan, container, false, "orphan", Vec::new());
+            }
+        }
+        OrphanPolicy::Warn => {
+            plan.orphans = orphans
+                .iter()
+                .map(|container| container.name.clone())
+                .collect();
+        }
+        OrphanPolicy::Ignore => {}
+    }
+    Ok(plan)
+}
+
+/// Stop (when running) then remove one container; returns the remove step.
+fn remove_container_steps(
+    plan: &mut Plan,
+    container: &ObservedContainer,
+    volumes: bool,
+    cause: &str,
+    after: Vec<StepId>,
+) -> StepId {
+    let mut remove_after = Vec::new();
+    if container.is_running() || container.state == ContainerState::Paused {
+        remove_after.push(plan.push(
+            Operation::StopContainer {
+                service: container.service.clone(),
+                name: container.name.clone(),
+            },
+            cause,
+            after,
+        ));
+    } else {
+        remove_after = after;
+    }
+    plan.push(
+        Operation::RemoveContainer {
+            service: container.service.clone(),
+            name: container.name.clone(),
+            volumes,
+        },
+        cause,
+        remove_after,
+    )
+}
+
+/// Whether `down` removes volumes (`-v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VolumeRemoval {
+    #[default]
+    Keep,
+    Remove,
+}
+
+/// `down --rmi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImageRemoval {
+    #[default]
+    None,
+    /// Images without a custom name (`image:`), i.e. built ones.
+    Local,
+    All,
+}
+
+/// The choices of `down`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownOptions {
+    /// Services named on the command line; empty means the whole project.
+    pub services: Vec<String>,
+    pub volumes: VolumeRemoval,
+    pub images: ImageRemoval,
+    pub remove_orphans: bool,
+}
+
+/// The plan of `down`: containers in reverse dependency order (a service's containers stop
+/// once every container depending on them is removed), then networks, volumes, images.
+/// Without a project (only `-p name`), everything labelled with the project goes.
+pub fn reconcile_down(
+    project: Option<&Project>,
+    observed: &ObservedProject,
+    options: &DownOptions,
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let mut removed_steps: Vec<StepId> = Vec::new();
+    let remove_volumes = options.volumes == VolumeRemoval::Remove;
+    let Some(project) = project else {
+        for container in &observed.containers {
+            removed_steps.push(remove_container_steps(
+                &mut plan,
+                container,
+                remove_volumes,
+                "project down",
+                Vec::new(),
+            ));
+        }
+        for network in &observed.networks {
+            plan.push(
+                Operation::RemoveNetwork {
+                    name: network.name.clone(),
+                },
+                "project down",
+                removed_steps.iter().copied(),
+            );
+        }
+        if remove_volumes {
+            for volume in &observed.volumes {
+                plan.push(
+                    Operation::RemoveVolume {
+                        name: volume.name.clone(),
+                    },
+                    "project down",
+                    removed_steps.iter().copied(),
+                );
+            }
+        }
+        if options.images == ImageRemoval::All {
+            let images: BTreeSet<&str> = observed
+                .containers
+                .iter()
+                .map(|container| container.image.as_str())
+                .collect();
+            for image in images {
+                plan.push(
+                    Operation::RemoveImage {
+                        image: image.to_owned(),
+                    },
+                    "--rmi all",
+                    removed_steps.iter().copied(),
+                );
+            }
+        }
+        return Ok(plan);
+    };
+
+    let graph = Graph::from_project(project);
+    let reverse = graph.reverse_order()?;
+    let scope = selected_services(
+        project,
+        &graph,
+        &options.services,
+        DependencyPolicy::Exclude,
+    )?;
+    let mut service_removed: BTreeMap<String, Vec<StepId>> = BTreeMap::new();
+    for service_name in reverse.iter().filter(|name| scope.contains(*name)) {
+        let after: Vec<StepId> = graph
+            .direct_dependents(service_name)
+            .into_iter()
+            .filter_map(|(dependent, _)| service_removed.get(dependent))
+            .flatten()
+            .copied()
+            .collect();
+        let mut steps = Vec::new();
+        for container in observed
+            .containers
+            .iter()
+            .filter(|container| &container.service == service_name)
+        {
+            steps.push(remove_container_steps(
+                &mut plan,
+                container,
+                remove_volumes,
+                "project down",
+                after.clone(),
+            ));
+        }
+        removed_steps.extend(steps.iter().copied());
+        service_removed.insert(service_name.clone(), steps);
+    }
+    let orphans: Vec<&ObservedContainer> = observed
+        .containers
+        .iter()
+        .filter(|container| !project.services.contains_key(&container.service))
+        .collect();
+    if options.remove_orphans {
+        for container in &orphans {
+            removed_steps.push(remove_container_steps(
+                &mut plan,
+                container,
+                remove_volumes,
+                "orphan",
+                Vec::new(),
+            ));
+        }
+    } else {
+        plan.orphans = orphans
+            .iter()
+            .map(|container| container.name.clone())
+            .collect();
+    }
+    if !options.services.is_empty() {
+        return Ok(plan);
+    }
+    // An orphan left running keeps its network busy: the reference still tries, and so do we.
+    for (key, network) in &project.networks {
+        let name = network_name(project, key);
+        if network.external || observed.network(&name).is_none() {
+            continue;
+        }
+        plan.push(
+            Operation::RemoveNetwork { name },
+            "project down",
+            removed_steps.iter().copied(),
+        );
+    }
+    if remove_volumes {
+        for (key, volume) in &project.volumes {
+            let name = volume_name(project, key);
+            if volume.external || observed.volume(&name).is_none() {
+                continue;
+            }
+            plan.push(
+                Operation::RemoveVolume { name },
+                "-v",
+                removed_steps.iter().copied(),
+            );
+        }
+    }
+    if options.images != ImageRemoval::None {
+        let mut images: BTreeSet<String> = BTreeSet::new();
+        for (service_name, service) in &project.services {
+            if service.image.is_empty() {
+                images.insert(format!("{}-{service_name}", project.name));
+            } else if options.images == ImageRemoval::All {
+                images.insert(service.image.clone());
+            }
+        }
+        for image in images {
+            plan.push(
+                Operation::RemoveImage { image },
+                match options.images {
+                    ImageRemoval::All => "--rmi all",
+                    _ => "--rmi local",
+                },
+                removed_steps.iter().copied(),
+            );
+        }
+    }
+    Ok(plan)
+}
+
+/// The plan of `--wait`: every container of the services running, or healthy when it has
+/// a healthcheck.
+pub fn wait_plan(
+    project: &Project,
+    observed: &ObservedProject,
+    services: &BTreeSet<String>,
+) -> Plan {
+    let mut plan = Plan::default();
+    for service_name in services {
+        if !project.services.contains_key(service_name) {
+            continue;
+        }
+        let containers: Vec<String> = observed
+            .service_containers(service_name)
+            .map(|container| container.name.clone())
+            .collect();
+        if containers.is_empty() {
+            continue;
+        }
+        plan.push(
+            Operation::WaitDependency {
+                service: service_name.clone(),
+                dependency: service_name.clone(),
+                containers,
+                condition: WaitCondition::RunningOrHealthy,
+                required: true,
+            },
+            "--wait",
+            [],
+        );
+    }
+    plan
+}

@@ -1,0 +1,426 @@
+//! Pure tests of `plan::reconcile`: a project (YAML through the loader) and an observed
+//! engine state in, the plan's text out. No engine involved.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use dk_compose::hash;
+use dk_compose::loader::{LoadOptions, load};
+use dk_compose::model::Project;
+use dk_compose::plan::observed::{
+    ContainerState, ObservedContainer, ObservedMount, ObservedNetwork, ObservedProject,
+    ObservedVolume,
+};
+use dk_compose::plan::{
+    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, OrphanPolicy,
+    RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down, reconcile_up,
+};
+
+const IMAGE_ID: &str = "sha256:1111";
+
+fn project(yaml: &str) -> Project {
+    let options = LoadOptions {
+        files: vec![PathBuf::from("-")],
+        stdin: Some(yaml.to_owned()),
+        project_name: Some("p".to_owned()),
+        current_dir: PathBuf::from("/tmp/p"),
+        ..LoadOptions::default()
+    };
+    match load(&options) {
+        Ok(loaded) => loaded.project,
+        Err(error) => panic!("load failed: {error}"),
+    }
+}
+
+fn desired(project: &Project) -> Desired<'_> {
+    let image_ids = project
+        .services
+        .keys()
+        .map(|name| (name.clone(), IMAGE_ID.to_owned()))
+        .collect();
+    Desired::new(project, image_ids)
+}
+
+/// A container of `service` as `up` would have left it: up to date, running, on the default network.
+fn container(project: &Project, service: &str, number: u32) -> ObservedContainer {
+    let config_hash = project
+        .services
+        .get(service)
+        .map(hash::service_hash)
+        .unwrap_or_default();
+    ObservedContainer {
+        id: format!("{service}{number}0123456789abcdef"),
+        name: format!("p-{service}-{number}"),
+        service: service.to_owned(),
+        number: Some(number),
+        oneoff: false,
+        state: ContainerState::Running,
+        health: None,
+        exit_code: None,
+        status: "Up 1 second".to_owned(),
+        config_hash: Some(config_hash),
+        image_label: Some(IMAGE_ID.to_owned()),
+        image: "busybox".to_owned(),
+        image_id: IMAGE_ID.to_owned(),
+        networks: BTreeMap::from([("p_default".to_owned(), "net1".to_owned())]),
+        mounts: Vec::new(),
+        labels: BTreeMap::new(),
+        created: 0,
+    }
+}
+
+fn network(name: &str, id: &str) -> ObservedNetwork {
+    ObservedNetwork {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        driver: "bridge".to_owned(),
+        labels: BTreeMap::new(),
+    }
+}
+
+fn observed(containers: Vec<ObservedContainer>) -> ObservedProject {
+    ObservedProject {
+        name: "p".to_owned(),
+        containers,
+        networks: vec![network("p_default", "net1")],
+        volumes: Vec::new(),
+    }
+}
+
+fn up(project: &Project, observed: &ObservedProject, options: &UpOptions) -> String {
+    match reconcile_up(&desired(project), observed, options) {
+        Ok(plan) => plan.to_string(),
+        Err(error) => panic!("reconcile failed: {error}"),
+    }
+}
+
+const CHAIN: &str = "
+services:
+  db:
+    image: busybox
+    healthcheck: {test: [CMD, 'true'], interval: 1s}
+  init:
+    image: busybox
+  web:
+    image: busybox
+    depends_on:
+      db: {condition: service_healthy}
+      init: {condition: service_completed_successfully}
+  cache:
+    image: busybox
+";
+
+#[test]
+fn fresh_project_creates_everything_each_service_after_its_own_dependencies() {
+    let project = project(CHAIN);
+    let empty = ObservedProject {
+        name: "p".to_owned(),
+        ..ObservedProject::default()
+    };
+    assert_eq!(
+        up(&project, &empty, &UpOptions::default()),
+        "\
+#1 create network p_default: network missing
+#2 create container p-cache-1 after #1: no existing container
+#3 start container p-cache-1 after #2: no existing container
+#4 create container p-db-1 after #1: no existing container
+#5 start container p-db-1 after #4: no existing container
+#6 create container p-init-1 after #1: no existing container
+#7 start container p-init-1 after #6: no existing container
+#8 wait for db healthy before web after #5: depends_on condition
+#9 wait for init completed successfully before web after #7: depends_on condition
+#10 create container p-web-1 after #1,#4,#6: no existing container
+#11 start container p-web-1 after #5,#7,#8,#9,#10: no existing container
+"
+    );
+}
+
+#[test]
+fn up_to_date_project_changes_nothing() {
+    let project = project(CHAIN);
+    let mut init = container(&project, "init", 1);
+    init.state = ContainerState::Exited;
+    init.exit_code = Some(0);
+    let state = observed(vec![
+        container(&project, "cache", 1),
+        container(&project, "db", 1),
+        init,
+        container(&project, "web", 1),
+    ]);
+    let plan = reconcile_up(&desired(&project), &state, &UpOptions::default()).unwrap();
+    assert!(!plan.changes_anything(), "{plan}");
+    assert_eq!(
+        plan.to_string(),
+        "\
+#1 keep container p-cache-1 (running): up to date
+#2 keep container p-db-1 (running): up to date
+#3 keep container p-init-1 (stopped): completed successfully, unchanged
+#4 wait for db healthy before web after #2: depends_on condition
+#5 wait for init completed successfully before web after #3: depends_on condition
+#6 keep container p-web-1 (running) after #2,#3,#4,#5: up to date
+"
+    );
+}
+
+#[test]
+fn a_changed_service_is_recreated_through_a_temporary_name() {
+    let project = project(
+        "
+services:
+  db: {image: busybox, command: [sleep, '2']}
+  web: {image: busybox, depends_on: {db: {condition: service_started, restart: true}}}
+  other: {image: busybox}
+",
+    );
+    let mut db = container(&project, "db", 1);
+    db.config_hash = Some("stale".to_owned());
+    db.mounts = vec![ObservedMount {
+        kind: "volume".to_owned(),
+        name: Some("a".repeat(64)),
+        source: String::new(),
+        destination: "/anon".to_owned(),
+    }];
+    let state = observed(vec![
+        db,
+        container(&project, "other", 1),
+        container(&project, "web", 1),
+    ]);
+    assert_eq!(
+        up(&project, &state, &UpOptions::default()),
+        "\
+#1 create container db1012345678_p-db-1 to replace p-db-1 keeping volumes /anon: config hash changed
+#2 stop container p-db-1 after #1: replaced
+#3 remove container p-db-1 after #2: replaced
+#4 rename container db1012345678_p-db-1 to p-db-1 after #3: replaced
+#5 start container p-db-1 after #4: config hash changed
+#6 keep container p-other-1 (running): up to date
+#7 restart container p-web-1 after #5: dependency db was recreated
+"
+    );
+    let renewed = UpOptions {
+        anonymous_volumes: AnonymousVolumePolicy::Renew,
+        ..UpOptions::default()
+    };
+    assert!(
+        up(&project, &state, &renewed)
+            .starts_with("#1 create container db1012345678_p-db-1 to replace p-db-1: config")
+    );
+}
+
+#[test]
+fn image_change_and_policies() {
+    let project = project("services: {web: {image: busybox}}");
+    let mut web = container(&project, "web", 1);
+    web.image_label = Some("sha256:old".to_owned());
+    let state = observed(vec![web]);
+    assert!(up(&project, &state, &UpOptions::default()).contains(": image changed"));
+    let never = UpOptions {
+        recreate: RecreatePolicy::Never,
+        ..UpOptions::default()
+    };
+    assert_eq!(
+        up(&project, &state, &never),
+        "#1 keep container p-web-1 (running): up to date\n"
+    );
+    let fresh = observed(vec![container(&project, "web", 1)]);
+    let force = UpOptions {
+        recreate: RecreatePolicy::Force,
+        ..UpOptions::default()
+    };
+    assert!(up(&project, &fresh, &force).contains(": recreation forced"));
+}
+
+#[test]
+fn scale_down_removes_the_highest_numbers_and_scale_up_continues_numbering() {
+    let project = project("services: {web: {image: busybox, scale: 2}}");
+    let state = observed(vec![
+        container(&project, "web", 1),
+        container(&project, "web", 2),
+        container(&project, "web", 3),
+    ]);
+    assert_eq!(
+        up(&project, &state, &UpOptions::default()),
+        "\
+#1 stop container p-web-3: scale down
+#2 remove container p-web-3 after #1: scale down
+#3 keep container p-web-1 (running): up to date
+#4 keep container p-web-2 (running): up to date
+"
+    );
+    let more = UpOptions {
+        scale: BTreeMap::from([("web".to_owned(), 4)]),
+        ..UpOptions::default()
+    };
+    let text = up(&project, &state, &more);
+    assert!(
+        text.ends_with(
+            "#4 create container p-web-4: scale up\n#5 start container p-web-4 after #4: scale up\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn stopped_containers_start_and_no_start_keeps_them() {
+    let project = project("services: {web: {image: busybox}}");
+    let mut web = container(&project, "web", 1);
+    web.state = ContainerState::Exited;
+    web.exit_code = Some(137);
+    let state = observed(vec![web]);
+    assert_eq!(
+        up(&project, &state, &UpOptions::default()),
+        "#1 start container p-web-1: not running\n"
+    );
+    let create_only = UpOptions {
+        start: StartPolicy::NoStart,
+        ..UpOptions::default()
+    };
+    assert_eq!(
+        up(&project, &state, &create_only),
+        "#1 keep container p-web-1 (stopped): up to date\n"
+    );
+}
+
+#[test]
+fn orphans_are_listed_or_removed() {
+    let project = project("services: {web: {image: busybox}}");
+    let mut old = container(&project, "old", 1);
+    old.config_hash = None;
+    let state = observed(vec![old, container(&project, "web", 1)]);
+    let plan = reconcile_up(&desired(&project), &state, &UpOptions::default()).unwrap();
+    assert_eq!(plan.orphans, ["p-old-1"]);
+    let remove = UpOptions {
+        orphans: OrphanPolicy::Remove,
+        ..UpOptions::default()
+    };
+    assert_eq!(
+        up(&project, &state, &remove),
+        "\
+#1 keep container p-web-1 (running): up to date
+#2 stop container p-old-1: orphan
+#3 remove container p-old-1 after #2: orphan
+"
+    );
+}
+
+#[test]
+fn named_services_bring_their_dependencies_unless_no_deps() {
+    let project = project(CHAIN);
+    let empty = observed(Vec::new());
+    let only_web = UpOptions {
+        services: vec!["web".to_owned()],
+        ..UpOptions::default()
+    };
+    let text = up(&project, &empty, &only_web);
+    assert!(text.contains("create container p-db-1"));
+    assert!(!text.contains("p-cache-1"));
+    let no_deps = UpOptions {
+        services: vec!["web".to_owned()],
+        dependencies: DependencyPolicy::Exclude,
+        ..UpOptions::default()
+    };
+    assert_eq!(
+        up(&project, &empty, &no_deps),
+        "\
+#1 create container p-web-1: no existing container
+#2 start container p-web-1 after #1: no existing container
+"
+    );
+    let unknown = UpOptions {
+        services: vec!["nope".to_owned()],
+        ..UpOptions::default()
+    };
+    let error = reconcile_up(&desired(&project), &empty, &unknown).unwrap_err();
+    assert_eq!(error.to_string(), "no such service: nope");
+}
+
+#[test]
+fn network_disconnected_container_is_recreated() {
+    let project = project("services: {web: {image: busybox}}");
+    let mut web = container(&project, "web", 1);
+    web.networks = BTreeMap::from([("bridge".to_owned(), "b".to_owned())]);
+    let text = up(&project, &observed(vec![web]), &UpOptions::default());
+    assert!(
+        text.contains(": not connected to network p_default"),
+        "{text}"
+    );
+}
+
+#[test]
+fn volumes_are_created_once_and_external_ones_are_left_to_the_checks() {
+    let project = project(
+        "
+services:
+  web: {image: busybox, volumes: [data:/data, outside:/outside]}
+volumes:
+  data: {}
+  outside: {external: true}
+",
+    );
+    let text = up(&project, &observed(Vec::new()), &UpOptions::default());
+    assert_eq!(
+        text,
+        "\
+#1 create volume p_data: volume missing
+#2 create container p-web-1 after #1: no existing container
+#3 start container p-web-1 after #2: no existing container
+"
+    );
+}
+
+#[test]
+fn down_goes_in_reverse_dependency_order_then_networks_and_volumes() {
+    let project = project(
+        "
+services:
+  db: {image: busybox, volumes: [data:/data]}
+  web: {image: busybox, depends_on: [db]}
+volumes:
+  data: {}
+",
+    );
+    let mut state = observed(vec![
+        container(&project, "db", 1),
+        container(&project, "web", 1),
+        container(&project, "gone", 1),
+    ]);
+    state.volumes = vec![ObservedVolume {
+        name: "p_data".to_owned(),
+        driver: "local".to_owned(),
+        labels: BTreeMap::new(),
+    }];
+    let options = DownOptions {
+        volumes: VolumeRemoval::Remove,
+        remove_orphans: true,
+        images: ImageRemoval::All,
+        ..DownOptions::default()
+    };
+    let plan = reconcile_down(Some(&project), &state, &options).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "\
+#1 stop container p-web-1: project down
+#2 remove container p-web-1 with its anonymous volumes after #1: project down
+#3 stop container p-db-1 after #2: project down
+#4 remove container p-db-1 with its anonymous volumes after #3: project down
+#5 stop container p-gone-1: orphan
+#6 remove container p-gone-1 with its anonymous volumes after #5: orphan
+#7 remove network p_default after #2,#4,#6: project down
+#8 remove volume p_data after #2,#4,#6: -v
+#9 remove image busybox after #2,#4,#6: --rmi all
+"
+    );
+    let without_file = reconcile_down(None, &state, &DownOptions::default()).unwrap();
+    assert_eq!(
+        without_file.to_string(),
+        "\
+#1 stop container p-db-1: project down
+#2 remove container p-db-1 after #1: project down
+#3 stop container p-web-1: project down
+#4 remove container p-web-1 after #3: project down
+#5 stop container p-gone-1: project down
+#6 remove container p-gone-1 after #5: project down
+#7 remove network p_default after #2,#4,#6: project down
+"
+    );
+}

@@ -1,0 +1,509 @@
+//! `up -d`, `down`, `create`, `start` on the real engine: dependency conditions, parallel
+//! starts, convergence (re-up changes nothing, a change recreates only what changed),
+//! scale, orphans, `--dry-run`, engine errors, and interop with the reference both ways.
+//! Each test has its own project and a guard that removes it even on failure.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::{BUSYBOX_IMAGE, ProjectGuard, docker, engine_available, ensure_test_images};
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_dk-compose"))
+}
+
+fn reference() -> Option<PathBuf> {
+    let path = std::env::var_os("REFERENCE_COMPOSE").map_or_else(
+        || PathBuf::from("/root/.cache/reference-compose/2.40.3/docker-compose"),
+        PathBuf::from,
+    );
+    path.exists().then_some(path)
+}
+
+/// A project directory with `compose.yaml`, removed on drop.
+struct Stack {
+    directory: tempfile::TempDir,
+    guard: ProjectGuard,
+}
+
+impl Stack {
+    fn new(prefix: &str, yaml: &str) -> Self {
+        let directory = tempfile::tempdir().unwrap();
+        let stack = Self {
+            directory,
+            guard: ProjectGuard::unique(prefix),
+        };
+        stack.write(yaml);
+        stack
+    }
+
+    fn write(&self, yaml: &str) {
+        let text = yaml.replace("IMAGE", BUSYBOX_IMAGE);
+        std::fs::write(self.directory.path().join("compose.yaml"), text).unwrap();
+    }
+
+    fn path(&self) -> &Path {
+        self.directory.path()
+    }
+
+    fn run_with(&self, program: &Path, arguments: &[&str]) -> Output {
+        Command::new(program)
+            .current_dir(self.path())
+            .args(["-p", &self.guard.name, "--progress", "plain"])
+            .args(arguments)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs dk-compose; panics unless it succeeds.
+    fn ours(&self, arguments: &[&str]) -> String {
+        let output = self.run_with(&binary(), arguments);
+        assert!(
+            output.status.success(),
+            "dk-compose {arguments:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }
+
+    fn reference(&self, program: &Path, arguments: &[&str]) -> String {
+        let output = self.run_with(program, arguments);
+        assert!(
+            output.status.success(),
+            "reference {arguments:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `name id` of every container of the project, sorted.
+    fn containers(&self) -> Vec<String> {
+        let listing = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label={}", self.guard.label()),
+            "--format",
+            "{{.Names}} {{.ID}}",
+        ]);
+        let mut lines: Vec<String> = listing.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    }
+
+    fn container_names(&self) -> Vec<String> {
+        self.containers()
+            .iter()
+            .filter_map(|line| line.split(' ').next().map(str::to_owned))
+            .collect()
+    }
+
+    fn name(&self, service: &str, number: u32) -> String {
+        format!("{}-{service}-{number}", self.guard.name)
+    }
+}
+
+/// `State.StartedAt` and `State.FinishedAt` of a container, as engine timestamps.
+fn times(container: &str) -> (String, String) {
+    let text = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.StartedAt}} {{.State.FinishedAt}}",
+        container,
+    ]);
+    let (started, finished) = text.split_once(' ').unwrap();
+    (started.to_owned(), finished.to_owned())
+}
+
+fn ready() -> bool {
+    if !engine_available() {
+        return false;
+    }
+    ensure_test_images();
+    true
+}
+
+#[test]
+fn healthy_and_completed_conditions_order_the_starts() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "conditions",
+        "
+services:
+  db:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'true'], interval: 1s, start_period: 0s}
+  init:
+    image: IMAGE
+    command: [sh, -c, 'sleep 1']
+  web:
+    image: IMAGE
+    depends_on:
+      db: {condition: service_healthy}
+      init: {condition: service_completed_successfully}
+  side:
+    image: IMAGE
+    depends_on: [db]
+",
+    );
+    stack.ours(&["up", "-d"]);
+    let (web_started, _) = times(&stack.name("web", 1));
+    let (_, init_finished) = times(&stack.name("init", 1));
+    let (db_started, _) = times(&stack.name("db", 1));
+    let (side_started, _) = times(&stack.name("side", 1));
+    // RFC 3339 with nanoseconds and the same zone: text order is time order.
+    assert!(
+        web_started > init_finished,
+        "{web_started} <= {init_finished}"
+    );
+    assert!(web_started > db_started);
+    assert!(side_started > db_started);
+    let health = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Health.Status}}",
+        &stack.name("db", 1),
+    ]);
+    assert_eq!(health, "healthy");
+}
+
+#[test]
+fn a_failed_one_shot_dependency_is_named_with_its_exit_code() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "failing",
+        "
+services:
+  init: {image: IMAGE, command: [sh, -c, 'exit 4']}
+  web:
+    image: IMAGE
+    depends_on: {init: {condition: service_completed_successfully}}
+",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("service \"init\" didn't complete successfully: exit 4"),
+        "{stderr}"
+    );
+    // web was created but never started.
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(state, "created");
+}
+
+#[test]
+fn independent_services_start_concurrently() {
+    if !ready() {
+        return;
+    }
+    let services: Vec<String> = (0..6)
+        .map(|index| format!("  s{index}: {{image: IMAGE}}"))
+        .collect();
+    let services = services.join("\n");
+    let stack = Stack::new("parallel", &format!("services:\n{services}"));
+    let output = stack.ours(&["up", "-d"]);
+    // Every container is being created before the first one is started: the starts do not
+    // wait for each other.
+    let lines: Vec<&str> = output.lines().collect();
+    let last_creating = lines
+        .iter()
+        .rposition(|line| line.ends_with("Creating"))
+        .unwrap();
+    let first_started = lines
+        .iter()
+        .position(|line| line.ends_with("Started"))
+        .unwrap();
+    assert!(
+        last_creating < first_started,
+        "creations were serialised with starts:\n{output}"
+    );
+}
+
+#[test]
+fn re_up_changes_nothing_and_a_change_recreates_only_that_service() {
+    if !ready() {
+        return;
+    }
+    let yaml = "
+services:
+  a: {image: IMAGE}
+  b: {image: IMAGE, environment: {LEVEL: one}}
+";
+    let stack = Stack::new("converge", yaml);
+    stack.ours(&["up", "-d"]);
+    let before = stack.containers();
+    stack.ours(&["up", "-d"]);
+    assert_eq!(stack.containers(), before, "re-up changed containers");
+    stack.write(&yaml.replace("one", "two"));
+    let dry = stack.ours(&["--dry-run", "up", "-d"]);
+    assert!(dry.contains("config hash changed"), "{dry}");
+    let output = stack.ours(&["up", "-d"]);
+    assert!(output.contains("Recreated"), "{output}");
+    let after = stack.containers();
+    assert_eq!(after[0], before[0], "service a was recreated");
+    assert_ne!(after[1], before[1], "service b was not recreated");
+    assert_eq!(after.len(), 2);
+    let environment = docker(&[
+        "inspect",
+        "--format",
+        "{{.Config.Env}}",
+        &stack.name("b", 1),
+    ]);
+    assert!(environment.contains("LEVEL=two"), "{environment}");
+}
+
+#[test]
+fn scale_up_and_down_and_orphans() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "scale",
+        "
+services:
+  web: {image: IMAGE}
+  old: {image: IMAGE}
+",
+    );
+    stack.ours(&["up", "-d", "--scale", "web=3"]);
+    assert_eq!(stack.container_names().len(), 4);
+    stack.ours(&["up", "-d", "--scale", "web=1"]);
+    assert_eq!(
+        stack.container_names(),
+        [stack.name("old", 1), stack.name("web", 1)]
+    );
+    stack.write("services:\n  web: {image: IMAGE}\n");
+    let output = stack.ours(&["up", "-d"]);
+    assert!(output.contains("Found orphan containers"), "{output}");
+    assert!(output.contains(&stack.name("old", 1)));
+    assert_eq!(stack.container_names().len(), 2);
+    stack.ours(&["up", "-d", "--remove-orphans"]);
+    assert_eq!(stack.container_names(), [stack.name("web", 1)]);
+}
+
+#[test]
+fn down_removes_containers_networks_and_volumes() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "down",
+        "
+services:
+  web: {image: IMAGE, volumes: [data:/data], networks: [back]}
+  db: {image: IMAGE, networks: [back]}
+networks:
+  back: {}
+volumes:
+  data: {}
+",
+    );
+    stack.ours(&["up", "-d"]);
+    stack.ours(&["down"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty());
+    assert_eq!(volumes.len(), 1, "down without -v keeps volumes");
+    stack.ours(&["up", "-d"]);
+    stack.ours(&["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+#[test]
+fn down_works_with_only_a_project_name() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("nofile", "services:\n  web: {image: IMAGE}\n");
+    stack.ours(&["up", "-d"]);
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(binary())
+        .current_dir(empty.path())
+        .args(["-p", &stack.guard.name, "--progress", "plain", "down"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (containers, networks, _) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty());
+}
+
+#[test]
+fn create_then_start() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "createstart",
+        "
+services:
+  db: {image: IMAGE}
+  web: {image: IMAGE, depends_on: [db]}
+",
+    );
+    stack.ours(&["create"]);
+    let state = |service: &str| {
+        docker(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}}",
+            &stack.name(service, 1),
+        ])
+    };
+    assert_eq!(state("web"), "created");
+    stack.ours(&["start"]);
+    assert_eq!(state("web"), "running");
+    assert_eq!(state("db"), "running");
+}
+
+#[test]
+fn dry_run_creates_nothing() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "dryrun",
+        "services:\n  web: {image: IMAGE, volumes: [data:/d]}\nvolumes:\n  data: {}\n",
+    );
+    let output = stack.ours(&["--dry-run", "up", "-d"]);
+    assert!(output.contains("create container"), "{output}");
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+#[test]
+fn errors_before_anything_is_created() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "missing",
+        "
+services:
+  web: {image: IMAGE}
+  ghost: {image: dk-compose-test/does-not-exist:1}
+  built: {build: .}
+",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("service `ghost`") && stderr.contains("dk-compose-test/does-not-exist:1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("service `built`") && stderr.contains("building is not implemented yet"),
+        "{stderr}"
+    );
+    stack.write(
+        "services:\n  web: {image: IMAGE, networks: [outside]}\nnetworks:\n  outside: {external: true, name: dkt-no-such-network}\n",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("dkt-no-such-network"));
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+#[test]
+fn an_engine_refusal_names_the_service() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "refusal",
+        "services:\n  web: {image: IMAGE, cpuset: '999'}\n",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("service `web`"), "{stderr}");
+}
+
+#[test]
+fn unreachable_engine_is_one_line() {
+    let stack = Stack::new("unreachable", "services:\n  web: {image: busybox}\n");
+    let output = Command::new(binary())
+        .current_dir(stack.path())
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .args(["up", "-d"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("unix:///nonexistent.sock"), "{stderr}");
+}
+
+#[test]
+fn interop_with_the_reference_both_ways() {
+    if !ready() {
+        return;
+    }
+    let Some(reference) = reference() else {
+        return;
+    };
+    let yaml = "
+services:
+  db:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'true'], interval: 1s}
+  web:
+    image: IMAGE
+    environment: {MODE: test}
+    depends_on: {db: {condition: service_healthy}}
+    volumes: [data:/data]
+volumes:
+  data: {}
+";
+    // Ours up, the reference sees it, recreates nothing, and takes it down.
+    let stack = Stack::new("interop", yaml);
+    stack.ours(&["up", "-d"]);
+    let before = stack.containers();
+    let listing = stack.reference(&reference, &["ps", "--format", "{{.Name}}"]);
+    assert!(listing.contains(&stack.name("web", 1)), "{listing}");
+    stack.reference(&reference, &["up", "-d"]);
+    assert_eq!(
+        stack.containers(),
+        before,
+        "the reference recreated our containers"
+    );
+    stack.reference(&reference, &["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+
+    // The reference up, ours recreates nothing and takes it down.
+    stack.reference(&reference, &["up", "-d"]);
+    let before = stack.containers();
+    let output = stack.ours(&["--dry-run", "up", "-d"]);
+    assert!(!output.contains("create container"), "{output}");
+    stack.ours(&["up", "-d"]);
+    assert_eq!(
+        stack.containers(),
+        before,
+        "we recreated the reference's containers"
+    );
+    stack.ours(&["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
