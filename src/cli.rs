@@ -143,7 +143,7 @@ pub enum Command {
     /// List containers
     Ps(PsArgs),
     /// View output from containers
-    Logs(PendingArgs),
+    Logs(LogsArgs),
     /// Run a one-off command on a service
     Run(RunArgs),
     /// Execute a command in a running container
@@ -440,6 +440,41 @@ pub struct WaitArgs {
     pub down_project: bool,
     #[arg(required = true, num_args = 1..)]
     pub service_names: Vec<String>,
+}
+
+/// `logs` flags, as `docker compose logs --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// index of the container if service has multiple replicas
+    #[arg(long, value_name = "int")]
+    pub index: Option<u32>,
+    /// Produce monochrome output
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long = "no-log-prefix")]
+    pub no_log_prefix: bool,
+    /// Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)
+    #[arg(long, value_name = "string")]
+    pub since: Option<String>,
+    /// Number of lines to show from the end of the logs for each container
+    #[arg(short = 'n', long, value_name = "string", default_value = "all")]
+    pub tail: String,
+    /// Show timestamps
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)
+    #[arg(long, value_name = "string")]
+    pub until: Option<String>,
+    #[arg(value_name = "SERVICE")]
+    pub service_names: Vec<String>,
+    /// Compose configuration files given after `logs` (where `-f` is `--follow`, as in the
+    /// reference; this keeps the global `--file` working there)
+    #[arg(id = "file", long = "file", value_name = "FILE", hide = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// `stack`: Swarm stacks, as `docker stack` manages them.

@@ -9,6 +9,7 @@ pub mod down;
 pub mod exec;
 pub mod images;
 pub mod kill;
+pub mod logs;
 pub mod ls;
 pub mod pause;
 pub mod port;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Port(args) => port::run(&context, &args),
         Command::Images(args) => images::run(&context, &args),
         Command::Wait(args) => wait::run(&context, &args),
+        Command::Logs(args) => logs::run(&context, &args),
         Command::Stack(args) => stack::run(&context, &args),
         Command::Up(args) => up::run(&context, &args),
         Command::Down(args) => down::run(&context, &args),

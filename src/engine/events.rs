@@ -18,7 +18,9 @@ use crate::plan::observed::{ContainerState, ContainerStatus, HealthStatus};
 const CONTAINER_ACTIONS: &[&str] = &[
     "create",
     "start",
+    "kill",
     "die",
+    "stop",
     "health_status",
     "pause",
     "unpause",

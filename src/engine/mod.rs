@@ -11,6 +11,7 @@ pub mod execute;
 pub mod images;
 pub mod inspect;
 pub mod lifecycle;
+pub mod logs;
 pub mod observe;
 pub mod resources;
 pub mod swarm;

@@ -1,9 +1,11 @@
 //! Everything that writes to the terminal lives here: diagnostics, plain command output,
-//! progress and (later) the log multiplexer. Other modules return data.
+//! progress and the log multiplexer. Other modules return data.
 
 pub mod diagnostic;
 pub mod events;
 pub mod listing;
+pub mod logmux;
+pub mod palette;
 pub mod printer;
 pub mod progress;
 pub mod table;

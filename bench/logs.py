@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""`logs` throughput, dk-compose side by side with the reference (docker compose v2.40.3).
+
+Brings up 10 services that each print 200,000 numbered lines (`seq`) and exit (with the
+reference's `up -d`), waits for them to exit, then runs `logs --no-color` interleaved
+(ours, reference, ours, ...) with stdout to a file. Per run: lines delivered (must be all
+2,000,000, each container's numbers in order), wall time, peak RSS, lines/s; then the
+medians and the ratio ours/reference. A benchmark, not a test: it only reports.
+
+Usage: bench/logs.py [--runs N] [--services N] [--lines N] [--keep]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGE = "dk-compose-test/busybox:latest"
+
+
+def reference_binary() -> str:
+    explicit = os.environ.get("REFERENCE_COMPOSE")
+    if explicit:
+        return explicit
+    tool = ROOT.parent / "shared" / "tools" / "reference-compose"
+    if tool.exists():
+        return subprocess.run(["bash", str(tool)], check=True, capture_output=True, text=True).stdout.strip()
+    return "/root/.cache/reference-compose/2.40.3/docker-compose"
+
+
+def ours_binary() -> str:
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    return str(ROOT / "target" / "release" / "dk-compose")
+
+
+def run_once(argv, cwd, output_path):
+    """Wall seconds and peak RSS (KiB) of one process whose stdout goes to a file."""
+    with open(output_path, "wb") as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.PIPE,
+                                   env={**os.environ, "NO_COLOR": "1"})
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"command failed ({code}): {' '.join(argv)}\n{process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss
+
+
+def check(output_path, services, lines):
+    """(lines delivered, whether every container's lines are complete and in order)."""
+    expected_next = {}
+    delivered = 0
+    in_order = True
+    with open(output_path, "rb") as output:
+        for raw in output:
+            delivered += 1
+            prefix, _, text = raw.rstrip(b"\n").partition(b" | ")
+            name = prefix.strip()
+            number = int(text) if text.isdigit() else -1
+            want = expected_next.get(name, 1)
+            if number != want:
+                in_order = False
+            expected_next[name] = number + 1
+    complete = len(expected_next) == services and all(
+        following == lines + 1 for following in expected_next.values())
+    return delivered, in_order and complete
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--services", type=int, default=10)
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    arguments = parser.parse_args()
+
+    reference = reference_binary()
+    ours = ours_binary()
+    project = f"dkbench-logs-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as directory:
+        directory = Path(directory)
+        compose = ["services:"]
+        for index in range(arguments.services):
+            compose += [
+                f"  svc{index}:",
+                f"    image: {IMAGE}",
+                f"    command: [\"seq\", \"1\", \"{arguments.lines}\"]",
+            ]
+        (directory / "compose.yaml").write_text("\n".join(compose) + "\n")
+        base = ["-p", project, "-f", str(directory / "compose.yaml")]
+        try:
+            subprocess.run([reference, *base, "up", "-d"], check=True, capture_output=True)
+            for index in range(arguments.services):
+                subprocess.run(["docker", "wait", f"{project}-svc{index}-1"], check=True,
+                               capture_output=True)
+            total = arguments.services * arguments.lines
+            results = {"dk-compose": [], "reference": []}
+            for run in range(arguments.runs):
+                for label, binary in (("dk-compose", ours), ("reference", reference)):
+                    output_path = directory / f"{label}.out"
+                    wall, rss = run_once([binary, *base, "logs", "--no-color"], directory, output_path)
+                    delivered, ordered = check(output_path, arguments.services, arguments.lines)
+                    results[label].append((wall, rss, delivered, ordered))
+                    print(f"run {run + 1} {label:>10}: {delivered:>9} lines "
+                          f"({'all, in order' if ordered and delivered == total else 'INCOMPLETE or OUT OF ORDER'}), "
+                          f"{wall:6.2f} s, {rss / 1024:6.1f} MiB, {delivered / wall:12,.0f} lines/s")
+                    output_path.unlink()
+            print()
+            print(f"{arguments.services} services x {arguments.lines:,} lines = {total:,} lines, "
+                  f"median of {arguments.runs} runs")
+            medians = {}
+            for label, rows in results.items():
+                wall = statistics.median(row[0] for row in rows)
+                rss = statistics.median(row[1] for row in rows)
+                complete = all(row[2] == total and row[3] for row in rows)
+                medians[label] = (wall, rss)
+                print(f"  {label:>10}: {wall:6.2f} s  {rss / 1024:6.1f} MiB  {total / wall:12,.0f} lines/s  "
+                      f"{'complete' if complete else 'INCOMPLETE'}")
+            ours_wall, ours_rss = medians["dk-compose"]
+            reference_wall, reference_rss = medians["reference"]
+            print(f"  lines/s ours/reference: {reference_wall / ours_wall:.2f}x   "
+                  f"peak RSS ours/reference: {ours_rss / reference_rss:.2f}x")
+        finally:
+            if not arguments.keep:
+                subprocess.run([reference, *base, "down", "--timeout", "0"], capture_output=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1101 @@
+//! Containers' output as one feed: `logs` (with `--follow`) and the attached `up`. Every
+//! container's chunks go, in order, as [`LogEvent`]s on one channel to the single task that
+//! owns the terminal (`output::logmux::run_log_writer`). The channel is bounded and chunks
+//! are batched, so memory stays bounded however fast containers write.
+//!
+//! Following (`logs -f`, attached `up`) is driven by the project's engine events, subscribed
+//! *before* the containers are listed so that nothing is missed: a container that starts
+//! later (scale-up, recreate, `start`) or restarts is followed again from its `StartedAt`
+//! (the reference's `monitor` + `doLogContainer`, also fixing docker/compose#8925 and
+//! #10331), from between its previous run's end and its start so that no line is lost or
+//! repeated; a container's `exited with code N` line comes after its last output line. The
+//! feed ends when no followed container is alive any more (died without restarting, or
+//! removed); containers already stopped when `logs -f` starts are not waited for (the
+//! reference waits for them forever).
+//!
+//! For the attached `up` (owned by `commands/up.rs`), [`attach_project`] is the entry point:
+//!
+//! ```text
+//! create containers ─► attach_project(engine, project, services, options, sender)  // attached, not started
+//!                   ─► start containers (progress)
+//!                   ─► AttachedProject::wait()   // returns when every attached container is gone
+//! ```
+//!
+//! It attaches to every container of the services (stream only, no past logs) **before**
+//! they start, as the reference does (`ContainerAttach` before `ContainerStart`), so the first
+//! lines are never lost. Exits arrive on the same channel as [`LogEvent::Exited`] (container
+//! name, service, exit code, whether it restarts), after the container's last line: `up`
+//! sees them in `run_log_writer`'s `observe` callback to implement `--abort-on-container-exit`,
+//! `--abort-on-container-failure` and `--exit-code-from`. [`AttachedProject::stop_following`]
+//! ends the feed early (second Ctrl-C).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bollard::container::LogOutput;
+use bollard::query_parameters::{AttachContainerOptions, LogsOptions};
+use futures_util::FutureExt;
+use futures_util::stream::{BoxStream, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::connect::Engine;
+use super::error::{EngineError, ErrorContext};
+use super::events::{ContainerAction, ContainerEvent};
+use super::inspect::{ContainerQuery, ContainerSummary, OneOff};
+use crate::labels;
+use crate::output::logmux::{LogEvent, LogStream};
+
+/// The most output gathered into one event (chunks that are already waiting are merged).
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// Events waiting for the writer before senders wait (with [`BATCH_BYTES`], bounds memory).
+pub const CHANNEL_CAPACITY: usize = 64;
+
+/// How long `logs -f` keeps listening after the project's last event once no followed
+/// container is alive: a `restart` goes die, stop, start (the reference ends at the die and
+/// misses the new run).
+const RESTART_LINGER: Duration = Duration::from_secs(3);
+
+/// A moment for `--since`/`--until`: seconds and nanoseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    pub seconds: i64,
+    pub nanos: u32,
+}
+
+impl Moment {
+    /// The engine's form: `1700000000.000000005`.
+    pub fn to_engine(self) -> String {
+        format!("{}.{:09}", self.seconds, self.nanos)
+    }
+
+    fn from_system_time(moment: SystemTime) -> Self {
+        match moment.duration_since(UNIX_EPOCH) {
+            Ok(elapsed) => Self {
+                seconds: i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
+                nanos: elapsed.subsec_nanos(),
+            },
+            Err(_) => Self {
+                seconds: 0,
+                nanos: 0,
+            },
+        }
+    }
+}
+
+/// Parses `--since`/`--until` as the docker CLI does (`GetTimestamp`): a Go duration
+/// relative to `now` (`10m`, `1h30m`, `1.5h`, `300ms`), Unix seconds (`1700000000.5`), or an
+/// RFC 3339 time (`2013-01-02T13:23:37Z`, with an offset or fractional seconds, or only a
+/// date). Times without a zone are taken as UTC (the CLI uses the local zone).
+pub fn parse_moment(text: &str, now: SystemTime) -> Result<Moment, String> {
+    let text = text.trim();
+    let invalid =
+        || format!("invalid value `{text}`: expected an RFC 3339 time or a duration like `10m`");
+    if text.is_empty() {
+        return Err(invalid());
+    }
+    if let Some(duration) = parse_go_duration(text) {
+        let moment = now.checked_sub(duration).unwrap_or(UNIX_EPOCH);
+        return Ok(Moment::from_system_time(moment));
+    }
+    if !text.contains('-') || text.starts_with('-') && !text[1..].contains('-') {
+        // Unix seconds with an optional fraction, as the CLI passes them through.
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let seconds: i64 = whole.parse().map_err(|_| invalid())?;
+        if fraction.len() > 9 || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let nanos: u32 = format!("{fraction:0<9}").parse().map_err(|_| invalid())?;
+        return Ok(Moment { seconds, nanos });
+    }
+    parse_rfc3339(text).ok_or_else(invalid)
+}
+
+/// A Go `time.ParseDuration` text (`1h30m`, `1.5h`, `300ms`, `2us`); `None` when it is not one.
+/// Negative durations count forward (as Go's `now - d`).
+fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest.is_empty() || rest.starts_with('-') {
+        return None;
+    }
+    let mut total = 0.0_f64;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|character: char| !(character.is_ascii_digit() || character == '.'))
+            .unwrap_or(rest.len());
+        if number_end == 0 {
+            return None;
+        }
+        let number: f64 = rest[..number_end].parse().ok()?;
+        rest = &rest[number_end..];
+        let unit_end = rest
+            .find(|character: char| character.is_ascii_digit() || character == '.')
+            .unwrap_or(rest.len());
+        let seconds_per_unit = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_end..];
+        total += number * seconds_per_unit;
+    }
+    Duration::try_from_secs_f64(total).ok()
+}
+
+/// RFC 3339 (and the CLI's shorter layouts: a date, a time without zone or seconds).
+fn parse_rfc3339(text: &str) -> Option<Moment> {
+    let (date, time) = text.split_once('T').unwrap_or((text, "00:00:00Z"));
+    let mut date_parts = date.split('-');
+    let year: i64 = date_parts.next()?.parse().ok()?;
+    let month: i64 = date_parts.next()?.parse().ok()?;
+    let day: i64 = date_parts.next()?.parse().ok()?;
+    if date_parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset_seconds) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else if let Some(split) = time.rfind(['+', '-']) {
+        let (clock, offset) = time.split_at(split);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (hours, minutes) = offset[1..].split_once(':')?;
+        let hours: i64 = hours.parse().ok()?;
+        let minutes: i64 = minutes.parse().ok()?;
+        (clock, sign * (hours * 3600 + minutes * 60))
+    } else {
+        (time, 0)
+    };
+    let mut clock_parts = clock.split(':');
+    let hour: i64 = clock_parts.next()?.parse().ok()?;
+    let minute: i64 = clock_parts.next()?.parse().ok()?;
+    let (second, nanos) = match clock_parts.next() {
+        None => (0, 0),
+        Some(seconds) => {
+            let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+            if fraction.len() > 9 || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
+                return None;
+            }
+            let nanos: u32 = format!("{fraction:0<9}").parse().ok()?;
+            (whole.parse::<i64>().ok()?, nanos)
+        }
+    };
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(Moment {
+        seconds: days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds,
+        nanos,
+    })
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Where a new run's log begins: halfway between the end of the previous run and the
+/// recorded start of this one (`None` for a first run: its whole log). Not `StartedAt`
+/// itself, the reference's choice: the engine records it after the process started, so
+/// the first lines are stamped before it (and lost); nor `FinishedAt`, which the previous
+/// run's last lines can follow by a little.
+fn run_start(finished_at: &str, started_at: &str) -> Option<Moment> {
+    let finished = parse_rfc3339(finished_at).filter(|moment| moment.seconds > 0)?;
+    let Some(started) = parse_rfc3339(started_at).filter(|moment| *moment > finished) else {
+        return Some(finished);
+    };
+    let nanos =
+        |moment: Moment| i128::from(moment.seconds) * 1_000_000_000 + i128::from(moment.nanos);
+    let middle = (nanos(finished) + nanos(started)) / 2;
+    Some(Moment {
+        seconds: i64::try_from(middle.div_euclid(1_000_000_000)).unwrap_or_default(),
+        nanos: u32::try_from(middle.rem_euclid(1_000_000_000)).unwrap_or_default(),
+    })
+}
+
+/// What to read of each container's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogOptions {
+    /// Keep streaming (and pick up containers that start later).
+    pub follow: bool,
+    /// `all` or a number of lines from the end, per container.
+    pub tail: String,
+    pub since: Option<Moment>,
+    pub until: Option<Moment>,
+    /// The engine's timestamps before each line.
+    pub timestamps: bool,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        Self {
+            follow: false,
+            tail: "all".to_owned(),
+            since: None,
+            until: None,
+            timestamps: false,
+        }
+    }
+}
+
+/// Which containers of the project.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only these services (all when empty).
+    pub services: Vec<String>,
+    /// Only the container with this number (`--index`, with exactly one service).
+    pub index: Option<u32>,
+}
+
+impl Selection {
+    fn includes(&self, service: Option<&str>) -> bool {
+        self.services.is_empty()
+            || service.is_some_and(|service| self.services.iter().any(|name| name == service))
+    }
+}
+
+/// The name a container has in the feed: `web-1` for `<project>-web-1`, else its own name
+/// (the reference's `getContainerNameWithoutProject`).
+pub fn feed_name(container_name: &str, project: &str, service: &str, number: &str) -> String {
+    let default_name = format!("{project}-{service}-{number}");
+    if container_name == default_name {
+        container_name[project.len() + 1..].to_owned()
+    } else {
+        container_name.to_owned()
+    }
+}
+
+/// What the follower needs to know of a container.
+#[derive(Debug, Clone)]
+struct Inspected {
+    id: String,
+    name: String,
+    service: String,
+    started_at: String,
+    /// When the previous run ended (`0001-01-01…` when it never ran).
+    finished_at: String,
+    alive: bool,
+    restarting: bool,
+}
+
+impl Engine {
+    async fn inspect_for_logs(
+        &self,
+        project: &str,
+        container: &str,
+    ) -> Result<Option<Inspected>, EngineError> {
+        let response = match self.docker.inspect_container(container, None).await {
+            Ok(response) => response,
+            Err(error) => {
+                let error = self.error(error, ErrorContext::container(container).action("inspect"));
+                return if error.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(error)
+                };
+            }
+        };
+        let config = response.config.unwrap_or_default();
+        let labels = config.labels.clone().unwrap_or_default();
+        let state = response.state.unwrap_or_default();
+        let service = labels.get(labels::SERVICE).cloned().unwrap_or_default();
+        let number = labels
+            .get(labels::CONTAINER_NUMBER)
+            .cloned()
+            .unwrap_or_default();
+        let container_name = response
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_owned();
+        let running = state.running.unwrap_or_default();
+        let restarting = state.restarting.unwrap_or_default();
+        let status = state
+            .status
+            .map(|status| status.to_string())
+            .unwrap_or_default();
+        Ok(Some(Inspected {
+            id: response.id.unwrap_or_default(),
+            name: feed_name(&container_name, project, &service, &number),
+            service,
+            started_at: state.started_at.unwrap_or_default(),
+            finished_at: state.finished_at.unwrap_or_default(),
+            alive: running || restarting || status == "paused" || status == "created",
+            restarting: restarting || running,
+        }))
+    }
+
+    /// The container's log as a stream of output chunks. `since`/`until` keep their
+    /// nanoseconds (bollard's options hold whole seconds; the query is completed here).
+    fn log_stream(
+        &self,
+        container_id: &str,
+        options: &LogOptions,
+        since: Option<Moment>,
+    ) -> LogStreamBox {
+        let whole = |moment: Option<Moment>| {
+            moment.map_or(0, |moment| {
+                i32::try_from(moment.seconds).unwrap_or(i32::MAX)
+            })
+        };
+        let query = LogsOptions {
+            follow: options.follow,
+            stdout: true,
+            stderr: true,
+            since: whole(since),
+            until: whole(options.until),
+            timestamps: options.timestamps,
+            tail: options.tail.clone(),
+        };
+        let precise: Vec<(&'static str, String)> = [("since", since), ("until", options.until)]
+            .into_iter()
+            .filter_map(|(key, moment)| moment.map(|moment| (key, moment.to_engine())))
+            .collect();
+        let docker = if precise.is_empty() {
+            self.docker.clone()
+        } else {
+            self.docker
+                .clone()
+                .with_request_modifier(move |mut request| {
+                    let uri = request.uri().to_string();
+                    if let Some((path, query)) = uri.split_once('?') {
+                        let rewritten: Vec<String> = query
+                            .split('&')
+                            .map(|pair| {
+                                let key = pair.split('=').next().unwrap_or_default();
+                                precise.iter().find(|(name, _)| *name == key).map_or_else(
+                                    || pair.to_owned(),
+                                    |(name, value)| format!("{name}={value}"),
+                                )
+                            })
+                            .collect();
+                        if let Ok(parsed) = format!("{path}?{}", rewritten.join("&")).parse() {
+                            *request.uri_mut() = parsed;
+                        }
+                    }
+                    request
+                })
+        };
+        docker.logs(container_id, Some(query)).boxed()
+    }
+
+    /// Attaches to a container's output (stream only, no past logs); call before starting it.
+    async fn attach_output(
+        &self,
+        container_id: &str,
+        name: &str,
+    ) -> Result<(LogStreamBox, KeepAlive), EngineError> {
+        let options = AttachContainerOptions {
+            stream: true,
+            stdout: true,
+            stderr: true,
+            stdin: false,
+            logs: false,
+            detach_keys: None,
+        };
+        let results = self
+            .docker
+            .attach_container(container_id, Some(options))
+            .await
+            .map_err(|error| {
+                self.error(error, ErrorContext::container(name).action("attach to"))
+            })?;
+        Ok((results.output.boxed(), results.input))
+    }
+}
+
+/// A container's output chunks.
+type LogStreamBox = BoxStream<'static, Result<LogOutput, bollard::errors::Error>>;
+
+/// The input side of an attach connection, kept open as long as its output is read.
+type KeepAlive = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+
+/// Why [`pump`] ended.
+#[derive(Debug)]
+enum PumpEnd {
+    /// The stream ended (container stopped, or all the log was read).
+    Ended,
+    /// The feed's reader is gone (stdout closed): stop everything.
+    ReaderGone,
+    Failed(bollard::errors::Error),
+}
+
+/// How [`pump`] gathers chunks into one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Batching {
+    /// Up to [`BATCH_BYTES`] or the end of the stream (reading a log that is all there:
+    /// few large events, few wake-ups).
+    Full,
+    /// Only the chunks already waiting (following: every line shows at once).
+    Ready,
+}
+
+/// Forwards a container's output to the feed, merging chunks that are already waiting (up
+/// to [`BATCH_BYTES`], one stream at a time) so that a fast writer costs few events.
+async fn pump(
+    mut stream: LogStreamBox,
+    name: &str,
+    sender: &mpsc::Sender<LogEvent>,
+    batching: Batching,
+) -> PumpEnd {
+    let split = |output: LogOutput| match output {
+        LogOutput::StdErr { message } => Some((LogStream::Stderr, message)),
+        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+            Some((LogStream::Stdout, message))
+        }
+        LogOutput::StdIn { .. } => None,
+    };
+    let mut carried: Option<(LogStream, Vec<u8>)> = None;
+    loop {
+        let (stream_kind, mut bytes) = match carried.take() {
+            Some(item) => item,
+            None => match stream.next().await {
+                None => return PumpEnd::Ended,
+                Some(Err(error)) => return PumpEnd::Failed(error),
+                Some(Ok(output)) => match split(output) {
+                    Some((kind, message)) => (kind, message.to_vec()),
+                    None => continue,
+                },
+            },
+        };
+        let mut ended = None;
+        while bytes.len() < BATCH_BYTES {
+            let next = match batching {
+                Batching::Full => Some(stream.next().await),
+                Batching::Ready => stream.next().now_or_never(),
+            };
+            match next {
+                Some(Some(Ok(output))) => match split(output) {
+                    Some((kind, message)) if kind == stream_kind => {
+                        bytes.extend_from_slice(&message);
+                    }
+                    Some((kind, message)) => {
+                        carried = Some((kind, message.to_vec()));
+                        break;
+                    }
+                    None => {}
+                },
+                Some(Some(Err(error))) => {
+                    ended = Some(PumpEnd::Failed(error));
+                    break;
+                }
+                Some(None) => {
+                    ended = Some(PumpEnd::Ended);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let event = LogEvent::Output {
+            name: name.to_owned(),
+            stream: stream_kind,
+            bytes,
+        };
+        if sender.send(event).await.is_err() {
+            return PumpEnd::ReaderGone;
+        }
+        if let Some(end) = ended {
+            return end;
+        }
+    }
+}
+
+/// A container being followed.
+#[derive(Debug)]
+struct Followed {
+    name: String,
+    service: String,
+    /// The `StartedAt` of the run being streamed (empty: attached before its first start).
+    started_at: String,
+    streaming: bool,
+    /// A die seen while its output was still streaming: reported after the last line.
+    pending_exit: Option<(i64, bool)>,
+    /// A start seen while the previous run's output was still streaming.
+    pending_start: bool,
+}
+
+/// Follows the project's containers: streams, exits, and new runs.
+struct Follower {
+    engine: Engine,
+    project: String,
+    selection: Selection,
+    options: LogOptions,
+    sender: mpsc::Sender<LogEvent>,
+    /// Report `exited with code N` and recreations (only when following, as the reference).
+    statuses: bool,
+    streams: JoinSet<(String, PumpEnd)>,
+    followed: HashMap<String, Followed>,
+    /// Containers that are running or about to: the feed ends when none is left.
+    alive: HashSet<String>,
+    reader_gone: bool,
+    /// How long to keep listening once nothing is alive: `restart` reports the old run's
+    /// death before the new run's start.
+    linger: Duration,
+}
+
+impl Follower {
+    fn new(
+        engine: &Engine,
+        project: &str,
+        selection: Selection,
+        options: LogOptions,
+        sender: mpsc::Sender<LogEvent>,
+    ) -> Self {
+        Self {
+            engine: engine.clone(),
+            project: project.to_owned(),
+            selection,
+            statuses: options.follow,
+            options,
+            sender,
+            streams: JoinSet::new(),
+            followed: HashMap::new(),
+            alive: HashSet::new(),
+            reader_gone: false,
+            linger: Duration::ZERO,
+        }
+    }
+
+    /// The selected containers, sorted by name (predictable colours, as the reference's
+    /// attach); `--index` picks one.
+    async fn containers(&self) -> Result<Vec<ContainerSummary>, EngineError> {
+        let query = ContainerQuery::new(true, OneOff::Exclude).services(&self.selection.services);
+        let mut containers = self.engine.list_containers(&self.project, &query).await?;
+        if let Some(index) = self.selection.index {
+            containers.retain(|container| container.number == Some(index));
+            if containers.is_empty() {
+                let service = self.selection.services.first().cloned().unwrap_or_default();
+                return Err(EngineError::NotFound {
+                    context: ErrorContext::new(super::error::ObjectKind::Service, service.clone()),
+                    message: format!("not running container #{index}"),
+                });
+            }
+        }
+        Ok(containers)
+    }
+
+    async fn send(&mut self, event: LogEvent) {
+        if self.sender.send(event).await.is_err() {
+            self.reader_gone = true;
+        }
+    }
+
+    fn spawn_stream(
+        &mut self,
+        id: String,
+        name: String,
+        stream: LogStreamBox,
+        keep_alive: Option<KeepAlive>,
+    ) {
+        let sender = self.sender.clone();
+        let batching = if self.options.follow {
+            Batching::Ready
+        } else {
+            Batching::Full
+        };
+        self.streams.spawn(async move {
+            let end = pump(stream, &name, &sender, batching).await;
+            drop(keep_alive);
+            (id, end)
+        });
+    }
+
+    /// Streams the log of a container's current run (from `since`, or from its start).
+    fn stream_logs(&mut self, container: &Inspected, since: Option<Moment>) {
+        tracing::debug!(
+            "streaming the log of {} (started {}) since {since:?}",
+            container.name,
+            container.started_at
+        );
+        let stream = self.engine.log_stream(&container.id, &self.options, since);
+        let entry = self
+            .followed
+            .entry(container.id.clone())
+            .or_insert_with(|| Followed {
+                name: container.name.clone(),
+                service: container.service.clone(),
+                started_at: String::new(),
+                streaming: false,
+                pending_exit: None,
+                pending_start: false,
+            });
+        entry.started_at.clone_from(&container.started_at);
+        entry.streaming = true;
+        self.spawn_stream(container.id.clone(), container.name.clone(), stream, None);
+    }
+
+    /// The first streams: every selected container's log (`logs`).
+    async fn start_logs(&mut self) -> Result<(), EngineError> {
+        let containers = self.containers().await?;
+        let mut inspected = Vec::with_capacity(containers.len());
+        for container in &containers {
+            if let Some(details) = self
+                .engine
+                .inspect_for_logs(&self.project, &container.id)
+                .await?
+            {
+                inspected.push(details);
+            }
+        }
+        for container in &inspected {
+            self.send(LogEvent::Register {
+                name: container.name.clone(),
+            })
+            .await;
+        }
+        for container in &inspected {
+            if self.options.follow && container.alive {
+                self.alive.insert(container.id.clone());
+            }
+            self.stream_logs(container, self.options.since);
+        }
+        Ok(())
+    }
+
+    /// The first streams of the attached `up`: attach to every selected container before
+    /// it starts. Returns the names, in the feed's order.
+    async fn start_attached(&mut self) -> Result<Vec<String>, EngineError> {
+        let containers = self.containers().await?;
+        let mut names = Vec::with_capacity(containers.len());
+        for container in &containers {
+            let Some(details) = self
+                .engine
+                .inspect_for_logs(&self.project, &container.id)
+                .await?
+            else {
+                continue;
+            };
+            let (output, input) = self
+                .engine
+                .attach_output(&details.id, &details.name)
+                .await?;
+            self.send(LogEvent::Register {
+                name: details.name.clone(),
+            })
+            .await;
+            names.push(details.name.clone());
+            self.alive.insert(details.id.clone());
+            // Attached while created: the first start is covered by this connection; a
+            // container already running keeps its `StartedAt`, so its start is not re-read.
+            let started_at = if details.alive && !details.started_at.starts_with("0001-") {
+                details.started_at.clone()
+            } else {
+                String::new()
+            };
+            self.followed.insert(
+                details.id.clone(),
+                Followed {
+                    name: details.name.clone(),
+                    service: details.service.clone(),
+                    started_at,
+                    streaming: true,
+                    pending_exit: None,
+                    pending_start: false,
+                },
+            );
+            self.spawn_stream(
+                details.id.clone(),
+                details.name.clone(),
+                output,
+                Some(input),
+            );
+        }
+        Ok(names)
+    }
+
+    /// A stream ended: its last partial line is printed, then a pending exit, then a
+    /// pending new run.
+    async fn stream_ended(&mut self, id: String, end: PumpEnd) -> Result<(), EngineError> {
+        let Some(followed) = self.followed.get_mut(&id) else {
+            return Ok(());
+        };
+        followed.streaming = false;
+        let name = followed.name.clone();
+        let service = followed.service.clone();
+        let pending_exit = followed.pending_exit.take();
+        let pending_start = std::mem::take(&mut followed.pending_start);
+        self.send(LogEvent::End { name: name.clone() }).await;
+        match end {
+            PumpEnd::Ended => {}
+            PumpEnd::ReaderGone => self.reader_gone = true,
+            PumpEnd::Failed(error) => {
+                let error = self.engine.error(
+                    error,
+                    ErrorContext::container(name.clone()).action("read the logs of"),
+                );
+                if error.to_string().contains("does not support reading") {
+                    tracing::warn!("Can't retrieve logs for {name:?}: {error}");
+                } else if !error.is_not_found() && !self.options.follow {
+                    return Err(error);
+                } else {
+                    tracing::debug!("log stream of {name} ended: {error}");
+                }
+            }
+        }
+        if let Some((exit_code, restarting)) = pending_exit {
+            self.send(LogEvent::Exited {
+                name,
+                container_id: id.clone(),
+                service,
+                exit_code,
+                restarting,
+            })
+            .await;
+        }
+        if pending_start {
+            self.container_started(&id).await?;
+        }
+        Ok(())
+    }
+
+    async fn container_started(&mut self, id: &str) -> Result<(), EngineError> {
+        let Some(container) = self.engine.inspect_for_logs(&self.project, id).await? else {
+            return Ok(());
+        };
+        if let Some(followed) = self.followed.get_mut(id) {
+            if followed.streaming {
+                if followed.started_at.is_empty() {
+                    // The attach connection made before the first start covers this run.
+                    followed.started_at.clone_from(&container.started_at);
+                } else if followed.started_at != container.started_at {
+                    followed.pending_start = true;
+                }
+                return Ok(());
+            }
+            if followed.started_at == container.started_at {
+                return Ok(());
+            }
+        } else {
+            self.send(LogEvent::Register {
+                name: container.name.clone(),
+            })
+            .await;
+        }
+        let since = run_start(&container.finished_at, &container.started_at);
+        self.stream_logs(&container, since);
+        Ok(())
+    }
+
+    async fn handle_event(&mut self, event: ContainerEvent) -> Result<(), EngineError> {
+        tracing::debug!("event {:?} of {}", event.action, event.container_name);
+        if !self.selection.includes(event.service.as_deref())
+            || event
+                .attributes
+                .get(labels::ONEOFF)
+                .is_some_and(|value| value == "True")
+        {
+            return Ok(());
+        }
+        let id = event.container_id.clone();
+        match event.action {
+            ContainerAction::Create => {
+                self.alive.insert(id);
+                if let Some(replaced) = event.attributes.get(labels::REPLACE) {
+                    if self.statuses {
+                        self.send(LogEvent::Recreated {
+                            name: replaced.clone(),
+                        })
+                        .await;
+                    }
+                }
+            }
+            ContainerAction::Start => {
+                self.alive.insert(id.clone());
+                self.container_started(&id).await?;
+            }
+            ContainerAction::Die { exit_code } => {
+                // As the reference: a container the engine restarts reports `restarting`
+                // (or already `running` again) when inspected after its die event.
+                let restarting = self
+                    .engine
+                    .inspect_for_logs(&self.project, &id)
+                    .await?
+                    .is_some_and(|container| container.restarting);
+                if !restarting {
+                    self.alive.remove(&id);
+                }
+                let exit_code = exit_code.unwrap_or_default();
+                let project = self.project.clone();
+                let statuses = self.statuses;
+                match self.followed.get_mut(&id) {
+                    Some(followed) if followed.streaming => {
+                        followed.pending_exit = statuses.then_some((exit_code, restarting));
+                    }
+                    Some(followed) => {
+                        let event = LogEvent::Exited {
+                            name: followed.name.clone(),
+                            container_id: id,
+                            service: followed.service.clone(),
+                            exit_code,
+                            restarting,
+                        };
+                        if statuses {
+                            self.send(event).await;
+                        }
+                    }
+                    None if statuses => {
+                        let service = event.service.clone().unwrap_or_default();
+                        let number = event
+                            .attributes
+                            .get(labels::CONTAINER_NUMBER)
+                            .cloned()
+                            .unwrap_or_default();
+                        self.send(LogEvent::Exited {
+                            name: feed_name(&event.container_name, &project, &service, &number),
+                            container_id: id,
+                            service,
+                            exit_code,
+                            restarting,
+                        })
+                        .await;
+                    }
+                    None => {}
+                }
+            }
+            ContainerAction::Destroy => {
+                self.alive.remove(&id);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Runs until every stream has ended and, when following, no container is alive; or
+    /// until `stop` changes, or the reader is gone.
+    async fn run(
+        mut self,
+        mut events: Option<BoxStream<'static, Result<ContainerEvent, EngineError>>>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<(), EngineError> {
+        let mut idle_since: Option<tokio::time::Instant> = None;
+        loop {
+            if self.reader_gone || *stop.borrow() {
+                self.streams.abort_all();
+                return Ok(());
+            }
+            let following = events.is_some();
+            let idle = self.streams.is_empty() && (!following || self.alive.is_empty());
+            if !idle {
+                idle_since = None;
+            } else if !following || self.linger.is_zero() {
+                return Ok(());
+            }
+            let deadline = *idle_since.get_or_insert_with(tokio::time::Instant::now) + self.linger;
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline), if idle => return Ok(()),
+                Some(joined) = self.streams.join_next(), if !self.streams.is_empty() => {
+                    match joined {
+                        Ok((id, end)) => self.stream_ended(id, end).await?,
+                        Err(error) => tracing::debug!("log stream task failed: {error}"),
+                    }
+                }
+                item = async {
+                    match events.as_mut() {
+                        Some(stream) => stream.next().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    match item {
+                        Some(Ok(event)) => {
+                            // Any event restarts the linger: `restart` goes die, stop, start.
+                            idle_since = None;
+                            self.handle_event(event).await?;
+                        }
+                        Some(Err(error)) => return Err(error),
+                        None => events = None,
+                    }
+                }
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        // The handle is gone: nobody can stop us, keep going.
+                        stop = watch::channel(false).1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Streams the logs of the project's selected containers to `sender` (`logs`): with
+/// `follow`, until no followed container is alive; otherwise until every log is read.
+pub async fn stream_project_logs(
+    engine: &Engine,
+    project: &str,
+    selection: Selection,
+    options: LogOptions,
+    sender: mpsc::Sender<LogEvent>,
+) -> Result<(), EngineError> {
+    let follow = options.follow;
+    let since = SystemTime::now();
+    let mut follower = Follower::new(engine, project, selection, options, sender);
+    follower.linger = RESTART_LINGER;
+    // Subscribe first: a container that starts while we list is not missed.
+    let events = follow.then(|| engine.project_events(project, Some(since)));
+    follower.start_logs().await?;
+    let (_stop_sender, stop) = watch::channel(false);
+    follower.run(events, stop).await
+}
+
+/// The attached containers of an `up`, followed in the background.
+pub struct AttachedProject {
+    /// The attached containers' feed names (`web-1`), sorted: `Attaching to web-1, db-1`.
+    pub names: Vec<String>,
+    task: tokio::task::JoinHandle<Result<(), EngineError>>,
+    stop: watch::Sender<bool>,
+}
+
+impl AttachedProject {
+    /// Waits until every attached (or later started) container of the services is gone,
+    /// or [`Self::stop_following`] was called. The sender given to [`attach_project`] is
+    /// dropped by then, so the writer task ends after the last line.
+    pub async fn wait(self) -> Result<(), EngineError> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(error) => Err(EngineError::Communication {
+                context: ErrorContext::engine(),
+                message: error.to_string(),
+            }),
+        }
+    }
+
+    /// Stops following (the feed ends; containers are left as they are).
+    pub fn stop_following(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Attaches to the project's containers of `services` (all when empty) **before they are
+/// started**, and follows them: see the module documentation. `options.timestamps`,
+/// `since` and `tail` apply to runs picked up later (restarts, scale-ups).
+pub async fn attach_project(
+    engine: &Engine,
+    project: &str,
+    services: &[String],
+    options: LogOptions,
+    sender: mpsc::Sender<LogEvent>,
+) -> Result<AttachedProject, EngineError> {
+    let since = SystemTime::now();
+    let selection = Selection {
+        services: services.to_vec(),
+        index: None,
+    };
+    let options = LogOptions {
+        follow: true,
+        ..options
+    };
+    let mut follower = Follower::new(engine, project, selection, options, sender);
+    let events = engine.project_events(project, Some(since));
+    let names = follower.start_attached().await?;
+    let (stop, stop_receiver) = watch::channel(false);
+    let task = tokio::spawn(follower.run(Some(events), stop_receiver));
+    Ok(AttachedProject { names, task, stop })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::new(1_700_000_000, 500_000_000)
+    }
+
+    #[test]
+    fn relative_moments_count_back_from_now() {
+        assert_eq!(
+            parse_moment("10m", now()),
+            Ok(Moment {
+                seconds: 1_700_000_000 - 600,
+                nanos: 500_000_000
+            })
+        );
+        assert_eq!(
+            parse_moment("1h30m", now()).map(|moment| moment.seconds),
+            Ok(1_700_000_000 - 5400)
+        );
+        assert_eq!(
+            parse_moment("1.5h", now()).map(|moment| moment.seconds),
+            Ok(1_700_000_000 - 5400)
+        );
+        assert_eq!(
+            parse_moment("300ms", now()),
+            Ok(Moment {
+                seconds: 1_700_000_000,
+                nanos: 200_000_000
+            })
+        );
+        assert!(parse_moment("10 minutes", now()).is_err());
+        assert!(parse_moment("", now()).is_err());
+        assert!(parse_moment("5x", now()).is_err());
+    }
+
+    #[test]
+    fn absolute_moments_are_rfc3339_or_unix_seconds() {
+        assert_eq!(
+            parse_moment("2013-01-02T13:23:37Z", now()),
+            Ok(Moment {
+                seconds: 1_357_133_017,
+                nanos: 0
+            })
+        );
+        assert_eq!(
+            parse_moment("2013-01-02T14:23:37.25+01:00", now()),
+            Ok(Moment {
+                seconds: 1_357_133_017,
+                nanos: 250_000_000
+            })
+        );
+        assert_eq!(
+            parse_moment("2013-01-02", now()).map(|moment| moment.seconds),
+            Ok(1_357_084_800)
+        );
+        assert_eq!(
+            parse_moment("1700000000.000000005", now()),
+            Ok(Moment {
+                seconds: 1_700_000_000,
+                nanos: 5
+            })
+        );
+        assert_eq!(
+            parse_moment("2024-01-01T00:00:00.123456789Z", now()).map(Moment::to_engine),
+            Ok("1704067200.123456789".to_owned())
+        );
+        assert!(parse_moment("2013-13-02T00:00:00Z", now()).is_err());
+        assert!(parse_moment("yesterday", now()).is_err());
+    }
+
+    #[test]
+    fn a_new_run_starts_halfway_between_the_runs() {
+        assert_eq!(
+            run_start("2024-01-01T00:00:01Z", "2024-01-01T00:00:02.5Z"),
+            Some(Moment {
+                seconds: 1_704_067_201,
+                nanos: 750_000_000
+            })
+        );
+        assert_eq!(
+            run_start("0001-01-01T00:00:00Z", "2024-01-01T00:00:02Z"),
+            None
+        );
+        assert_eq!(
+            run_start("2024-01-01T00:00:01Z", "").map(|moment| moment.seconds),
+            Some(1_704_067_201)
+        );
+    }
+
+    #[test]
+    fn feed_names_drop_the_project() {
+        assert_eq!(feed_name("demo-web-1", "demo", "web", "1"), "web-1");
+        assert_eq!(feed_name("custom", "demo", "web", "1"), "custom");
+        assert_eq!(feed_name("demo-web-2", "demo", "web", "1"), "demo-web-2");
+    }
+}
