@@ -586,17 +586,20 @@ pub(super) fn shape_project(tree: Node) -> Result<Node, Vec<Diagnostic>> {
                 let mut services = Mapping::new();
                 if let Value::Map(map) = entry.value.value {
                     for (name, mut service) in map {
-                        service.value =
-                            shaper.structure(service.value, SERVICE, &format!("services.{name}"));
+                        service.value = shaper.structure(
+                            service.value,
+                            SERVICE,
+                            &FieldPath::Key(&FieldPath::Root("services"), &name),
+                        );
                         services.insert(name, service);
                     }
                 }
                 Some(Node::new(Value::Map(services), entry.value.span))
             }
-            "networks" => shaper.resources(entry.value, NETWORK, "networks"),
-            "volumes" => shaper.resources(entry.value, VOLUME, "volumes"),
+            "networks" => shaper.resources(entry.value, NETWORK, &FieldPath::Root("networks")),
+            "volumes" => shaper.resources(entry.value, VOLUME, &FieldPath::Root("volumes")),
             "secrets" => shaper
-                .resources(entry.value, FILE_OBJECT, "secrets")
+                .resources(entry.value, FILE_OBJECT, &FieldPath::Root("secrets"))
                 .map(|mut node| {
                     // `SecretConfig.MarshalJSON` never prints `content`.
                     for entry in node
@@ -611,7 +614,7 @@ pub(super) fn shape_project(tree: Node) -> Result<Node, Vec<Diagnostic>> {
                     node
                 }),
             "configs" => shaper
-                .resources(entry.value, FILE_OBJECT, "configs")
+                .resources(entry.value, FILE_OBJECT, &FieldPath::Root("configs"))
                 .map(|mut node| {
                     // `ConfigObjConfig.MarshalJSON` drops `content` taken from the environment.
                     for entry in node
@@ -660,9 +663,33 @@ struct Shaper {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Where a field is (`services.web.ports[0]`), for messages: rendered only when a message
+/// needs it, as most documents have none.
+#[derive(Clone, Copy)]
+enum FieldPath<'a> {
+    Root(&'a str),
+    Key(&'a FieldPath<'a>, &'a str),
+    Index(&'a FieldPath<'a>, usize),
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Root(name) => formatter.write_str(name),
+            Self::Key(parent, key) => write!(formatter, "{parent}.{key}"),
+            Self::Index(parent, index) => write!(formatter, "{parent}[{index}]"),
+        }
+    }
+}
+
 impl Shaper {
     /// A top-level section (`map[string]T` by value): omitted when empty.
-    fn resources(&mut self, node: Node, fields: &'static [Field], path: &str) -> Option<Node> {
+    fn resources(
+        &mut self,
+        node: Node,
+        fields: &'static [Field],
+        path: &FieldPath<'_>,
+    ) -> Option<Node> {
         let span = node.span;
         let Value::Map(map) = node.value else {
             return None;
@@ -677,27 +704,39 @@ impl Shaper {
             } else {
                 entry.value
             };
-            entry.value = self.structure(value, fields, &format!("{path}.{key}"));
+            entry.value = self.structure(value, fields, &FieldPath::Key(path, &key));
             out.insert(key, entry);
         }
         Some(Node::new(Value::Map(out), span))
     }
 
-    fn structure(&mut self, node: Node, fields: &'static [Field], path: &str) -> Node {
+    fn structure(&mut self, node: Node, fields: &'static [Field], path: &FieldPath<'_>) -> Node {
         let span = node.span;
-        let mut input = match node.value {
+        let input = match node.value {
             Value::Map(map) => map,
             Value::Null => Mapping::new(),
             other => return Node::new(other, span),
         };
-        let mut out = Mapping::new();
-        for (key, json_key, kind) in fields {
-            let entry = input.shift_remove(*key);
+        // Each key of the input finds its field (keys of no field are dropped): a few
+        // string comparisons per key instead of a hash lookup per field.
+        let present = input.len();
+        let mut slots: Vec<Option<crate::loader::node::Entry>> = Vec::new();
+        if present > 0 {
+            slots.resize_with(fields.len(), || None);
+            for (key, entry) in input {
+                if let Some(position) = fields.iter().position(|(name, _, _)| *name == key) {
+                    slots[position] = Some(entry);
+                }
+            }
+        }
+        let mut out = Mapping::with_capacity(present);
+        for (position, (key, json_key, kind)) in fields.iter().enumerate() {
+            let entry = slots.get_mut(position).and_then(Option::take);
             let (key_span, value) = match entry {
                 Some(entry) => (entry.key_span, Some(entry.value)),
                 None => (span, None),
             };
-            if let Some(shaped) = self.field(value, kind, span, &format!("{path}.{key}")) {
+            if let Some(shaped) = self.field(value, kind, span, &FieldPath::Key(path, key)) {
                 out.insert(
                     (*json_key).to_owned(),
                     crate::loader::node::Entry {
@@ -716,7 +755,7 @@ impl Shaper {
         value: Option<Node>,
         kind: &'static Kind,
         parent: Span,
-        path: &str,
+        path: &FieldPath<'_>,
     ) -> Option<Node> {
         match kind {
             Kind::Command => {
@@ -982,14 +1021,18 @@ impl Shaper {
                 };
                 let mut out = Mapping::new();
                 for (key, mut entry) in map {
-                    let item_path = format!("{path}.{key}");
                     if entry.value.is_null() && !matches!(inner, Kind::StructValue(_)) {
                         out.insert(key, entry);
                         continue;
                     }
                     let item_span = entry.value.span;
                     entry.value = self
-                        .field(Some(entry.value), inner, item_span, &item_path)
+                        .field(
+                            Some(entry.value),
+                            inner,
+                            item_span,
+                            &FieldPath::Key(path, &key),
+                        )
                         .unwrap_or_else(|| Node::new(Value::Null, item_span));
                     out.insert(key, entry);
                 }
@@ -1004,7 +1047,7 @@ impl Shaper {
                     .enumerate()
                     .filter_map(|(index, item)| {
                         let item_span = item.span;
-                        self.field(Some(item), inner, item_span, &format!("{path}[{index}]"))
+                        self.field(Some(item), inner, item_span, &FieldPath::Index(path, index))
                     })
                     .collect();
                 (!shaped.is_empty()).then(|| Node::new(Value::Seq(shaped), span))
@@ -1013,7 +1056,7 @@ impl Shaper {
         }
     }
 
-    fn command(&mut self, node: Node, path: &str) -> Node {
+    fn command(&mut self, node: Node, path: &FieldPath<'_>) -> Node {
         let span = node.span;
         match &node.value {
             Value::String(text) => {
@@ -1045,7 +1088,7 @@ impl Shaper {
         }
     }
 
-    fn hosts(&mut self, node: &Node, path: &str) -> Option<Node> {
+    fn hosts(&mut self, node: &Node, path: &FieldPath<'_>) -> Option<Node> {
         let span = node.span;
         let mut pairs: Vec<(String, String)> = Vec::new();
         match &node.value {
@@ -1113,7 +1156,7 @@ impl Shaper {
         })
     }
 
-    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+    fn boolean(&mut self, node: &Node, path: &FieldPath<'_>) -> Option<bool> {
         match &node.value {
             Value::Bool(flag) => Some(*flag),
             Value::Null => None,
@@ -1132,7 +1175,7 @@ impl Shaper {
         }
     }
 
-    fn integer(&mut self, node: &Node, path: &str) -> Option<i64> {
+    fn integer(&mut self, node: &Node, path: &FieldPath<'_>) -> Option<i64> {
         match &node.value {
             Value::Int(number) => Some(*number),
             #[allow(clippy::cast_possible_truncation)]
@@ -1149,7 +1192,7 @@ impl Shaper {
         }
     }
 
-    fn invalid(&mut self, node: &Node, path: &str, expected: &str) {
+    fn invalid(&mut self, node: &Node, path: &FieldPath<'_>, expected: &str) {
         let shown = scalar_text(node).unwrap_or_else(|| node.type_name().to_owned());
         self.diagnostics.push(Diagnostic::new(
             format!("invalid value `{shown}` for `{path}`: expected {expected}"),
