@@ -22,13 +22,13 @@ pub fn run(context: &CommandContext, args: &ConfigArgs) -> i32 {
         consistency: args.no_consistency,
     };
     let options = context.load_options(&args.service_names, skip);
-    let Ok(loaded) = context.load(&options) else {
+    let Ok(mut loaded) = context.load(&options) else {
         return exit::USER_ERROR;
     };
     if args.quiet {
         return exit::OK;
     }
-    let mut project = loaded.project.clone();
+    let mut project = std::mem::take(&mut loaded.project);
     if !args.service_names.is_empty() {
         let graph = Graph::from_project(&project);
         let keep = graph.with_dependencies(args.service_names.iter().map(String::as_str));
@@ -203,7 +203,7 @@ fn variables(context: &CommandContext, args: &ConfigArgs) -> Option<String> {
     };
     let options = context.load_options(&args.service_names, skip);
     let loaded = context.load(&options).ok()?;
-    let tree = Node::from_json(&loaded.canonical);
+    let tree = Node::from_json(&loaded.canonical());
     let found = interpolate::extract_variables(&tree);
     Some(match args.format {
         Some(ConfigFormat::Json) => interpolate::render_variables_json(&found),

@@ -348,7 +348,7 @@ fn from_span(map: &Mapping) -> Span {
 /// Deep equality of values, ignoring positions and tags (`reflect.DeepEqual`).
 /// `value` as the canonical stage would write it at `kind.name` (itself when that fails).
 fn canonical_entry(kind: &str, name: &str, value: &Node) -> Node {
-    let mut inner = Mapping::new();
+    let mut inner = Mapping::default();
     inner.insert(
         name.to_owned(),
         Entry {
@@ -356,7 +356,7 @@ fn canonical_entry(kind: &str, name: &str, value: &Node) -> Node {
             value: value.clone(),
         },
     );
-    let mut outer = Mapping::new();
+    let mut outer = Mapping::default();
     outer.insert(
         kind.to_owned(),
         Entry {

@@ -392,7 +392,7 @@ fn mappings_or_base(
 }
 
 fn depends_on_default() -> Node {
-    let mut map = Mapping::new();
+    let mut map = Mapping::default();
     map.insert(
         "condition".to_owned(),
         Entry {
@@ -415,7 +415,7 @@ fn into_mapping(node: Node, default: Option<&Node>) -> Option<Node> {
     match node.value {
         Value::Map(_) => Some(node),
         Value::Seq(items) => {
-            let mut map = Mapping::new();
+            let mut map = Mapping::default();
             for item in items {
                 let name = scalar_text(&item).unwrap_or_default();
                 let value = default.map_or_else(
@@ -442,7 +442,7 @@ fn into_mapping(node: Node, default: Option<&Node>) -> Option<Node> {
 fn build_mapping(node: Node) -> Option<Node> {
     match node.value {
         Value::String(context) => {
-            let mut map = Mapping::new();
+            let mut map = Mapping::default();
             map.insert(
                 "context".to_owned(),
                 Entry {
@@ -573,37 +573,59 @@ pub fn enforce_unicity(mut tree: Node) -> Node {
     tree
 }
 
-/// [`UNIQUE`] split into path segments, once.
-static UNIQUE_SEGMENTS: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
-    UNIQUE
-        .iter()
-        .map(|(pattern, _)| pattern.split('.').collect())
-        .collect()
+/// [`UNIQUE`] as bit sets (bit `i` is pattern `i`), per depth: the patterns with `*` there,
+/// those with each literal key there, and those that end there. Built once.
+struct UniqueTable {
+    wildcard: Vec<u64>,
+    literal: Vec<HashMap<&'static str, u64>>,
+    ends: Vec<u64>,
+}
+
+static UNIQUE_TABLE: LazyLock<UniqueTable> = LazyLock::new(|| {
+    const { assert!(UNIQUE.len() <= 64) };
+    let mut table = UniqueTable {
+        wildcard: Vec::new(),
+        literal: Vec::new(),
+        ends: Vec::new(),
+    };
+    for (index, (pattern, _)) in UNIQUE.iter().enumerate() {
+        let bit = 1_u64 << index;
+        let segments: Vec<&'static str> = pattern.split('.').collect();
+        let depth = segments.len();
+        if table.ends.len() <= depth {
+            table.wildcard.resize(depth + 1, 0);
+            table.literal.resize_with(depth + 1, HashMap::new);
+            table.ends.resize(depth + 1, 0);
+        }
+        table.ends[depth] |= bit;
+        for (position, segment) in segments.into_iter().enumerate() {
+            if segment == "*" {
+                table.wildcard[position] |= bit;
+            } else {
+                *table.literal[position].entry(segment).or_default() |= bit;
+            }
+        }
+    }
+    table
 });
 
 /// In place, and only down the keys that lead to a keyed sequence: `candidates` has a bit
 /// per [`UNIQUE`] pattern whose first `depth` segments match the path to `node`.
 fn unicity(node: &mut Node, depth: usize, candidates: u64) {
-    const { assert!(UNIQUE.len() <= 64) };
-    let patterns = &*UNIQUE_SEGMENTS;
+    let table = &*UNIQUE_TABLE;
     match &mut node.value {
         Value::Map(map) => {
+            let (Some(wildcard), Some(literal)) =
+                (table.wildcard.get(depth), table.literal.get(depth))
+            else {
+                return;
+            };
             for (key, entry) in map.iter_mut() {
                 if !matches!(entry.value.value, Value::Map(_) | Value::Seq(_)) {
                     continue;
                 }
-                let mut next = 0;
-                let mut remaining = candidates;
-                while remaining != 0 {
-                    let index = remaining.trailing_zeros() as usize;
-                    remaining &= remaining - 1;
-                    if patterns[index]
-                        .get(depth)
-                        .is_some_and(|part| *part == "*" || part == key)
-                    {
-                        next |= 1 << index;
-                    }
-                }
+                let next = candidates
+                    & (wildcard | literal.get(key.as_str()).copied().unwrap_or_default());
                 if next != 0 {
                     unicity(&mut entry.value, depth + 1, next);
                 }
@@ -611,13 +633,11 @@ fn unicity(node: &mut Node, depth: usize, candidates: u64) {
         }
         Value::Seq(items) => {
             // The last pattern naming this very path wins, as in `UNIQUE`'s order.
-            let Some(indexer) = (0..UNIQUE.len())
-                .rev()
-                .find(|index| candidates & (1 << index) != 0 && patterns[*index].len() == depth)
-                .map(|index| UNIQUE[index].1)
-            else {
+            let ending = candidates & table.ends.get(depth).copied().unwrap_or_default();
+            if ending == 0 || items.len() < 2 {
                 return;
-            };
+            }
+            let indexer = UNIQUE[63 - ending.leading_zeros() as usize].1;
             let mut unique: Vec<Node> = Vec::with_capacity(items.len());
             let mut positions: HashMap<String, usize> = HashMap::new();
             for item in std::mem::take(items) {

@@ -578,12 +578,12 @@ pub(super) fn shape_project(tree: Node) -> Result<Node, Vec<Diagnostic>> {
     let Value::Map(root) = tree.value else {
         return Ok(tree);
     };
-    let mut out = Mapping::new();
+    let mut out = Mapping::default();
     for (key, entry) in root {
         let shaped = match key.as_str() {
             "name" => Some(entry.value),
             "services" => {
-                let mut services = Mapping::new();
+                let mut services = Mapping::default();
                 if let Value::Map(map) = entry.value.value {
                     for (name, mut service) in map {
                         service.value = shaper.structure(
@@ -697,7 +697,7 @@ impl Shaper {
         if map.is_empty() {
             return None;
         }
-        let mut out = Mapping::new();
+        let mut out = Mapping::default();
         for (key, mut entry) in map {
             let value = if entry.value.is_null() {
                 map_node([], entry.value.span)
@@ -714,7 +714,7 @@ impl Shaper {
         let span = node.span;
         let input = match node.value {
             Value::Map(map) => map,
-            Value::Null => Mapping::new(),
+            Value::Null => Mapping::default(),
             other => return Node::new(other, span),
         };
         // Each key of the input finds its field (keys of no field are dropped): a few
@@ -729,7 +729,8 @@ impl Shaper {
                 }
             }
         }
-        let mut out = Mapping::with_capacity(present);
+        let mut out =
+            Mapping::with_capacity_and_hasher(present, foldhash::fast::RandomState::default());
         for (position, (key, json_key, kind)) in fields.iter().enumerate() {
             let entry = slots.get_mut(position).and_then(Option::take);
             let (key_span, value) = match entry {
@@ -1019,7 +1020,7 @@ impl Shaper {
                 let Value::Map(map) = node.value else {
                     return None;
                 };
-                let mut out = Mapping::new();
+                let mut out = Mapping::default();
                 for (key, mut entry) in map {
                     if entry.value.is_null() && !matches!(inner, Kind::StructValue(_)) {
                         out.insert(key, entry);

@@ -525,7 +525,10 @@ fn finish_mapping(frame: MappingFrame) -> Built {
             MapItem::Merge(_) => None,
         })
         .collect();
-    let mut mapping = Mapping::with_capacity(frame.items.len());
+    let mut mapping = Mapping::with_capacity_and_hasher(
+        frame.items.len(),
+        foldhash::fast::RandomState::default(),
+    );
     for item in frame.items {
         match item {
             MapItem::Entry(name, entry) => {
