@@ -719,20 +719,27 @@ impl Shaper {
         };
         // Each key of the input finds its field (keys of no field are dropped): a few
         // string comparisons per key instead of a hash lookup per field.
-        let present = input.len();
-        let mut slots: Vec<Option<crate::loader::node::Entry>> = Vec::new();
-        if present > 0 {
-            slots.resize_with(fields.len(), || None);
-            for (key, entry) in input {
-                if let Some(position) = fields.iter().position(|(name, _, _)| *name == key) {
-                    slots[position] = Some(entry);
-                }
-            }
-        }
-        let mut out =
-            Mapping::with_capacity_and_hasher(present, foldhash::fast::RandomState::default());
+        let mut present: Vec<(usize, crate::loader::node::Entry)> = input
+            .into_iter()
+            .filter_map(|(key, entry)| {
+                let position = fields.iter().position(|(name, _, _)| *name == key)?;
+                Some((position, entry))
+            })
+            .collect();
+        present.sort_unstable_by_key(|(position, _)| *position);
+        let mut out = Mapping::with_capacity_and_hasher(
+            present.len(),
+            foldhash::fast::RandomState::default(),
+        );
+        let mut present = present.into_iter().peekable();
         for (position, (key, json_key, kind)) in fields.iter().enumerate() {
-            let entry = slots.get_mut(position).and_then(Option::take);
+            let entry = present
+                .next_if(|(found, _)| *found == position)
+                .map(|(_, entry)| entry);
+            // An absent field prints only when it is a command or a struct held by value.
+            if entry.is_none() && !matches!(kind, Kind::Command | Kind::StructValue(_)) {
+                continue;
+            }
             let (key_span, value) = match entry {
                 Some(entry) => (entry.key_span, Some(entry.value)),
                 None => (span, None),
