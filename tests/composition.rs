@@ -27,7 +27,7 @@ fn options(name: &str, files: &[&str]) -> LoadOptions {
 
 fn load_json(options: &LoadOptions) -> Value {
     match load(options) {
-        Ok(loaded) => loaded.canonical,
+        Ok(loaded) => loaded.canonical(),
         Err(error) => panic!("load failed: {error}"),
     }
 }

@@ -277,7 +277,10 @@ fn entry(value: Node, key_span: Span) -> dk_compose::loader::node::Entry {
 }
 
 fn map(entries: IndexMap<String, dk_compose::loader::node::Entry>, span: Span) -> Node {
-    Node::new(dk_compose::loader::node::Value::Map(entries), span)
+    Node::new(
+        dk_compose::loader::node::Value::Map(entries.into_iter().collect()),
+        span,
+    )
 }
 
 #[test]

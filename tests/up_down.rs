@@ -401,7 +401,6 @@ fn errors_before_anything_is_created() {
 services:
   web: {image: IMAGE}
   ghost: {image: dk-compose-test/does-not-exist:1}
-  built: {build: .}
 ",
     );
     let output = stack.run_with(&binary(), &["up", "-d"]);
@@ -409,10 +408,6 @@ services:
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("service `ghost`") && stderr.contains("dk-compose-test/does-not-exist:1"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("service `built`") && stderr.contains("building is not implemented yet"),
         "{stderr}"
     );
     stack.write(

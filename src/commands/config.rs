@@ -109,8 +109,8 @@ fn output(context: &CommandContext, args: &ConfigArgs) -> Result<Output, Failure
     let result = if args.services {
         if args.no_interpolate {
             // The raw model's services, all of them (`runServices`).
-            let names = loaded
-                .canonical
+            let canonical = loaded.canonical();
+            let names: Vec<&str> = canonical
                 .get("services")
                 .and_then(Value::as_object)
                 .map(|services| services.keys().map(String::as_str).collect())
@@ -150,10 +150,11 @@ fn output(context: &CommandContext, args: &ConfigArgs) -> Result<Output, Failure
             ),
         )
     } else if args.no_interpolate {
-        let text = render_raw_model(&loaded.canonical, args).map_err(Failure::Internal)?;
+        let text = render_raw_model(&loaded.canonical(), args).map_err(Failure::Internal)?;
         quiet_or(args, Output::Document(text))
     } else {
-        let text = render_document(&project, &loaded.canonical, args).map_err(Failure::Internal)?;
+        let text =
+            render_document(&project, &loaded.canonical(), args).map_err(Failure::Internal)?;
         quiet_or(args, Output::Document(text))
     };
     Ok(result)
@@ -541,7 +542,7 @@ fn variables(context: &CommandContext, args: &ConfigArgs) -> Option<String> {
     };
     let options = context.load_options(&args.service_names, skip);
     let loaded = context.load(&options).ok()?;
-    let tree = Node::from_json(&loaded.canonical);
+    let tree = Node::from_json(&loaded.canonical());
     let found = interpolate::extract_variables(&tree);
     Some(match args.format {
         Some(ConfigFormat::Json) => interpolate::render_variables_json(&found),

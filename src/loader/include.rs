@@ -364,7 +364,7 @@ fn from_span(map: &Mapping) -> Span {
 /// defaults, paths resolved against this project's directory, bare environment entries
 /// resolved (`value` itself when one of the stages fails, so that it conflicts).
 fn canonical_entry(kind: &str, name: &str, value: &Node, context: &FileContext<'_>) -> Node {
-    let mut inner = Mapping::new();
+    let mut inner = Mapping::default();
     inner.insert(
         name.to_owned(),
         Entry {
@@ -372,7 +372,7 @@ fn canonical_entry(kind: &str, name: &str, value: &Node, context: &FileContext<'
             value: value.clone(),
         },
     );
-    let mut outer = Mapping::new();
+    let mut outer = Mapping::default();
     outer.insert(
         kind.to_owned(),
         Entry {

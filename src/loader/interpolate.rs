@@ -8,6 +8,8 @@ mod variables;
 
 use std::collections::BTreeMap;
 
+use indexmap::map::MutableKeys;
+
 pub use variables::{Variable, extract_variables, render_variables_json, render_variables_table};
 
 use self::template::{Resolver, TemplateError};
@@ -75,18 +77,20 @@ impl Walker<'_> {
                     })
                     .collect(),
             ),
-            Value::Map(map) => Value::Map(
-                map.into_iter()
-                    .map(|(key, mut entry)| {
-                        self.path.push(PathSegment::Key(key));
-                        entry.value = self.node(entry.value);
-                        let Some(PathSegment::Key(key)) = self.path.pop() else {
-                            unreachable!("the walker pops what it pushed")
-                        };
-                        (key, entry)
-                    })
-                    .collect(),
-            ),
+            Value::Map(mut map) => {
+                // In place: the key lends itself to the path and comes back unchanged, so
+                // the mapping is not rebuilt (nor rehashed).
+                for (key, entry) in map.iter_mut2() {
+                    self.path.push(PathSegment::Key(std::mem::take(key)));
+                    let value = std::mem::replace(&mut entry.value, Node::synthetic(Value::Null));
+                    entry.value = self.node(value);
+                    let Some(PathSegment::Key(name)) = self.path.pop() else {
+                        unreachable!("the walker pops what it pushed")
+                    };
+                    *key = name;
+                }
+                Value::Map(map)
+            }
             other => other,
         };
         Node { value, span, tag }
@@ -272,9 +276,11 @@ const CASTS: &[(&[&str], Cast)] = &[
 fn cast_for(path: &[PathSegment]) -> Option<Cast> {
     CASTS.iter().find_map(|(pattern, cast)| {
         let matches = pattern.len() == path.len()
+            // From the end: the last segment tells most patterns apart.
             && pattern
                 .iter()
                 .zip(path)
+                .rev()
                 .all(|(part, segment)| match (*part, segment) {
                     ("*", _) | ("[]", PathSegment::Index(_)) => true,
                     (literal, PathSegment::Key(key)) => literal == key,

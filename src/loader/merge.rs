@@ -3,6 +3,7 @@
 //! then sequences de-duplicated by key (`override/uncity.go`). Also used by `extends`.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use super::error::Diagnostic;
 use super::node::{Entry, Mapping, Node, Tag, Value, display_path};
@@ -110,13 +111,13 @@ const UNIQUE: &[(&str, Indexer)] = &[
     ("services.*.devices", Indexer::Device),
 ];
 
+/// Whether `path` is exactly `pattern` (`*` matches any key). No allocation: this runs
+/// for every mapping entry of every file.
 fn matches(path: &[String], pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('.').collect();
-    parts.len() == path.len()
-        && parts
-            .iter()
-            .zip(path)
-            .all(|(part, key)| *part == "*" || part == key)
+    let mut parts = pattern.split('.');
+    path.iter()
+        .all(|key| parts.next().is_some_and(|part| part == "*" || part == key))
+        && parts.next().is_none()
 }
 
 fn merger_for(path: &[String]) -> Option<Merger> {
@@ -162,32 +163,33 @@ pub fn extend_service(base: Node, local: Node) -> Result<Node, Diagnostic> {
 
 /// Removes every tag: `!reset` entries and items disappear, `!override` ones stay untagged.
 pub fn remove_tags(mut node: Node) -> Node {
-    node.tag = None;
-    node.value = match node.value {
-        Value::Map(map) => Value::Map(
-            map.into_iter()
-                .filter(|(_, entry)| entry.value.tag != Some(Tag::Reset))
-                .map(|(key, entry)| {
-                    (
-                        key,
-                        Entry {
-                            key_span: entry.key_span,
-                            value: remove_tags(entry.value),
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        Value::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .filter(|item| item.tag != Some(Tag::Reset))
-                .map(remove_tags)
-                .collect(),
-        ),
-        other => other,
-    };
+    remove_tags_in_place(&mut node);
     node
+}
+
+/// [`remove_tags`] without rebuilding the mappings (the tree of a large file is big).
+fn remove_tags_in_place(node: &mut Node) {
+    node.tag = None;
+    match &mut node.value {
+        Value::Map(map) => {
+            if map
+                .values()
+                .any(|entry| entry.value.tag == Some(Tag::Reset))
+            {
+                map.retain(|_, entry| entry.value.tag != Some(Tag::Reset));
+            }
+            for entry in map.values_mut() {
+                remove_tags_in_place(&mut entry.value);
+            }
+        }
+        Value::Seq(items) => {
+            items.retain(|item| item.tag != Some(Tag::Reset));
+            for item in items {
+                remove_tags_in_place(item);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The value an override brings when nothing is under it.
@@ -390,7 +392,7 @@ fn mappings_or_base(
 }
 
 fn depends_on_default() -> Node {
-    let mut map = Mapping::new();
+    let mut map = Mapping::default();
     map.insert(
         "condition".to_owned(),
         Entry {
@@ -413,7 +415,7 @@ fn into_mapping(node: Node, default: Option<&Node>) -> Option<Node> {
     match node.value {
         Value::Map(_) => Some(node),
         Value::Seq(items) => {
-            let mut map = Mapping::new();
+            let mut map = Mapping::default();
             for item in items {
                 let name = scalar_text(&item).unwrap_or_default();
                 let value = default.map_or_else(
@@ -440,7 +442,7 @@ fn into_mapping(node: Node, default: Option<&Node>) -> Option<Node> {
 fn build_mapping(node: Node) -> Option<Node> {
     match node.value {
         Value::String(context) => {
-            let mut map = Mapping::new();
+            let mut map = Mapping::default();
             map.insert(
                 "context".to_owned(),
                 Entry {
@@ -565,45 +567,80 @@ fn merge_ipam_config(
 
 /// Removes redefinitions from keyed sequences (`override.EnforceUnicity`): a later item
 /// with the same key replaces the earlier one in place.
-pub fn enforce_unicity(tree: Node) -> Node {
-    let mut path = Vec::new();
-    unicity(tree, &mut path)
+pub fn enforce_unicity(mut tree: Node) -> Node {
+    let all = u64::MAX >> (64 - UNIQUE.len());
+    unicity(&mut tree, 0, all);
+    tree
 }
 
-fn unicity(mut node: Node, path: &mut Path) -> Node {
-    match node.value {
+/// [`UNIQUE`] as bit sets (bit `i` is pattern `i`), per depth: the patterns with `*` there,
+/// those with each literal key there, and those that end there. Built once.
+struct UniqueTable {
+    wildcard: Vec<u64>,
+    literal: Vec<HashMap<&'static str, u64>>,
+    ends: Vec<u64>,
+}
+
+static UNIQUE_TABLE: LazyLock<UniqueTable> = LazyLock::new(|| {
+    const { assert!(UNIQUE.len() <= 64) };
+    let mut table = UniqueTable {
+        wildcard: Vec::new(),
+        literal: Vec::new(),
+        ends: Vec::new(),
+    };
+    for (index, (pattern, _)) in UNIQUE.iter().enumerate() {
+        let bit = 1_u64 << index;
+        let segments: Vec<&'static str> = pattern.split('.').collect();
+        let depth = segments.len();
+        if table.ends.len() <= depth {
+            table.wildcard.resize(depth + 1, 0);
+            table.literal.resize_with(depth + 1, HashMap::new);
+            table.ends.resize(depth + 1, 0);
+        }
+        table.ends[depth] |= bit;
+        for (position, segment) in segments.into_iter().enumerate() {
+            if segment == "*" {
+                table.wildcard[position] |= bit;
+            } else {
+                *table.literal[position].entry(segment).or_default() |= bit;
+            }
+        }
+    }
+    table
+});
+
+/// In place, and only down the keys that lead to a keyed sequence: `candidates` has a bit
+/// per [`UNIQUE`] pattern whose first `depth` segments match the path to `node`.
+fn unicity(node: &mut Node, depth: usize, candidates: u64) {
+    let table = &*UNIQUE_TABLE;
+    match &mut node.value {
         Value::Map(map) => {
-            node.value = Value::Map(
-                map.into_iter()
-                    .map(|(key, entry)| {
-                        path.push(key.clone());
-                        let value = unicity(entry.value, path);
-                        path.pop();
-                        (
-                            key,
-                            Entry {
-                                key_span: entry.key_span,
-                                value,
-                            },
-                        )
-                    })
-                    .collect(),
-            );
-            node
+            let (Some(wildcard), Some(literal)) =
+                (table.wildcard.get(depth), table.literal.get(depth))
+            else {
+                return;
+            };
+            for (key, entry) in map.iter_mut() {
+                if !matches!(entry.value.value, Value::Map(_) | Value::Seq(_)) {
+                    continue;
+                }
+                let next = candidates
+                    & (wildcard | literal.get(key.as_str()).copied().unwrap_or_default());
+                if next != 0 {
+                    unicity(&mut entry.value, depth + 1, next);
+                }
+            }
         }
         Value::Seq(items) => {
-            let Some(indexer) = UNIQUE
-                .iter()
-                .rev()
-                .find(|(pattern, _)| matches(path, pattern))
-                .map(|(_, indexer)| *indexer)
-            else {
-                node.value = Value::Seq(items);
-                return node;
-            };
-            let mut unique: Vec<Node> = Vec::new();
+            // The last pattern naming this very path wins, as in `UNIQUE`'s order.
+            let ending = candidates & table.ends.get(depth).copied().unwrap_or_default();
+            if ending == 0 || items.len() < 2 {
+                return;
+            }
+            let indexer = UNIQUE[63 - ending.leading_zeros() as usize].1;
+            let mut unique: Vec<Node> = Vec::with_capacity(items.len());
             let mut positions: HashMap<String, usize> = HashMap::new();
-            for item in items {
+            for item in std::mem::take(items) {
                 // An item that cannot be keyed is kept; schema validation reports it.
                 let Some(key) = index_key(indexer, &item) else {
                     unique.push(item);
@@ -616,10 +653,9 @@ fn unicity(mut node: Node, path: &mut Path) -> Node {
                     unique.push(item);
                 }
             }
-            node.value = Value::Seq(unique);
-            node
+            *items = unique;
         }
-        _ => node,
+        _ => {}
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod bind;
 pub mod canonical;
+pub mod deserialize;
 pub mod discover;
 pub mod dotenv;
 pub mod error;
@@ -63,8 +64,9 @@ pub struct LoadOptions {
 /// The result of a successful load.
 #[derive(Debug, Clone)]
 pub struct LoadedProject {
-    /// The canonical document (same shape as `docker compose config --format json`).
-    pub canonical: Json,
+    /// The canonical document as a tree (same shape as `docker compose config --format
+    /// json`); [`LoadedProject::canonical`] gives it as JSON.
+    pub tree: Node,
     /// The project bound into typed structs.
     pub project: crate::model::Project,
     /// Variables used for interpolation (OS env over env files).
@@ -177,20 +179,23 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     };
 
     tracing::debug!(elapsed = ?started.elapsed(), "project stages done");
-    let canonical = tree.to_json();
-    let project = match bind::bind_tree(&canonical, &tree) {
+    // Straight from the tree; only a failure goes through JSON, whose errors say more.
+    let project = match deserialize::from_node(&tree) {
         Ok(project) => project,
-        // Without interpolation the tree is the raw model (values may still read
-        // `${VAR}`), which `config --no-interpolate` prints as is: it need not bind.
-        Err(_) if options.skip.interpolation => crate::model::Project {
-            name: project_name.clone(),
-            ..crate::model::Project::default()
+        Err(_) => match bind::bind_tree(&tree.to_json(), &tree) {
+            Ok(project) => project,
+            // Without interpolation the tree is the raw model (values may still read
+            // `${VAR}`), which `config --no-interpolate` prints as is: it need not bind.
+            Err(_) if options.skip.interpolation => crate::model::Project {
+                name: project_name.clone(),
+                ..crate::model::Project::default()
+            },
+            Err(diagnostic) => return Err(fail(vec![diagnostic], &sources)),
         },
-        Err(diagnostic) => return Err(fail(vec![diagnostic], &sources)),
     };
     tracing::debug!(elapsed = ?started.elapsed(), "bound");
     Ok(LoadedProject {
-        canonical,
+        tree,
         project,
         environment: discovered.environment,
         config_files: discovered
@@ -204,6 +209,13 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
         warnings,
         sources,
     })
+}
+
+impl LoadedProject {
+    /// The canonical document as JSON.
+    pub fn canonical(&self) -> Json {
+        self.tree.to_json()
+    }
 }
 
 /// What the per-file stages need to know about the project the files belong to.

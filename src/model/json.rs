@@ -8,18 +8,63 @@ use serde_json::Value as Json;
 
 /// Pretty JSON with two-space indentation, as Go's `json.MarshalIndent(v, "", "  ")`.
 pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
-    serde_json::to_string_pretty(value).map(|text| escape_html(&text))
+    serde_json::to_string_pretty(value).map(escape_html_owned)
 }
 
 /// Compact JSON, as Go's `json.Marshal`.
 pub fn to_string_compact<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
-    serde_json::to_string(value).map(|text| escape_html(&text))
+    serde_json::to_string(value).map(escape_html_owned)
 }
 
 /// Go's HTML-safe escaping. These characters can only occur inside JSON strings, so a
 /// textual pass over the serialised document is exact.
 pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
+    if needs_html_escape(text) {
+        escape_html_slow(text)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// [`escape_html`] that hands back its input untouched when nothing needs escaping (most
+/// documents: a byte scan instead of a character-by-character copy).
+fn escape_html_owned(text: String) -> String {
+    if needs_html_escape(&text) {
+        escape_html_slow(&text)
+    } else {
+        text
+    }
+}
+
+/// Whether `text` has `<`, `>`, `&` or the first byte of U+2028 / U+2029 (`E2`).
+fn needs_html_escape(text: &str) -> bool {
+    // Eight bytes at a time: a zero byte in `word ^ pattern` is a match (the classic
+    // "has zero byte" test, exact when it says no).
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let bytes = text.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        if has_zero(word ^ (ONES * u64::from(b'<')))
+            || has_zero(word ^ (ONES * u64::from(b'>')))
+            || has_zero(word ^ (ONES * u64::from(b'&')))
+            || has_zero(word ^ (ONES * 0xE2))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|byte| matches!(byte, b'<' | b'>' | b'&' | 0xE2))
+}
+
+fn escape_html_slow(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 16);
     for character in text.chars() {
         match character {
             '<' => escaped.push_str("\\u003c"),
@@ -90,6 +135,21 @@ mod tests {
             to_string_compact("<a & b>\u{2028}").unwrap(),
             r#""\u003ca \u0026 b\u003e\u2028""#
         );
+    }
+
+    #[test]
+    fn finds_what_needs_escaping_anywhere() {
+        let plain = "abcdefghijklmnopqrstuvwxyz0123456789 \"{}[]:,é中";
+        assert!(!needs_html_escape(plain));
+        for special in ["<", ">", "&", "\u{2028}", "\u{2029}"] {
+            for position in 0..plain.len() {
+                if plain.is_char_boundary(position) {
+                    let text = format!("{}{special}{}", &plain[..position], &plain[position..]);
+                    assert!(needs_html_escape(&text), "{text}");
+                    assert_ne!(escape_html(&text), text);
+                }
+            }
+        }
     }
 
     #[test]

@@ -578,25 +578,28 @@ pub(super) fn shape_project(tree: Node) -> Result<Node, Vec<Diagnostic>> {
     let Value::Map(root) = tree.value else {
         return Ok(tree);
     };
-    let mut out = Mapping::new();
+    let mut out = Mapping::default();
     for (key, entry) in root {
         let shaped = match key.as_str() {
             "name" => Some(entry.value),
             "services" => {
-                let mut services = Mapping::new();
+                let mut services = Mapping::default();
                 if let Value::Map(map) = entry.value.value {
                     for (name, mut service) in map {
-                        service.value =
-                            shaper.structure(service.value, SERVICE, &format!("services.{name}"));
+                        service.value = shaper.structure(
+                            service.value,
+                            SERVICE,
+                            &FieldPath::Key(&FieldPath::Root("services"), &name),
+                        );
                         services.insert(name, service);
                     }
                 }
                 Some(Node::new(Value::Map(services), entry.value.span))
             }
-            "networks" => shaper.resources(entry.value, NETWORK, "networks"),
-            "volumes" => shaper.resources(entry.value, VOLUME, "volumes"),
+            "networks" => shaper.resources(entry.value, NETWORK, &FieldPath::Root("networks")),
+            "volumes" => shaper.resources(entry.value, VOLUME, &FieldPath::Root("volumes")),
             "secrets" => shaper
-                .resources(entry.value, FILE_OBJECT, "secrets")
+                .resources(entry.value, FILE_OBJECT, &FieldPath::Root("secrets"))
                 .map(|mut node| {
                     // `SecretConfig.MarshalJSON` never prints `content`.
                     for entry in node
@@ -611,7 +614,7 @@ pub(super) fn shape_project(tree: Node) -> Result<Node, Vec<Diagnostic>> {
                     node
                 }),
             "configs" => shaper
-                .resources(entry.value, FILE_OBJECT, "configs")
+                .resources(entry.value, FILE_OBJECT, &FieldPath::Root("configs"))
                 .map(|mut node| {
                     // `ConfigObjConfig.MarshalJSON` drops `content` taken from the environment.
                     for entry in node
@@ -660,9 +663,33 @@ struct Shaper {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Where a field is (`services.web.ports[0]`), for messages: rendered only when a message
+/// needs it, as most documents have none.
+#[derive(Clone, Copy)]
+enum FieldPath<'a> {
+    Root(&'a str),
+    Key(&'a FieldPath<'a>, &'a str),
+    Index(&'a FieldPath<'a>, usize),
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Root(name) => formatter.write_str(name),
+            Self::Key(parent, key) => write!(formatter, "{parent}.{key}"),
+            Self::Index(parent, index) => write!(formatter, "{parent}[{index}]"),
+        }
+    }
+}
+
 impl Shaper {
     /// A top-level section (`map[string]T` by value): omitted when empty.
-    fn resources(&mut self, node: Node, fields: &'static [Field], path: &str) -> Option<Node> {
+    fn resources(
+        &mut self,
+        node: Node,
+        fields: &'static [Field],
+        path: &FieldPath<'_>,
+    ) -> Option<Node> {
         let span = node.span;
         let Value::Map(map) = node.value else {
             return None;
@@ -670,34 +697,56 @@ impl Shaper {
         if map.is_empty() {
             return None;
         }
-        let mut out = Mapping::new();
+        let mut out = Mapping::default();
         for (key, mut entry) in map {
             let value = if entry.value.is_null() {
                 map_node([], entry.value.span)
             } else {
                 entry.value
             };
-            entry.value = self.structure(value, fields, &format!("{path}.{key}"));
+            entry.value = self.structure(value, fields, &FieldPath::Key(path, &key));
             out.insert(key, entry);
         }
         Some(Node::new(Value::Map(out), span))
     }
 
-    fn structure(&mut self, node: Node, fields: &'static [Field], path: &str) -> Node {
+    fn structure(&mut self, node: Node, fields: &'static [Field], path: &FieldPath<'_>) -> Node {
         let span = node.span;
-        let mut input = match node.value {
+        let input = match node.value {
             Value::Map(map) => map,
-            Value::Null => Mapping::new(),
+            Value::Null => Mapping::default(),
             other => return Node::new(other, span),
         };
-        let mut out = Mapping::new();
-        for (key, json_key, kind) in fields {
-            let entry = input.shift_remove(*key);
+        // Each key of the input finds its field (keys of no field are dropped): a few
+        // string comparisons per key instead of a hash lookup per field.
+        let mut present: Vec<(usize, crate::loader::node::Entry)> = Vec::new();
+        let mut extensions: Vec<(String, crate::loader::node::Entry)> = Vec::new();
+        for (key, entry) in input {
+            if let Some(position) = fields.iter().position(|(name, _, _)| *name == key) {
+                present.push((position, entry));
+            } else if key.starts_with("x-") {
+                extensions.push((key, entry));
+            }
+        }
+        present.sort_unstable_by_key(|(position, _)| *position);
+        let mut out = Mapping::with_capacity_and_hasher(
+            present.len(),
+            foldhash::fast::RandomState::default(),
+        );
+        let mut present = present.into_iter().peekable();
+        for (position, (key, json_key, kind)) in fields.iter().enumerate() {
+            let entry = present
+                .next_if(|(found, _)| *found == position)
+                .map(|(_, entry)| entry);
+            // An absent field prints only when it is a command or a struct held by value.
+            if entry.is_none() && !matches!(kind, Kind::Command | Kind::StructValue(_)) {
+                continue;
+            }
             let (key_span, value) = match entry {
                 Some(entry) => (entry.key_span, Some(entry.value)),
                 None => (span, None),
             };
-            if let Some(shaped) = self.field(value, kind, span, &format!("{path}.{key}")) {
+            if let Some(shaped) = self.field(value, kind, span, &FieldPath::Key(path, key)) {
                 out.insert(
                     (*json_key).to_owned(),
                     crate::loader::node::Entry {
@@ -709,10 +758,8 @@ impl Shaper {
         }
         // `x-*` keys live on in each struct's `Extensions`: JSON never prints them, the
         // YAML of `config` does (inlined after the fields).
-        for (key, entry) in input {
-            if key.starts_with("x-") {
-                out.insert(key, entry);
-            }
+        for (key, entry) in extensions {
+            out.insert(key, entry);
         }
         Node::new(Value::Map(out), span)
     }
@@ -723,7 +770,7 @@ impl Shaper {
         value: Option<Node>,
         kind: &'static Kind,
         parent: Span,
-        path: &str,
+        path: &FieldPath<'_>,
     ) -> Option<Node> {
         match kind {
             Kind::Command => {
@@ -994,16 +1041,20 @@ impl Shaper {
                 let Value::Map(map) = node.value else {
                     return None;
                 };
-                let mut out = Mapping::new();
+                let mut out = Mapping::default();
                 for (key, mut entry) in map {
-                    let item_path = format!("{path}.{key}");
                     if entry.value.is_null() && !matches!(inner, Kind::StructValue(_)) {
                         out.insert(key, entry);
                         continue;
                     }
                     let item_span = entry.value.span;
                     entry.value = self
-                        .field(Some(entry.value), inner, item_span, &item_path)
+                        .field(
+                            Some(entry.value),
+                            inner,
+                            item_span,
+                            &FieldPath::Key(path, &key),
+                        )
                         .unwrap_or_else(|| Node::new(Value::Null, item_span));
                     out.insert(key, entry);
                 }
@@ -1018,7 +1069,7 @@ impl Shaper {
                     .enumerate()
                     .filter_map(|(index, item)| {
                         let item_span = item.span;
-                        self.field(Some(item), inner, item_span, &format!("{path}[{index}]"))
+                        self.field(Some(item), inner, item_span, &FieldPath::Index(path, index))
                     })
                     .collect();
                 (!shaped.is_empty()).then(|| Node::new(Value::Seq(shaped), span))
@@ -1027,7 +1078,7 @@ impl Shaper {
         }
     }
 
-    fn command(&mut self, node: Node, path: &str) -> Node {
+    fn command(&mut self, node: Node, path: &FieldPath<'_>) -> Node {
         let span = node.span;
         match &node.value {
             Value::String(text) => {
@@ -1059,7 +1110,7 @@ impl Shaper {
         }
     }
 
-    fn hosts(&mut self, node: &Node, path: &str) -> Option<Node> {
+    fn hosts(&mut self, node: &Node, path: &FieldPath<'_>) -> Option<Node> {
         let span = node.span;
         let mut pairs: Vec<(String, String)> = Vec::new();
         match &node.value {
@@ -1127,7 +1178,7 @@ impl Shaper {
         })
     }
 
-    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+    fn boolean(&mut self, node: &Node, path: &FieldPath<'_>) -> Option<bool> {
         match &node.value {
             Value::Bool(flag) => Some(*flag),
             Value::Null => None,
@@ -1146,7 +1197,7 @@ impl Shaper {
         }
     }
 
-    fn integer(&mut self, node: &Node, path: &str) -> Option<i64> {
+    fn integer(&mut self, node: &Node, path: &FieldPath<'_>) -> Option<i64> {
         match &node.value {
             Value::Int(number) => Some(*number),
             #[allow(clippy::cast_possible_truncation)]
@@ -1163,7 +1214,7 @@ impl Shaper {
         }
     }
 
-    fn invalid(&mut self, node: &Node, path: &str, expected: &str) {
+    fn invalid(&mut self, node: &Node, path: &FieldPath<'_>, expected: &str) {
         let shown = scalar_text(node).unwrap_or_else(|| node.type_name().to_owned());
         self.diagnostics.push(Diagnostic::new(
             format!("invalid value `{shown}` for `{path}`: expected {expected}"),

@@ -208,7 +208,7 @@ fn resolve_mapping(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, kee
             }
         }
         Value::Map(map) => {
-            let mut resolved = Mapping::new();
+            let mut resolved = Mapping::default();
             for (key, mut entry) in map.drain(..) {
                 if entry.value.is_null() {
                     match lookup(&key) {

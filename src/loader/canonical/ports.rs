@@ -177,6 +177,9 @@ pub(super) fn enforce_unicity(value: &mut Value) {
     let Value::Seq(items) = value else {
         return;
     };
+    if items.len() < 2 {
+        return;
+    }
     let mut unique: Vec<Node> = Vec::with_capacity(items.len());
     let mut positions: HashMap<String, usize> = HashMap::new();
     for item in items.drain(..) {

@@ -53,6 +53,11 @@ fn names<'a>(tree: &'a Node, name: &str) -> Vec<&'a str> {
     section(tree, name).map_or_else(Vec::new, |map| map.keys().map(String::as_str).collect())
 }
 
+/// Whether the top-level section `name` defines `key`.
+fn is_defined(tree: &Node, name: &str, key: &str) -> bool {
+    section(tree, name).is_some_and(|map| map.contains_key(key))
+}
+
 /// `external: true` (or the legacy `external: {name: ...}`).
 fn is_external(resource: &Node) -> bool {
     match resource.get("external").map(|node| &node.value) {
@@ -244,6 +249,8 @@ impl<'a> Checker<'a> {
         service: &'a Node,
         service_names: &[&'a str],
     ) {
+        // Membership by hash: a scan of the names per reference is quadratic on large files.
+        let services = section(self.tree, "services");
         let mut references: Vec<(&'a str, Span, ReferenceKind)> = Vec::new();
         for item in service
             .get("links")
@@ -286,7 +293,7 @@ impl<'a> Checker<'a> {
 
         let mut reported = BTreeSet::new();
         for (target, span, kind) in references {
-            if service_names.contains(&target) {
+            if services.is_some_and(|map| map.contains_key(target)) {
                 self.edges
                     .entry(service_name)
                     .or_default()
@@ -362,11 +369,11 @@ impl<'a> Checker<'a> {
     /// networks, volumes, secrets, configs and models used by a service.
     fn check_resource_references(&mut self, service_name: &str, service: &Node) {
         let tree = self.tree;
-        let networks = names(tree, "networks");
         if let Some(node) = service.get("networks") {
             for (network, span) in named_entries(node) {
                 // `default` is created implicitly when services use it (compose-go normalize).
-                if network != "default" && !networks.contains(&network) {
+                if network != "default" && !is_defined(tree, "networks", network) {
+                    let networks = names(tree, "networks");
                     let diagnostic = Diagnostic::new(
                         format!("service `{service_name}` refers to undefined network `{network}`"),
                         span,
@@ -377,15 +384,15 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let volumes = names(tree, "volumes");
         for item in service
             .get("volumes")
             .and_then(Node::as_seq)
             .unwrap_or_default()
         {
             if let Some((volume, span)) = named_volume(item)
-                && !volumes.contains(&volume)
+                && !is_defined(tree, "volumes", volume)
             {
+                let volumes = names(tree, "volumes");
                 let diagnostic = Diagnostic::new(
                     format!("service `{service_name}` refers to undefined volume `{volume}`"),
                     span,
@@ -399,15 +406,14 @@ impl<'a> Checker<'a> {
                 self.diagnostics.push(diagnostic);
             }
         }
-        let secrets = names(tree, "secrets");
-        let configs = names(tree, "configs");
         let build_secrets = service
             .get("build")
             .and_then(|build| build.get("secrets"))
             .map(sources)
             .unwrap_or_default();
         for (secret, span) in build_secrets {
-            if !secrets.contains(&secret) {
+            if !is_defined(tree, "secrets", secret) {
+                let secrets = names(tree, "secrets");
                 let diagnostic = Diagnostic::new(
                     format!("service `{service_name}` refers to undefined build secret `{secret}`"),
                     span,
@@ -417,26 +423,24 @@ impl<'a> Checker<'a> {
                     .push(with_definition_hint(diagnostic, "secrets", secret));
             }
         }
-        for (key, defined, noun) in [
-            ("secrets", &secrets, "secret"),
-            ("configs", &configs, "config"),
-        ] {
+        for (key, noun) in [("secrets", "secret"), ("configs", "config")] {
             for (name, span) in service.get(key).map(sources).unwrap_or_default() {
-                if !defined.contains(&name) {
+                if !is_defined(tree, key, name) {
+                    let defined = names(tree, key);
                     let diagnostic = Diagnostic::new(
                         format!("service `{service_name}` refers to undefined {noun} `{name}`"),
                         span,
                     );
-                    let diagnostic = did_you_mean(diagnostic, name, defined);
+                    let diagnostic = did_you_mean(diagnostic, name, &defined);
                     self.diagnostics
                         .push(with_definition_hint(diagnostic, key, name));
                 }
             }
         }
-        let models = names(tree, "models");
         if let Some(node) = service.get("models") {
             for (model, span) in named_entries(node) {
-                if !models.contains(&model) {
+                if !is_defined(tree, "models", model) {
+                    let models = names(tree, "models");
                     let diagnostic = Diagnostic::new(
                         format!("service `{service_name}` refers to undefined model `{model}`"),
                         span,

@@ -1,6 +1,7 @@
-//! The alias-bomb and depth guard: a first pass over the parser events that only counts
-//! (no tree is built), so a billion-laughs document is refused in time proportional to
-//! its text, before any alias is expanded. The reference hangs on such documents.
+//! The alias-bomb and depth guard: counts over the parser events (no tree is built), so a
+//! billion-laughs document is refused in time proportional to its text, before any alias
+//! is expanded. The reference hangs on such documents. The builder runs the same count in
+//! its own pass; `check` is the stand-alone pass that decides which error comes first.
 
 use std::collections::HashMap;
 
@@ -27,77 +28,109 @@ struct OpenCollection {
 /// Checks that no document expands to more than [`MAX_ALIAS_VALUES`] values through
 /// aliases, nor nests deeper than [`MAX_DEPTH`] once aliases are expanded.
 pub fn check(text: &str, source: SourceId) -> Result<(), Diagnostic> {
-    let span = |marker: Marker| {
-        let to_u32 = |number: usize| u32::try_from(number).unwrap_or(u32::MAX);
-        Span::new(source, to_u32(marker.line()), to_u32(marker.col() + 1))
-    };
-    let too_deep = |marker: Marker| {
-        Diagnostic::new(
-            format!("this document nests deeper than {MAX_DEPTH} levels"),
-            span(marker),
-        )
-    };
     let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<OpenCollection> = Vec::new();
-    let mut anchors: HashMap<usize, Measure> = HashMap::new();
-    let mut expanded: usize = 0;
+    let mut budget = Budget::new(text, source);
     loop {
         let (event, marker) = parser
             .next_token()
             .map_err(|error| syntax_error(&error, text, source))?;
+        budget.observe(&event, marker)?;
+        if matches!(event, Event::StreamEnd) {
+            return Ok(());
+        }
+    }
+}
+
+/// The counting state of [`check`], fed one parser event at a time, so that the tree
+/// builder can apply the same budget in its own pass, before it copies any alias.
+pub struct Budget<'text> {
+    text: &'text str,
+    source: SourceId,
+    stack: Vec<OpenCollection>,
+    anchors: HashMap<usize, Measure>,
+    expanded: usize,
+}
+
+impl<'text> Budget<'text> {
+    pub fn new(text: &'text str, source: SourceId) -> Self {
+        Self {
+            text,
+            source,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            expanded: 0,
+        }
+    }
+
+    fn span(&self, marker: Marker) -> Span {
+        let to_u32 = |number: usize| u32::try_from(number).unwrap_or(u32::MAX);
+        Span::new(self.source, to_u32(marker.line()), to_u32(marker.col() + 1))
+    }
+
+    fn too_deep(&self, marker: Marker) -> Diagnostic {
+        Diagnostic::new(
+            format!("this document nests deeper than {MAX_DEPTH} levels"),
+            self.span(marker),
+        )
+    }
+
+    /// Accounts for one event; the error once the document goes over budget.
+    pub fn observe(&mut self, event: &Event, marker: Marker) -> Result<(), Diagnostic> {
         let finished = match event {
-            Event::StreamEnd => return Ok(()),
             Event::DocumentStart => {
-                anchors.clear();
-                expanded = 0;
+                self.anchors.clear();
+                self.expanded = 0;
                 None
             }
-            Event::Nothing | Event::StreamStart | Event::DocumentEnd => None,
-            Event::Scalar(_, _, anchor_id, _) => Some((Measure { size: 1, height: 0 }, anchor_id)),
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => None,
+            Event::Scalar(_, _, anchor_id, _) => Some((Measure { size: 1, height: 0 }, *anchor_id)),
             Event::Alias(anchor_id) => {
                 // Unknown and recursive aliases are reported by the builder.
-                let measure = anchors
-                    .get(&anchor_id)
+                let measure = self
+                    .anchors
+                    .get(anchor_id)
                     .copied()
                     .unwrap_or(Measure { size: 1, height: 0 });
-                expanded = expanded.saturating_add(measure.size);
-                if expanded > MAX_ALIAS_VALUES {
-                    let name = name_at(text, marker.index());
+                self.expanded = self.expanded.saturating_add(measure.size);
+                if self.expanded > MAX_ALIAS_VALUES {
+                    let name = name_at(self.text, marker.index());
                     return Err(Diagnostic::new(
                         format!(
                             "this document expands to more than {MAX_ALIAS_VALUES} values through aliases (an alias bomb?)"
                         ),
-                        span(marker),
+                        self.span(marker),
                     )
                     .with_hint(format!("alias `*{name}` crosses the limit")));
                 }
-                if stack.len() + measure.height > MAX_DEPTH {
-                    return Err(too_deep(marker));
+                if self.stack.len() + measure.height > MAX_DEPTH {
+                    return Err(self.too_deep(marker));
                 }
                 Some((measure, 0))
             }
             Event::SequenceStart(anchor_id, _) | Event::MappingStart(anchor_id, _) => {
-                if stack.len() + 1 > MAX_DEPTH {
-                    return Err(too_deep(marker));
+                if self.stack.len() + 1 > MAX_DEPTH {
+                    return Err(self.too_deep(marker));
                 }
-                stack.push(OpenCollection {
+                self.stack.push(OpenCollection {
                     measure: Measure { size: 1, height: 1 },
-                    anchor_id,
+                    anchor_id: *anchor_id,
                 });
                 None
             }
-            Event::SequenceEnd | Event::MappingEnd => stack
+            Event::SequenceEnd | Event::MappingEnd => self
+                .stack
                 .pop()
                 .map(|collection| (collection.measure, collection.anchor_id)),
         };
         if let Some((measure, anchor_id)) = finished {
             if anchor_id != 0 {
-                anchors.insert(anchor_id, measure);
+                self.anchors.insert(anchor_id, measure);
             }
-            if let Some(parent) = stack.last_mut() {
+            if let Some(parent) = self.stack.last_mut() {
                 parent.measure.size = parent.measure.size.saturating_add(measure.size);
                 parent.measure.height = parent.measure.height.max(measure.height + 1);
             }
         }
+        Ok(())
     }
 }

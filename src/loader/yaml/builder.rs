@@ -125,11 +125,14 @@ impl<'text> Builder<'text> {
 
     pub fn run(mut self) -> Result<Vec<Node>, Diagnostic> {
         let mut parser = Parser::new_from_str(self.text);
+        let mut budget = super::budget::Budget::new(self.text, self.source);
         let mut documents = Vec::new();
         loop {
             let (event, marker) = parser
                 .next_token()
                 .map_err(|error| syntax_error(&error, self.text, self.source))?;
+            // Before the event is acted on: an alias is copied only within budget.
+            budget.observe(&event, marker)?;
             match event {
                 Event::StreamEnd => break,
                 Event::Nothing | Event::StreamStart => {}
@@ -229,7 +232,8 @@ impl<'text> Builder<'text> {
     }
 
     /// An alias is a copy of its anchored node, spans and tags included. The budget
-    /// pass (`budget.rs`) has already bounded how much copying a document can ask for.
+    /// (`budget.rs`, checked in `run` before each event) bounds how much copying a
+    /// document can ask for.
     fn alias(&mut self, anchor_id: usize, marker: Marker) -> Result<(), Diagnostic> {
         let Some(node) = self.anchors.get(&anchor_id).cloned() else {
             let name = name_at(self.text, marker.index());
@@ -535,7 +539,10 @@ fn finish_mapping(frame: MappingFrame) -> Built {
             MapItem::Merge(_) => None,
         })
         .collect();
-    let mut mapping = Mapping::with_capacity(frame.items.len());
+    let mut mapping = Mapping::with_capacity_and_hasher(
+        frame.items.len(),
+        foldhash::fast::RandomState::default(),
+    );
     for item in frame.items {
         match item {
             MapItem::Entry(name, entry) => {

@@ -39,8 +39,20 @@ pub fn parse_document(text: &str, source: SourceId) -> Result<Node, Diagnostic> 
 pub fn parse_documents(text: &str, source: SourceId) -> Result<Vec<Node>, Diagnostic> {
     // yaml-rust2 does not skip a byte-order mark; yaml.v3 does.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    budget::check(text, source)?;
-    builder::Builder::new(text, source).run()
+    // An alias needs a `*`. A text that may hold one is counted in a pass of its own, so a
+    // bomb is refused before anything is built. Otherwise the builder's own count (depth)
+    // suffices and the text is parsed once; when building fails, the stand-alone pass still
+    // decides which error comes first (a syntax error further down the stream wins).
+    let may_alias = text.contains('*');
+    if may_alias {
+        budget::check(text, source)?;
+    }
+    builder::Builder::new(text, source).run().or_else(|error| {
+        if !may_alias {
+            budget::check(text, source)?;
+        }
+        Err(error)
+    })
 }
 
 /// A parser error as a diagnostic at its position, with a readable message.
