@@ -2,10 +2,15 @@
 """Side-by-side timing of dk-compose and the reference (docker compose v2.40.3).
 
 Runs each case's commands interleaved (ours, reference, ours, ...) so both see the same
-machine state, and reports median wall time, median peak RSS and the ratio ours/reference.
-A benchmark, not a test: it asserts nothing.
+machine state, and reports median wall time, median CPU time (user + system, which a busy
+shared machine disturbs less than wall time), median peak RSS and the ratios
+ours/reference. A benchmark, not a test: it asserts nothing.
 
-Usage: bench/compare.py [--runs N] [--case config-1000|version|all]
+Cases: `version`; `config-1000` (1000 services, each depending on the previous one: a
+1000-long `depends_on` chain); `config-1000-flat` (the same services, no dependencies).
+
+Usage: bench/compare.py [--runs N] [--case version|config-1000|config-1000-flat|all]
+                        [--ours PATH]   (a built binary instead of `cargo build --release`)
 """
 
 import argparse
@@ -29,13 +34,15 @@ def reference_binary() -> str:
     return subprocess.run(["bash", str(tool)], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def ours_binary() -> str:
+def ours_binary(explicit=None) -> str:
+    if explicit:
+        return explicit
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     return str(ROOT / "target" / "release" / "dk-compose")
 
 
 def run_once(argv, cwd):
-    """Wall seconds and peak RSS (KiB) of one whole process."""
+    """Wall seconds, CPU seconds (user + system) and peak RSS (KiB) of one whole process."""
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -43,10 +50,10 @@ def run_once(argv, cwd):
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.exit(f"command failed ({process.returncode}): {' '.join(argv)}\n{process.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def generate_services(directory: Path, count: int) -> Path:
+def generate_services(directory: Path, count: int, chain: bool = True) -> Path:
     lines = ["services:"]
     for index in range(count):
         lines += [
@@ -63,7 +70,7 @@ def generate_services(directory: Path, count: int) -> Path:
             "    labels:",
             f"      app: svc{index}",
         ]
-        if index > 0:
+        if chain and index > 0:
             lines += ["    depends_on:", f"      - svc{index - 1}"]
     path = directory / "compose.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -71,20 +78,28 @@ def generate_services(directory: Path, count: int) -> Path:
 
 
 def measure(name, ours, reference, cwd, runs):
-    ours_times, ours_rss, ref_times, ref_rss = [], [], [], []
+    samples = {"ours": [], "reference": []}
     for _ in range(runs):
-        elapsed, rss = run_once(ours, cwd)
-        ours_times.append(elapsed)
-        ours_rss.append(rss)
-        elapsed, rss = run_once(reference, cwd)
-        ref_times.append(elapsed)
-        ref_rss.append(rss)
-    ours_median = statistics.median(ours_times)
-    ref_median = statistics.median(ref_times)
+        samples["ours"].append(run_once(ours, cwd))
+        samples["reference"].append(run_once(reference, cwd))
+
+    def medians(side):
+        wall, cpu, rss = zip(*samples[side])
+        return statistics.median(wall), statistics.median(cpu), statistics.median(rss)
+
+    ours_wall, ours_cpu, ours_rss = medians("ours")
+    ref_wall, ref_cpu, ref_rss = medians("reference")
+
+    def ratio(mine, theirs):
+        if mine <= 0 or theirs <= 0:
+            return "n/a"
+        return f"{mine / theirs:.3f} (1/{theirs / mine:.1f})"
+
     print(
-        f"{name:<14} ours {ours_median * 1000:8.1f} ms {statistics.median(ours_rss) / 1024:7.1f} MiB | "
-        f"reference {ref_median * 1000:8.1f} ms {statistics.median(ref_rss) / 1024:7.1f} MiB | "
-        f"time ratio {ours_median / ref_median:.3f} (1/{ref_median / ours_median:.1f})"
+        f"{name:<17} ours wall {ours_wall * 1000:7.1f} ms cpu {ours_cpu * 1000:7.1f} ms "
+        f"{ours_rss / 1024:6.1f} MiB | reference wall {ref_wall * 1000:7.1f} ms "
+        f"cpu {ref_cpu * 1000:7.1f} ms {ref_rss / 1024:6.1f} MiB | "
+        f"wall ratio {ratio(ours_wall, ref_wall)} | cpu ratio {ratio(ours_cpu, ref_cpu)}"
     )
 
 
@@ -92,17 +107,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--case", default="all")
+    parser.add_argument("--ours", help="a built dk-compose binary (default: cargo build --release)")
     args = parser.parse_args()
-    ours = ours_binary()
+    ours = ours_binary(args.ours)
     reference = reference_binary()
     work = Path(tempfile.mkdtemp(prefix="dk-bench-"))
     try:
         if args.case in ("all", "version"):
             measure("version", [ours, "version"], [reference, "version"], work, args.runs)
-        if args.case in ("all", "config-1000"):
-            generate_services(work, 1000)
+        for case, chain in (("config-1000", True), ("config-1000-flat", False)):
+            if args.case not in ("all", case):
+                continue
+            generate_services(work, 1000, chain=chain)
             measure(
-                "config-1000",
+                case,
                 [ours, "config", "--format", "json"],
                 [reference, "config", "--format", "json"],
                 work,
