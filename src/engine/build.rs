@@ -281,7 +281,9 @@ async fn build_with_engine(
         cachefrom: (!build.cache_from.is_empty()).then(|| build.cache_from.clone()),
         pull: (options.pull || build.pull).then(|| "1".to_owned()),
         rm: true,
-        forcerm: false,
+        // As the reference (`build --force-rm`, default true): a failed step leaves no
+        // intermediate container behind.
+        forcerm: true,
         buildargs: (!arguments.is_empty()).then_some(arguments),
         shmsize: (build.shm_size.0 != 0)
             .then(|| i32::try_from(build.shm_size.0).unwrap_or(i32::MAX)),
