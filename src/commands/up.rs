@@ -245,16 +245,9 @@ impl Session {
 
 /// Builds the command's runtime and runs `work` on it.
 pub(crate) fn block_on<F: Future<Output = i32>>(work: F) -> i32 {
-    match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    match super::target::runtime() {
         Ok(runtime) => runtime.block_on(work),
-        Err(error) => {
-            printer::stderr_line(&format!("cannot start the async runtime: {error}"));
-            exit::INTERNAL
-        }
+        Err(code) => code,
     }
 }
 
