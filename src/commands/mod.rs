@@ -14,6 +14,8 @@ pub mod ls;
 pub mod pause;
 pub mod port;
 pub mod ps;
+pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
@@ -69,6 +71,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(args) => build::run(&context, &args),
         Command::Run(args) => run::run(&context, &args),
         Command::Exec(args) => exec::run(&context, &args),
+        Command::Pull(args) => pull::run(&context, &args),
+        Command::Push(args) => push::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -15,7 +15,7 @@ use super::context::CommandContext;
 use super::exit;
 use crate::cli::{CreateFlags, UpArgs};
 use crate::engine::execute::{self, ExecuteError, ExecutionContext};
-use crate::engine::images::PullPolicy;
+use crate::engine::images::{ImageProblem, PullPolicy, PullReport, PullSettings};
 use crate::engine::{Engine, EngineError};
 use crate::graph::Graph;
 use crate::loader::{LoadedProject, SkipStages};
@@ -43,6 +43,10 @@ pub(crate) struct ConvergeRequest {
     pub options: UpOptions,
     pub build: BuildPolicy,
     pub pull: Option<PullPolicy>,
+    /// `--quiet-pull`: no per-layer pull lines.
+    pub quiet_pull: bool,
+    /// `--quiet-build`: no build output.
+    pub quiet_build: bool,
     pub stop_timeout: Option<i32>,
     pub wait: WaitPolicy,
 }
@@ -78,6 +82,7 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
         request.options.anonymous_volumes = AnonymousVolumePolicy::Renew;
     }
     request.stop_timeout = args.timeout;
+    request.quiet_build = args.quiet_build;
     if args.wait {
         request.wait = WaitPolicy::Wait {
             timeout: args.wait_timeout.map(Duration::from_secs),
@@ -178,6 +183,8 @@ pub(crate) fn converge_request(
         options,
         build,
         pull,
+        quiet_pull: flags.quiet_pull,
+        quiet_build: false,
         stop_timeout: None,
         wait: WaitPolicy::NoWait,
     })
@@ -327,9 +334,16 @@ pub(crate) fn converge(
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        if let Err(code) = build_images(context, &engine, &loaded, &selected, request.build).await {
-            return code;
-        }
+        let preparation = ImagePreparation {
+            pull: request.pull,
+            build: request.build,
+            quiet_pull: request.quiet_pull,
+            quiet_build: request.quiet_build,
+        };
+        let pulls = match prepare_images(context, &engine, &loaded, &selected, preparation).await {
+            Ok(pulls) => pulls,
+            Err(code) => return code,
+        };
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -337,7 +351,10 @@ pub(crate) fn converge(
                 return exit::USER_ERROR;
             }
         };
-        let outcome = converge_on(&engine, context, &loaded, &selected, request, &session).await;
+        let outcome = converge_on(
+            &engine, context, &loaded, &selected, request, &pulls, &session,
+        )
+        .await;
         session.finish().await;
         match outcome {
             Ok(Outcome::Done { warnings, plan }) => {
@@ -372,14 +389,89 @@ pub(crate) enum BuildPolicy {
     Never,
 }
 
+/// What `up`, `create` and `run` do about images before anything is created.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ImagePreparation {
+    /// `--pull` (overrides each service's `pull_policy`).
+    pub pull: Option<PullPolicy>,
+    pub build: BuildPolicy,
+    pub quiet_pull: bool,
+    pub quiet_build: bool,
+}
+
+/// Pulls what the pull policies require, then builds what the build policy (and
+/// `pull_policy: build`) asks for, as the reference's `ensureImagesExists` does. A failed
+/// pull of an image that can be built is only a warning; any other failed pull is reported,
+/// with the service and the image, before anything is built or created.
+pub(crate) async fn prepare_images(
+    context: &CommandContext,
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    preparation: ImagePreparation,
+) -> Result<PullReport, i32> {
+    let project = &loaded.project;
+    let (jobs, problems) = engine
+        .required_pulls(
+            project,
+            selected,
+            preparation.pull,
+            preparation.build == BuildPolicy::Always,
+        )
+        .await
+        .map_err(|error| engine_failure(&error))?;
+    if !problems.is_empty() {
+        for problem in problems {
+            printer::stderr_line(&problem.to_string());
+        }
+        return Err(exit::USER_ERROR);
+    }
+    let pulls = if jobs.is_empty() {
+        PullReport::default()
+    } else {
+        let progress = super::target::Progress::start(context, "Pulling")?;
+        let settings = PullSettings {
+            quiet: preparation.quiet_pull,
+            parallel: parallel_limit(context),
+            dry_run: context.global.dry_run,
+        };
+        let pulls = engine.run_pulls(jobs, settings, &progress.sender).await;
+        progress.finish().await;
+        pulls
+    };
+    let mut failed = false;
+    for name in selected {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        if let Some(reason) = pulls.failures.get(&service.image) {
+            if !crate::engine::images::image_can_be_built(project, service) {
+                let problem = ImageProblem::Unavailable {
+                    service: name.clone(),
+                    image: service.image.clone(),
+                    reason: reason.clone(),
+                };
+                printer::stderr_line(&problem.to_string());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(exit::USER_ERROR);
+    }
+    build_images(context, engine, loaded, selected, preparation).await?;
+    Ok(pulls)
+}
+
 /// Builds what the policy asks for before anything is created; the exit code on failure.
 async fn build_images(
     context: &CommandContext,
     engine: &Engine,
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
-    policy: BuildPolicy,
+    preparation: ImagePreparation,
 ) -> Result<(), i32> {
+    let policy = preparation.build;
     if policy == BuildPolicy::Never {
         return Ok(());
     }
@@ -400,14 +492,17 @@ async fn build_images(
                 return Err(exit::USER_ERROR);
             }
         };
-        if policy == BuildPolicy::Always || missing {
+        let policy_builds = PullPolicy::for_service(service, preparation.pull, false)
+            .is_ok_and(|pull| pull == PullPolicy::Build);
+        if policy == BuildPolicy::Always || missing || policy_builds {
             to_build.push(name.clone());
         }
     }
     if to_build.is_empty() {
         return Ok(());
     }
-    let options = super::build::build_options(context, loaded);
+    let mut options = super::build::build_options(context, loaded);
+    options.quiet = preparation.quiet_build;
     super::build::build_and_show(context, engine, loaded, &to_build, options)
         .await
         .map(|_| ())
@@ -436,6 +531,7 @@ async fn converge_on(
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
     request: &ConvergeRequest,
+    pulls: &PullReport,
     session: &Session,
 ) -> Result<Outcome, Failure> {
     let project = &loaded.project;
@@ -450,7 +546,7 @@ async fn converge_on(
         ));
     }
     let images = engine
-        .resolve_images(project, selected, request.pull, &session.progress)
+        .resolve_images(project, selected, pulls)
         .await
         .map_err(|error| line(&error))?;
     if !images.problems.is_empty() {

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod connect;
 pub mod convert;
+pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod exec;
@@ -13,6 +14,7 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod observe;
+pub mod reference;
 pub mod resources;
 pub mod swarm;
 
