@@ -665,7 +665,7 @@ mod tests {
     #[test]
     fn progress_texts() {
         assert_eq!(progress_text(0, 0), "");
-        assert_eq!(progress_text(2000, 0), "   2.0kB");
+        assert_eq!(progress_text(2000, 0), "     2kB");
         let half = progress_text(500, 1000);
         assert!(half.starts_with(&format!("[{}>", "=".repeat(25))), "{half}");
         assert!(half.ends_with("     500B/1kB"), "{half}");
