@@ -76,6 +76,12 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
     if args.no_deps {
         dependencies.clear();
     }
+    // The service's image first (unlike the reference, which starts the dependencies before
+    // it finds the image missing): nothing is created when it cannot be had.
+    let image_id = match runtime.block_on(service_image(context, args, &loaded, pull)) {
+        Ok(image_id) => image_id,
+        Err(code) => return code,
+    };
     // Dependencies go through `up`'s own path (create, then start honouring conditions), as
     // the reference's `startDependencies` does; what was not running before is what this
     // run started (for `--down-deps`).
@@ -99,13 +105,7 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
             Err(code) => return code,
         }
     }
-    let code = runtime.block_on(run_one_off(
-        context,
-        args,
-        &loaded,
-        pull,
-        &started_dependencies,
-    ));
+    let code = runtime.block_on(run_one_off(args, &loaded, image_id, &started_dependencies));
     // A blocking read of our stdin may still be pending: do not wait for it.
     runtime.shutdown_background();
     code
@@ -167,21 +167,16 @@ async fn running_containers(
         .collect())
 }
 
-async fn run_one_off(
+/// The service's own image: pulled as the policy says, built with `--build` or when missing;
+/// its id, or the exit code after an error naming the service and the image.
+async fn service_image(
     context: &CommandContext,
     args: &RunArgs,
     loaded: &LoadedProject,
     pull: Option<PullPolicy>,
-    started_dependencies: &[String],
-) -> i32 {
-    let engine = match target::connect().await {
-        Ok(engine) => engine,
-        Err(code) => return code,
-    };
+) -> Result<Option<String>, i32> {
+    let engine = target::connect().await?;
     let project = &loaded.project;
-
-    // The service's own image: pulled as the policy says, built with `--build` or when
-    // missing; a missing image is an error naming the service before anything is created.
     let only_service = BTreeSet::from([args.service.clone()]);
     let preparation = ImagePreparation {
         pull,
@@ -193,21 +188,35 @@ async fn run_one_off(
         quiet_pull: args.quiet_pull,
         quiet_build: args.quiet_build || args.quiet,
     };
-    let pulls = match prepare_images(context, &engine, loaded, &only_service, preparation).await {
-        Ok(pulls) => pulls,
-        Err(code) => return code,
-    };
-    let resolved = match engine.resolve_images(project, &only_service, &pulls).await {
-        Ok(resolved) => resolved,
-        Err(error) => return target::report(&error),
-    };
+    let pulls = prepare_images(context, &engine, loaded, &only_service, preparation).await?;
+    let resolved = engine
+        .resolve_images(project, &only_service, &pulls)
+        .await
+        .map_err(|error| target::report(&error))?;
     if !resolved.problems.is_empty() {
         for problem in &resolved.problems {
             printer::stderr_line(&problem.to_string());
         }
-        return exit::USER_ERROR;
+        return Err(exit::USER_ERROR);
     }
-    let image_id = resolved.image_ids.get(&args.service).cloned();
+    Ok(resolved
+        .image_ids
+        .get(&args.service)
+        .filter(|id| !id.is_empty())
+        .cloned())
+}
+
+async fn run_one_off(
+    args: &RunArgs,
+    loaded: &LoadedProject,
+    image_id: Option<String>,
+    started_dependencies: &[String],
+) -> i32 {
+    let engine = match target::connect().await {
+        Ok(engine) => engine,
+        Err(code) => return code,
+    };
+    let project = &loaded.project;
 
     let prepared = async {
         ensure_resources(&engine, project, std::slice::from_ref(&args.service)).await?;

@@ -15,7 +15,7 @@ use super::context::CommandContext;
 use super::exit;
 use crate::cli::{CreateFlags, UpArgs};
 use crate::engine::execute::{self, ExecuteError, ExecutionContext};
-use crate::engine::images::{ImageProblem, PullPolicy, PullReport, PullSettings};
+use crate::engine::images::{PullPolicy, PullReport, PullSettings, image_can_be_built};
 use crate::engine::{Engine, EngineError};
 use crate::graph::Graph;
 use crate::loader::{LoadedProject, SkipStages};
@@ -411,7 +411,7 @@ pub(crate) async fn prepare_images(
     preparation: ImagePreparation,
 ) -> Result<PullReport, i32> {
     let project = &loaded.project;
-    let (jobs, problems) = engine
+    let plan = engine
         .required_pulls(
             project,
             selected,
@@ -420,13 +420,14 @@ pub(crate) async fn prepare_images(
         )
         .await
         .map_err(|error| engine_failure(&error))?;
-    if !problems.is_empty() {
-        for problem in problems {
+    if !plan.problems.is_empty() {
+        for problem in plan.problems {
             printer::stderr_line(&problem.to_string());
         }
         return Err(exit::USER_ERROR);
     }
-    let pulls = if jobs.is_empty() {
+    let jobs = plan.jobs;
+    let mut pulls = if jobs.is_empty() {
         PullReport::default()
     } else {
         let progress = super::target::Progress::start(context, "Pulling")?;
@@ -439,25 +440,30 @@ pub(crate) async fn prepare_images(
         progress.finish().await;
         pulls
     };
-    let mut failed = false;
-    for name in selected {
-        let Some(service) = project.services.get(name) else {
-            continue;
-        };
-        if let Some(reason) = pulls.failures.get(&service.image) {
-            if !crate::engine::images::image_can_be_built(project, service) {
-                let problem = ImageProblem::Unavailable {
-                    service: name.clone(),
-                    image: service.image.clone(),
-                    reason: reason.clone(),
-                };
+    pulls.withheld = plan.withheld;
+    if !pulls.failures.is_empty() {
+        // Stop before building: report every image that cannot be had (failed pulls and
+        // missing images that may not be pulled) at once.
+        let not_buildable: BTreeSet<String> = selected
+            .iter()
+            .filter(|name| {
+                project
+                    .services
+                    .get(*name)
+                    .is_some_and(|service| !image_can_be_built(project, service))
+            })
+            .cloned()
+            .collect();
+        let resolved = engine
+            .resolve_images(project, &not_buildable, &pulls)
+            .await
+            .map_err(|error| engine_failure(&error))?;
+        if !resolved.problems.is_empty() {
+            for problem in resolved.problems {
                 printer::stderr_line(&problem.to_string());
-                failed = true;
             }
+            return Err(exit::USER_ERROR);
         }
-    }
-    if failed {
-        return Err(exit::USER_ERROR);
     }
     build_images(context, engine, loaded, selected, preparation).await?;
     Ok(pulls)

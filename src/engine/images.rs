@@ -173,6 +173,16 @@ pub struct PullJob {
     pub buildable: bool,
 }
 
+/// What must be pulled before `up`/`run`, and what may not be.
+#[derive(Debug, Clone, Default)]
+pub struct PullPlan {
+    pub jobs: Vec<PullJob>,
+    /// Invalid `pull_policy` values.
+    pub problems: Vec<ImageProblem>,
+    /// Images missing locally that their policy does not let us pull → the policy's word.
+    pub withheld: BTreeMap<String, &'static str>,
+}
+
 /// What the pulls before `up`/`run` left behind.
 #[derive(Debug, Clone, Default)]
 pub struct PullReport {
@@ -180,6 +190,8 @@ pub struct PullReport {
     pub failures: BTreeMap<String, String>,
     /// Images a dry run would have pulled.
     pub pretended: BTreeSet<String>,
+    /// From [`PullPlan::withheld`], for the error message.
+    pub withheld: BTreeMap<String, &'static str>,
 }
 
 /// What [`Engine::resolve_images`] found.
@@ -400,13 +412,14 @@ impl Engine {
         services: &BTreeSet<String>,
         pull_override: Option<PullPolicy>,
         force_build: bool,
-    ) -> Result<(Vec<PullJob>, Vec<ImageProblem>), EngineError> {
+    ) -> Result<PullPlan, EngineError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_secs_f64())
             .unwrap_or_default();
-        let mut jobs: Vec<PullJob> = Vec::new();
-        let mut problems = Vec::new();
+        let mut plan = PullPlan::default();
+        // Each image inspected once, however many services run it.
+        let mut local_images: BTreeMap<String, Option<LocalImage>> = BTreeMap::new();
         for name in services {
             let Some(service) = project.services.get(name) else {
                 continue;
@@ -418,26 +431,32 @@ impl Engine {
             let policy = match PullPolicy::for_service(service, pull_override, force_build) {
                 Ok(policy) => policy,
                 Err(reason) => {
-                    problems.push(ImageProblem::InvalidPolicy {
+                    plan.problems.push(ImageProblem::InvalidPolicy {
                         service: name.clone(),
                         reason,
                     });
                     continue;
                 }
             };
-            if jobs.iter().any(|job| job.image == service.image) {
+            if plan.jobs.iter().any(|job| job.image == service.image) {
                 continue;
             }
-            let local = self.local_image(&service.image).await?;
-            if must_pull(policy, local.as_ref(), now) {
-                jobs.push(PullJob {
+            if !local_images.contains_key(&service.image) {
+                let local = self.local_image(&service.image).await?;
+                local_images.insert(service.image.clone(), local);
+            }
+            let local = local_images.get(&service.image).and_then(Option::as_ref);
+            if must_pull(policy, local, now) {
+                plan.jobs.push(PullJob {
                     service: name.clone(),
                     image: service.image.clone(),
                     buildable: image_can_be_built(project, service),
                 });
+            } else if local.is_none() {
+                plan.withheld.insert(service.image.clone(), policy.word());
             }
         }
-        Ok((jobs, problems))
+        Ok(plan)
     }
 
     /// Runs pull jobs concurrently (bounded); failures are collected, not raised, so that
@@ -533,13 +552,16 @@ impl Engine {
                             image,
                         }
                     } else {
-                        let policy = PullPolicy::of_service(&service.pull_policy)
-                            .unwrap_or_default()
-                            .word();
+                        let reason = match pulls.withheld.get(&image) {
+                            Some(policy) => {
+                                format!("no such image, and the pull policy is `{policy}`")
+                            }
+                            None => "no such image".to_owned(),
+                        };
                         ImageProblem::Unavailable {
                             service: service_name.clone(),
                             image,
-                            reason: format!("no such image, and the pull policy is `{policy}`"),
+                            reason,
                         }
                     };
                     resolved.problems.push(problem);
