@@ -4,6 +4,7 @@
 pub mod build;
 pub mod connect;
 pub mod convert;
+pub mod copy;
 pub mod credentials;
 pub mod error;
 pub mod events;

@@ -3,6 +3,7 @@
 //! storage directory, optionally behind htpasswd basic auth; stopped on drop. Its systemd
 //! service is not used.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -73,10 +74,11 @@ impl LocalRegistry {
             if let Some(auth) = auth {
                 let htpasswd = directory.path().join("htpasswd");
                 std::fs::write(&htpasswd, format!("{}:{}\n", auth.user, auth.bcrypt_hash)).unwrap();
-                config.push_str(&format!(
+                let _ = write!(
+                    config,
                     "auth:\n  htpasswd:\n    realm: dk-compose-tests\n    path: {}\n",
                     htpasswd.display()
-                ));
+                );
             }
             let config_path = directory.path().join("config.yml");
             std::fs::write(&config_path, config).unwrap();
