@@ -134,7 +134,7 @@ pub fn run(context: &CommandContext, args: &CpArgs) -> i32 {
                 } else {
                     copy_one(
                         engine,
-                        &container.id,
+                        &container.name,
                         direction,
                         source_path,
                         destination_path,
