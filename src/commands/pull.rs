@@ -146,6 +146,7 @@ async fn pull(
             service: name.clone(),
             image: service.image.clone(),
             buildable,
+            platform: service.platform.clone(),
         });
     }
     let settings = PullSettings {

@@ -171,6 +171,8 @@ pub struct PullJob {
     pub image: String,
     /// A failed pull is only a warning: the image can be built instead.
     pub buildable: bool,
+    /// The service's `platform` (empty: the engine's own).
+    pub platform: String,
 }
 
 /// What must be pulled before `up`/`run`, and what may not be.
@@ -244,30 +246,28 @@ impl Engine {
         }
     }
 
-    /// Pulls `image` for `service`, with the reference's lines: `web Pulling`, one line per
-    /// layer (unless `quiet`), then `web Pulled`, or `web Error <message>` (`Warning` when
-    /// the image can be built instead). The engine's message on failure.
+    /// Pulls a job's image, with the reference's lines: `web Pulling`, one line per layer
+    /// (unless `quiet`), then `web Pulled`, or `web Error <message>` (`Warning` when the
+    /// image can be built instead). The engine's message on failure.
     pub async fn pull_service_image(
         &self,
-        service: &str,
-        image: &str,
+        job: &PullJob,
         quiet: bool,
-        buildable: bool,
         progress: &mpsc::Sender<ProgressMessage>,
     ) -> Result<(), String> {
-        let resource = ResourceId::bare(service);
+        let resource = ResourceId::bare(&job.service);
         send(
             progress,
             ProgressEvent::new(resource.clone(), Status::Pulling, Instant::now())
                 .with_text("Pulling"),
         )
         .await;
-        let outcome = self.pull_image(image, &resource, quiet, progress).await;
+        let outcome = self.pull_image(job, &resource, quiet, progress).await;
         let event = match &outcome {
             Ok(()) => {
                 ProgressEvent::new(resource, Status::Pulled, Instant::now()).with_text("Pulled")
             }
-            Err(message) if buildable => {
+            Err(message) if job.buildable => {
                 ProgressEvent::warning(resource, message.clone(), Instant::now())
                     .with_text("Warning")
             }
@@ -283,11 +283,12 @@ impl Engine {
     /// `quiet`. The engine's message on failure.
     async fn pull_image(
         &self,
-        image: &str,
+        job: &PullJob,
         parent: &ResourceId,
         quiet: bool,
         progress: &mpsc::Sender<ProgressMessage>,
     ) -> Result<(), String> {
+        let image = job.image.as_str();
         let reference = ImageReference::parse(image)?;
         let credentials = credentials::credentials_for(&reference)
             .await
@@ -295,6 +296,7 @@ impl Engine {
         let options = CreateImageOptions {
             from_image: Some(reference.repository.clone()),
             tag: Some(reference.tag_or_latest()),
+            platform: job.platform.clone(),
             ..CreateImageOptions::default()
         };
         let mut stream =
@@ -451,6 +453,7 @@ impl Engine {
                     service: name.clone(),
                     image: service.image.clone(),
                     buildable: image_can_be_built(project, service),
+                    platform: service.platform.clone(),
                 });
             } else if local.is_none() {
                 plan.withheld.insert(service.image.clone(), policy.word());
@@ -492,13 +495,7 @@ impl Engine {
             running.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let outcome = engine
-                    .pull_service_image(
-                        &job.service,
-                        &job.image,
-                        settings.quiet,
-                        job.buildable,
-                        &progress,
-                    )
+                    .pull_service_image(&job, settings.quiet, &progress)
                     .await;
                 (job, outcome)
             });
