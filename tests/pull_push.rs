@@ -261,6 +261,19 @@ fn up_honours_pull_policies() {
         "{}",
         text(&output.stderr)
     );
+    // `run` honours the policy, and `--pull` too.
+    let output = always.ours_ok(&["run", "--rm", "app", "true"]);
+    assert!(
+        text(&output.stderr).contains(" app Pulled"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = always.ours_ok(&["run", "--rm", "--pull", "missing", "app", "true"]);
+    assert!(
+        !text(&output.stderr).contains("Pulling"),
+        "{}",
+        text(&output.stderr)
+    );
     always.ours_ok(&["down"]);
 
     // A refresh policy pulls what is missing.
