@@ -483,6 +483,34 @@ fn credentials_come_from_the_docker_config() {
     stack.ours_ok(&["pull"]);
     assert!(image_exists(&image));
 
+    // A build whose base image is in the private registry gets the credentials too.
+    let derived = images.track(format!("{}-derived", stack.name()));
+    let derived_compose =
+        format!("services:\n  derived:\n    image: {derived}\n    build: ./derived\n");
+    let build_stack = Stack::new("auth-build", &derived_compose)
+        .with_environment("DOCKER_CONFIG", &with_auths.path().display().to_string());
+    std::fs::create_dir_all(build_stack.path().join("derived")).unwrap();
+    std::fs::write(
+        build_stack.path().join("derived/Dockerfile"),
+        format!("FROM {image}\nRUN true\n"),
+    )
+    .unwrap();
+    docker(&["image", "rm", &image]);
+    let anonymous_build = Command::new(env!("CARGO_BIN_EXE_dk-compose"))
+        .current_dir(build_stack.path())
+        .args(["-p", build_stack.name(), "build", "--quiet"])
+        .env("DOCKER_CONFIG", anonymous.path())
+        .env("COMPOSE_PROGRESS", "plain")
+        .output()
+        .unwrap();
+    assert!(
+        !anonymous_build.status.success(),
+        "built without credentials: {}",
+        text(&anonymous_build.stderr)
+    );
+    build_stack.ours_ok(&["build", "--quiet"]);
+    assert!(image_exists(&derived));
+
     // A credential helper named in `credHelpers` (`docker-credential-<name> get`).
     let helpers = tempfile::tempdir().unwrap();
     let helper = helpers.path().join("docker-credential-dktest");

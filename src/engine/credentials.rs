@@ -164,6 +164,33 @@ pub async fn credentials_for(
         })
 }
 
+/// Every registry's credentials the configuration names, for a build's base images (the
+/// engine's `X-Registry-Config`): the `auths` entries and the registries of `credHelpers`.
+/// Unreadable entries are left out: a build of public images must not fail on them.
+pub async fn all_credentials() -> BTreeMap<String, RegistryCredentials> {
+    let mut all = BTreeMap::new();
+    let Some(directory) = config_directory() else {
+        return all;
+    };
+    let Ok(config) = DockerConfig::load(&directory) else {
+        return all;
+    };
+    for key in config.auths.keys() {
+        if config.helper_for(key).is_some() {
+            continue;
+        }
+        if let Ok(Some(credentials)) = config.stored(key) {
+            all.insert(key.clone(), credentials);
+        }
+    }
+    for (key, helper) in &config.credential_helpers {
+        if let Ok(Some(credentials)) = run_helper(helper, key).await {
+            all.insert(key.clone(), credentials);
+        }
+    }
+    all
+}
+
 /// What a helper prints for `get`.
 #[derive(Deserialize)]
 struct HelperAnswer {

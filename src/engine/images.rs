@@ -569,7 +569,8 @@ impl Engine {
     }
 }
 
-fn to_docker_credentials(credentials: RegistryCredentials) -> DockerCredentials {
+/// Our credentials as bollard sends them.
+pub(crate) fn to_docker_credentials(credentials: RegistryCredentials) -> DockerCredentials {
     DockerCredentials {
         username: credentials.username,
         password: credentials.password,
