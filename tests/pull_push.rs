@@ -317,6 +317,19 @@ fn a_pull_that_cannot_succeed_fails_cleanly() {
     assert!(stderr.contains(" web Error manifest for"), "{stderr}");
     assert!(stderr.contains(" helper Skipped"), "{stderr}");
     assert!(stderr.contains(&expected), "{stderr}");
+    // Named services only, unless `--include-deps`.
+    let output = stack.ours(&["pull", "web"]);
+    assert!(
+        !text(&output.stderr).contains("helper"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = stack.ours(&["pull", "--include-deps", "web"]);
+    assert!(
+        text(&output.stderr).contains(" helper Skipped"),
+        "{}",
+        text(&output.stderr)
+    );
 
     let unavailable = format!(
         "service `web`: image `{image}` is not available locally and cannot be pulled: manifest for {image} not found"
