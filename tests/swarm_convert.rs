@@ -409,3 +409,21 @@ services:
         ["ignoring options swarm does not support: `depends_on` (web)"]
     );
 }
+
+#[test]
+fn the_dockerapp_prod_sample_becomes_three_limited_replicas_and_redis() {
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compose-samples/dockerapp");
+    // As `stack deploy -c prod.yml dockerapp_stack` loads it: the stack names the project.
+    let options = LoadOptions {
+        files: vec![directory.join("prod.yml")],
+        current_dir: directory,
+        project_name: Some("dockerapp_stack".to_owned()),
+        ..LoadOptions::default()
+    };
+    let loaded = load(&options).unwrap();
+    let stack = convert(&loaded).unwrap();
+    assert_eq!(stack.namespace, "dockerapp_stack");
+    // Swarm honours everything prod.yml says: no warning.
+    assert!(stack.warnings.is_empty(), "{:?}", stack.warnings);
+    insta::assert_snapshot!(stack.to_text());
+}

@@ -19,7 +19,8 @@ use crate::engine::{Engine, EngineError};
 use crate::loader::SkipStages;
 use crate::output::events::{EventState, ProgressEvent, ProgressMessage, ResourceId, Status};
 use crate::output::printer;
-use crate::swarm::spec::ServiceSpec;
+use crate::swarm::spec::{FileObjectSpec, ServiceSpec};
+use crate::swarm::version::FileObjectKind;
 use crate::swarm::{self, Inputs, LABEL_IMAGE, Stack};
 
 /// How often convergence is checked (the docker CLI polls too: tasks have no events).
@@ -114,24 +115,7 @@ async fn deploy(
         printer::stdout(&format!("Creating network {}\n", network.name));
         engine.create_swarm_network(network).await.map_err(report)?;
     }
-    for secret in &stack.secrets {
-        let upserted = engine
-            .upsert_secret(secret)
-            .await
-            .map_err(|error| report_object_error(&error, "secret"))?;
-        if upserted == Upserted::Created {
-            printer::stdout(&format!("Creating secret {}\n", secret.name));
-        }
-    }
-    for config in &stack.configs {
-        let upserted = engine
-            .upsert_config(config)
-            .await
-            .map_err(|error| report_object_error(&error, "config"))?;
-        if upserted == Upserted::Created {
-            printer::stdout(&format!("Creating config {}\n", config.name));
-        }
-    }
+    let file_objects = deploy_file_objects(engine, &mut stack).await?;
     resolve_object_ids(engine, &mut stack).await?;
 
     let existing: BTreeMap<String, SwarmService> = engine
@@ -194,6 +178,8 @@ async fn deploy(
         deployed.push((service_id, spec.name.clone()));
     }
 
+    remove_old_versions(engine, &namespace, &file_objects).await;
+
     if args.detach {
         return Ok(());
     }
@@ -218,19 +204,137 @@ async fn deploy(
     }
 }
 
-/// Reports a failed secret/config create or update; Swarm refuses new data for an existing
-/// one, which deserves advice.
-fn report_object_error(error: &EngineError, kind: &str) -> Reported {
-    let code = target::report(error);
-    if error
-        .to_string()
-        .contains("only updates to Labels are allowed")
-    {
-        printer::stderr_line(&format!(
-            "the data of an existing {kind} cannot change: give the new data a new `name` (such as `myapp_key_v2`) in the compose file, or remove the stack first"
-        ));
+/// A secret or config of the stack: its name in the file's terms and the name it is
+/// deployed under (a versioned one when its data changed).
+struct DeployedFileObject {
+    kind: FileObjectKind,
+    name: String,
+    deployed_name: String,
+}
+
+/// Creates or updates the stack's secrets, then its configs (docker/cli `createSecrets`,
+/// `createConfigs`, with their `Creating secret x` lines). Swarm cannot change the data of
+/// an existing one, where `docker stack deploy` fails: the new data is deployed under a
+/// versioned name instead (`swarm::version`) and the services are pointed at it.
+async fn deploy_file_objects(
+    engine: &Engine,
+    stack: &mut Stack,
+) -> Result<Vec<DeployedFileObject>, Reported> {
+    let mut deployed = Vec::new();
+    for kind in [FileObjectKind::Secret, FileObjectKind::Config] {
+        let mut specs = match kind {
+            FileObjectKind::Secret => std::mem::take(&mut stack.secrets),
+            FileObjectKind::Config => std::mem::take(&mut stack.configs),
+        };
+        for spec in &mut specs {
+            let name = spec.name.clone();
+            upsert_versioned(engine, kind, spec).await?;
+            if spec.name != name {
+                swarm::version::rename_references(&mut stack.services, kind, &name, &spec.name);
+            }
+            deployed.push(DeployedFileObject {
+                kind,
+                name,
+                deployed_name: spec.name.clone(),
+            });
+        }
+        match kind {
+            FileObjectKind::Secret => stack.secrets = specs,
+            FileObjectKind::Config => stack.configs = specs,
+        }
     }
-    code
+    Ok(deployed)
+}
+
+/// Creates or updates one secret or config; renames `spec` to its versioned name when that
+/// version exists already or when the data under the plain name differs.
+async fn upsert_versioned(
+    engine: &Engine,
+    kind: FileObjectKind,
+    spec: &mut FileObjectSpec,
+) -> Result<(), Reported> {
+    let report = |error: EngineError| target::report(&error);
+    // Without data (a secret driver) there is nothing to version.
+    let versioned =
+        (!spec.data.is_empty()).then(|| swarm::version::versioned_name(&spec.name, &spec.data));
+    if let Some(versioned) = &versioned {
+        let existing = engine
+            .file_object_ids(kind, &[versioned.as_str()])
+            .await
+            .map_err(report)?;
+        if existing.contains_key(versioned) {
+            spec.name.clone_from(versioned);
+        }
+    }
+    let mut upserted = engine
+        .upsert_file_object(kind, spec)
+        .await
+        .map_err(report)?;
+    if upserted == Upserted::DataChanged {
+        if let Some(versioned) = versioned.filter(|versioned| *versioned != spec.name) {
+            printer::stderr_line(&format!(
+                "{} `{}` has new data, which swarm cannot change in place: deploying it as `{versioned}`",
+                kind.as_str(),
+                spec.name
+            ));
+            spec.name = versioned;
+            upserted = engine
+                .upsert_file_object(kind, spec)
+                .await
+                .map_err(report)?;
+        }
+    }
+    match upserted {
+        Upserted::Created => {
+            printer::stdout(&format!("Creating {} {}\n", kind.as_str(), spec.name));
+            Ok(())
+        }
+        Upserted::Updated => Ok(()),
+        Upserted::DataChanged => {
+            printer::stderr_line(&format!(
+                "cannot update {} `{}`: swarm does not change the data of an existing one; give it a new `name` in the compose file, or remove the stack first",
+                kind.as_str(),
+                spec.name
+            ));
+            Err(exit::USER_ERROR)
+        }
+    }
+}
+
+/// Removes the older versions of the stack's secrets and configs (the plain name or other
+/// versioned names than the one deployed), now that no service of the stack uses them.
+/// One still in use elsewhere is kept with a warning.
+async fn remove_old_versions(engine: &Engine, namespace: &str, deployed: &[DeployedFileObject]) {
+    for kind in [FileObjectKind::Secret, FileObjectKind::Config] {
+        if !deployed.iter().any(|object| object.kind == kind) {
+            continue;
+        }
+        let listed = match kind {
+            FileObjectKind::Secret => engine.stack_secrets(namespace).await,
+            FileObjectKind::Config => engine.stack_configs(namespace).await,
+        };
+        let Ok(listed) = listed else {
+            continue;
+        };
+        for existing in listed {
+            let is_old_version = deployed.iter().any(|object| {
+                object.kind == kind
+                    && existing.name != object.deployed_name
+                    && swarm::version::is_version_of(&existing.name, &object.name)
+            });
+            if !is_old_version {
+                continue;
+            }
+            printer::stdout(&format!("Removing {} {}\n", kind.as_str(), existing.name));
+            let removed = match kind {
+                FileObjectKind::Secret => engine.remove_secret(&existing.id, &existing.name).await,
+                FileObjectKind::Config => engine.remove_config(&existing.id, &existing.name).await,
+            };
+            if let Err(error) = removed {
+                printer::stderr_line(&format!("warning: {error}"));
+            }
+        }
+    }
 }
 
 /// Removes the stack's services that the file no longer has (docker/cli `pruneServices`).
