@@ -48,6 +48,8 @@ pub struct SwarmService {
     /// The rolling update's state (`updating`, `completed`, `paused`, `rollback_*`) and message.
     pub update_state: Option<String>,
     pub update_message: Option<String>,
+    /// `update_config.monitor`: how long tasks must stay up after an update (0: unset).
+    pub update_monitor_nanoseconds: u64,
 }
 
 /// One task of a service.
@@ -246,6 +248,8 @@ impl Engine {
                     ports: port_texts(service.pointer("/Endpoint/Ports"), None),
                     update_state: (!update_state.is_empty()).then_some(update_state),
                     update_message: (!update_message.is_empty()).then_some(update_message),
+                    update_monitor_nanoseconds: number(&service, "/Spec/UpdateConfig/Monitor")
+                        .unwrap_or_default(),
                 }
             })
             .collect();

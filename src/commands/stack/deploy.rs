@@ -25,6 +25,8 @@ use crate::swarm::{self, Inputs, LABEL_IMAGE, Stack};
 
 /// How often convergence is checked (the docker CLI polls too: tasks have no events).
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long converged tasks must keep running by default (docker/cli `defaultMonitor`).
+const DEFAULT_STABILITY_PERIOD: Duration = Duration::from_secs(5);
 /// A service whose tasks failed this many times since the deploy has failed.
 const FAILED_TASKS_LIMIT: usize = 3;
 
@@ -645,7 +647,21 @@ fn judge(
     }
 }
 
-/// Waits until every deployed service converges, reporting progress per service.
+/// How long a converged service's tasks must keep running before the deploy is done: the
+/// service's `update_config.monitor`, else the docker CLI's 5 seconds (`defaultMonitor`);
+/// a task that fails meanwhile is caught. Jobs are done when they complete.
+fn stability_period(service: &SwarmService) -> Duration {
+    if matches!(service.mode.as_str(), "replicated-job" | "global-job") {
+        Duration::ZERO
+    } else if service.update_monitor_nanoseconds > 0 {
+        Duration::from_nanos(service.update_monitor_nanoseconds)
+    } else {
+        DEFAULT_STABILITY_PERIOD
+    }
+}
+
+/// Waits until every deployed service converges and stays so for its stability period,
+/// reporting progress per service.
 async fn converge(
     engine: &Engine,
     namespace: &str,
@@ -676,6 +692,8 @@ async fn converge(
     }
     let mut pending: Vec<&(String, String)> = deployed.iter().collect();
     let mut last_detail: BTreeMap<String, String> = BTreeMap::new();
+    // When each service last reached its wanted tasks, for the stability check.
+    let mut converged_since: BTreeMap<String, Instant> = BTreeMap::new();
     while !pending.is_empty() {
         let services: BTreeMap<String, SwarmService> = engine
             .stack_services(Some(namespace), &BTreeMap::new())
@@ -696,9 +714,26 @@ async fn converge(
             let known = known_failures.get(service_id).cloned().unwrap_or_default();
             match judge(service, &tasks, &known) {
                 Convergence::Done { detail } => {
-                    send(name, Status::Running, EventState::Done, detail).await;
+                    let since = *converged_since
+                        .entry(service_id.clone())
+                        .or_insert_with(Instant::now);
+                    let remaining = stability_period(service).saturating_sub(since.elapsed());
+                    if remaining.is_zero() {
+                        send(name, Status::Running, EventState::Done, detail).await;
+                    } else {
+                        let detail = format!(
+                            "{detail}, verifying that tasks are stable ({}s)",
+                            remaining.as_secs() + 1
+                        );
+                        if last_detail.get(name) != Some(&detail) {
+                            send(name, Status::Waiting, EventState::Working, detail.clone()).await;
+                            last_detail.insert(name.clone(), detail);
+                        }
+                        still_pending.push(entry);
+                    }
                 }
                 Convergence::Pending { detail } => {
+                    converged_since.remove(service_id);
                     if last_detail.get(name) != Some(&detail) {
                         send(name, Status::Waiting, EventState::Working, detail.clone()).await;
                         last_detail.insert(name.clone(), detail);
@@ -751,6 +786,7 @@ mod tests {
             ports: Vec::new(),
             update_state: None,
             update_message: None,
+            update_monitor_nanoseconds: 0,
         }
     }
 
