@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests and samples need (idempotent). Nothing is pulled
 # from an image registry: test images are built locally from these binaries.
 set -euo pipefail
-packages=(busybox-static redis-tools)
+packages=(busybox-static redis-tools curl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

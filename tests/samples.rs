@@ -452,6 +452,44 @@ fn readme_starts_with_the_main_job_and_the_test_command() {
     assert!(ci.contains("exec bash scripts/test.sh"), "{ci}");
 }
 
+/// The README's command reference has a row for every command `dk-compose --help` lists.
+#[test]
+fn readme_command_reference_names_every_command() {
+    let help = Command::new(our_binary()).arg("--help").output().unwrap();
+    let help = text(&help.stdout);
+    let commands: Vec<&str> = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a Commands: section in --help")
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|command| *command != "help")
+        .collect();
+    assert!(commands.len() > 30, "{commands:?}");
+    let readme = std::fs::read_to_string(repository_root().join("README.md")).unwrap();
+    let reference = readme
+        .split("## Commands")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a ## Commands section in README.md");
+    let rows: Vec<&str> = reference
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .collect();
+    for command in commands {
+        assert!(
+            rows.iter().any(|row| {
+                let first_cell = row.split(" | ").next().unwrap_or_default();
+                first_cell.contains(&format!("`{command}`"))
+                    || first_cell.contains(&format!("`{command} "))
+                    || first_cell.contains(&format!("`{command}\\|"))
+            }),
+            "README.md's command reference has no row for `{command}`"
+        );
+    }
+}
+
 /// The README's first command, exactly as written (it builds dk-compose in release mode
 /// with cargo, as on a fresh clone), with a unique project name and a free port so that it
 /// runs beside other tests. The counter goes 1 then 2, and `down -v` leaves nothing.

@@ -753,7 +753,10 @@ fn redeploys_update_in_place_version_changed_data_and_prune() {
         !stdout.contains("Creating") && !stdout.contains("Removing"),
         "{stdout}"
     );
-    assert_eq!(stack_object_names("secret", &stack), [secret.clone()]);
+    assert_eq!(
+        stack_object_names("secret", &stack),
+        std::slice::from_ref(secret)
+    );
     assert_eq!(secret_references(), references_before);
     assert_eq!(running_tasks(), tasks_before);
 
