@@ -511,16 +511,13 @@ fn write_prod(directory: &Path, port: &str, prod: &Prod<'_>) {
     std::fs::write(directory.join("prod.yml"), yaml).unwrap();
 }
 
-/// `stack deploy -c prod.yml --resolve-image never STACK EXTRA...`, which must succeed.
+/// `stack deploy -c prod.yml EXTRA... STACK` (with `--resolve-image never` unless EXTRA
+/// sets it), which must succeed.
 fn deploy_prod(directory: &Path, stack: &str, extra: &[&str]) -> Output {
-    let mut arguments = vec![
-        "stack",
-        "deploy",
-        "-c",
-        "prod.yml",
-        "--resolve-image",
-        "never",
-    ];
+    let mut arguments = vec!["stack", "deploy", "-c", "prod.yml"];
+    if !extra.contains(&"--resolve-image") {
+        arguments.extend(["--resolve-image", "never"]);
+    }
     arguments.extend_from_slice(extra);
     arguments.push(stack);
     let output = dk_compose(directory, &arguments);
@@ -656,13 +653,60 @@ fn redeploys_update_in_place_version_changed_data_and_prune() {
         lines(&tasks).contains(&format!("{web}.3 Running")),
         "{tasks}"
     );
+    let filtered = dk_compose_ok(
+        workdir,
+        &[
+            "stack",
+            "ps",
+            &stack,
+            "--filter",
+            &format!("name={stack}_cache"),
+            "--filter",
+            "desired-state=running",
+            "-q",
+            "--no-trunc",
+        ],
+    );
+    assert_eq!(
+        lines(&filtered),
+        listed(&[
+            "service",
+            "ps",
+            &format!("{stack}_cache"),
+            "-q",
+            "--no-trunc",
+            "--filter",
+            "desired-state=running"
+        ])
+    );
+    let filtered = dk_compose_ok(
+        workdir,
+        &[
+            "stack",
+            "services",
+            &stack,
+            "-f",
+            &format!("name={web}"),
+            "--format",
+            "{{.Name}} {{.Mode}} {{.Image}}",
+        ],
+    );
+    assert_eq!(filtered.trim(), format!("{web} replicated {BUSYBOX_IMAGE}"));
 
     // 2. Re-deploy with a changed env and new labels on the secret/config: the service is
     //    updated in place (same id, newer version), the secret and config are updated.
     prod.greeting = "bye";
     prod.label = "two";
     write_prod(workdir, &port, &prod);
-    let output = text(&deploy_prod(workdir, &stack, &["-d=false"]).stdout);
+    // `--resolve-image changed` and the image unchanged: the registry is not asked (no
+    // warning), the tasks keep their image.
+    let output = deploy_prod(workdir, &stack, &["-d=false", "--resolve-image", "changed"]);
+    assert!(
+        !text(&output.stderr).contains("could not be accessed on a registry"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = text(&output.stdout);
     assert!(
         output.contains(&format!("Updating service {web} (id: {first_id})")),
         "{output}"
@@ -938,19 +982,23 @@ services:
         ),
     )
     .unwrap();
-    let output = dk_compose(
-        workdir,
-        &[
+    // Read from stdin (`-c -`).
+    let output = Command::new(env!("CARGO_BIN_EXE_dk-compose"))
+        .args([
             "stack",
             "deploy",
             "-c",
-            "failing.yml",
+            "-",
             "--resolve-image",
             "never",
             "--detach=false",
             &failing_stack,
-        ],
-    );
+        ])
+        .current_dir(workdir)
+        .env("COMPOSE_PROGRESS", "plain")
+        .stdin(std::fs::File::open(workdir.join("failing.yml")).unwrap())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
     let stderr = text(&output.stderr);
     assert!(
