@@ -455,7 +455,9 @@ async fn pin_digest(engine: &Engine, spec: &mut ServiceSpec) {
 }
 
 /// Per image, the encoded registry credentials from the docker CLI's config file
-/// (`auths.<registry>.auth`), for `--with-registry-auth`.
+/// (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), for `--with-registry-auth`.
+// TODO(registry): only `auths.<registry>.auth` entries are read; use the registry
+// credentials module (credsStore, credHelpers, identitytoken) once it lands.
 fn registry_auths(stack: &Stack) -> BTreeMap<String, String> {
     let config_directory = std::env::var_os("DOCKER_CONFIG").map_or_else(
         || {
@@ -469,6 +471,11 @@ fn registry_auths(stack: &Stack) -> BTreeMap<String, String> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
+    registry_auths_from(&config, stack)
+}
+
+/// [`registry_auths`] from the parsed config file.
+fn registry_auths_from(config: &serde_json::Value, stack: &Stack) -> BTreeMap<String, String> {
     let mut auths = BTreeMap::new();
     for spec in stack.services.values() {
         let image = &spec.task_template.container_spec.image;
@@ -856,6 +863,41 @@ mod tests {
             judge(&service, &tasks, &known),
             Convergence::Pending { .. }
         ));
+    }
+
+    #[test]
+    fn registry_auth_is_encoded_per_image_from_the_config_file() {
+        let yaml = "services:\n  hub: {image: busybox}\n  private: {image: registry.example.com:5000/app}\n  anonymous: {image: ghcr.io/x/y}\n";
+        let options = crate::loader::LoadOptions {
+            files: vec![std::path::PathBuf::from("-")],
+            stdin: Some(yaml.to_owned()),
+            project_name: Some("auth".to_owned()),
+            ..crate::loader::LoadOptions::default()
+        };
+        let loaded = crate::loader::load(&options).unwrap();
+        let read_file = |_: &Path| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        let inputs = Inputs {
+            environment: &loaded.environment,
+            read_file: &read_file,
+        };
+        let stack = swarm::convert(&loaded.project, "auth", &inputs).unwrap();
+        let config = serde_json::json!({"auths": {
+            "https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"},
+            "registry.example.com:5000": {"auth": "YWxpY2U6czNjcjN0"},
+        }});
+        let auths = registry_auths_from(&config, &stack);
+        let decoded = |image: &str| {
+            serde_json::from_str::<serde_json::Value>(&decode_basic(&auths[image])).unwrap()
+        };
+        assert_eq!(
+            decoded("busybox"),
+            serde_json::json!({"username": "user", "password": "pass", "serveraddress": "https://index.docker.io/v1/"})
+        );
+        assert_eq!(
+            decoded("registry.example.com:5000/app"),
+            serde_json::json!({"username": "alice", "password": "s3cr3t", "serveraddress": "registry.example.com:5000"})
+        );
+        assert!(!auths.contains_key("ghcr.io/x/y"));
     }
 
     #[test]
