@@ -1,8 +1,9 @@
 //! `stack deploy`: load → convert (all errors before anything is created) → check the node
-//! is a manager → prune → networks → secrets/configs (create or update by version) →
-//! services (update in place at their current version, else create) → with
-//! `--detach=false`, wait for convergence with a progress display. Follows docker/cli
-//! `stack/swarm/deploy_composefile.go`, including its stdout lines.
+//! is a manager → prune → networks → secrets/configs (create, or update their labels at
+//! their current version; changed data goes under a versioned name) → services (update in
+//! place at their current version, else create) → remove the older secret/config versions →
+//! with `--detach=false`, wait for convergence (and stable tasks) with a progress display.
+//! Follows docker/cli `stack/swarm/deploy_composefile.go`, including its stdout lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
