@@ -151,7 +151,15 @@ pub async fn credentials_for(
     let Some(directory) = config_directory() else {
         return Ok(None);
     };
-    let config = DockerConfig::load(&directory)?;
+    credentials_in(&directory, image).await
+}
+
+/// [`credentials_for`] with the configuration of `directory` (`<directory>/config.json`).
+pub async fn credentials_in(
+    directory: &Path,
+    image: &ImageReference,
+) -> Result<Option<RegistryCredentials>, CredentialError> {
+    let config = DockerConfig::load(directory)?;
     let key = image.auth_key();
     if let Some(helper) = config.helper_for(key) {
         return run_helper(helper, key).await;

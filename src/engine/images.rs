@@ -612,6 +612,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn credentials_round_trip_through_x_registry_auth_with_the_api_field_names() {
+        use base64::Engine as _;
+        let credentials = to_docker_credentials(RegistryCredentials {
+            username: Some("robot$ci".to_owned()),
+            password: Some("tok>en?".to_owned()),
+            identity_token: Some("t0ken".to_owned()),
+            server_address: "registry.example.com:5000".to_owned(),
+        });
+        // bollard sends this JSON, base64-encoded, as `X-Registry-Auth`.
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(serde_json::to_string(&credentials).unwrap());
+        let decoded: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(decoded["username"], "robot$ci");
+        assert_eq!(decoded["password"], "tok>en?");
+        assert_eq!(decoded["identitytoken"], "t0ken");
+        assert_eq!(decoded["serveraddress"], "registry.example.com:5000");
+    }
+
+    #[test]
     fn service_policies_as_compose_go_reads_them() {
         assert_eq!(PullPolicy::of_service(""), Ok(PullPolicy::Missing));
         assert_eq!(

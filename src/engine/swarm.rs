@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::connect::Engine;
+use super::credentials::RegistryCredentials;
 use super::error::{EngineError, ErrorContext, ObjectKind};
+use super::images::to_docker_credentials;
 use crate::swarm::LABEL_NAMESPACE;
 use crate::swarm::spec::{FileObjectSpec, NetworkSpec, ServiceSpec};
 use crate::swarm::version::FileObjectKind;
@@ -261,11 +263,11 @@ impl Engine {
     pub async fn create_service(
         &self,
         spec: &ServiceSpec,
-        registry_auth: Option<&str>,
+        registry_auth: Option<&RegistryCredentials>,
     ) -> Result<(String, Vec<String>), EngineError> {
         let context = ErrorContext::new(ObjectKind::Service, &spec.name).action("create");
         let request: bollard::models::ServiceSpec = Self::to_request(spec, &context)?;
-        let credentials = registry_auth.map(credentials);
+        let credentials = registry_auth.cloned().map(to_docker_credentials);
         let response = self
             .docker
             .create_service(request, credentials)
@@ -283,7 +285,7 @@ impl Engine {
         service_id: &str,
         version: u64,
         spec: &ServiceSpec,
-        registry_auth: Option<&str>,
+        registry_auth: Option<&RegistryCredentials>,
     ) -> Result<Vec<String>, EngineError> {
         let context = ErrorContext::new(ObjectKind::Service, &spec.name).action("update");
         let request: bollard::models::ServiceSpec = Self::to_request(spec, &context)?;
@@ -293,7 +295,12 @@ impl Engine {
         };
         let response = self
             .docker
-            .update_service(service_id, request, options, registry_auth.map(credentials))
+            .update_service(
+                service_id,
+                request,
+                options,
+                registry_auth.cloned().map(to_docker_credentials),
+            )
             .await
             .map_err(|error| self.error(error, context))?;
         Ok(response.warnings.unwrap_or_default())
@@ -679,49 +686,9 @@ impl Engine {
     }
 }
 
-/// Registry credentials from an encoded `X-Registry-Auth` value (base64 JSON).
-fn credentials(encoded: &str) -> bollard::auth::DockerCredentials {
-    serde_json::from_slice(&decode_base64(encoded)).unwrap_or_default()
-}
-
-/// Decodes standard or URL-safe base64, ignoring padding and anything unknown.
-fn decode_base64(text: &str) -> Vec<u8> {
-    let value = |byte: u8| -> Option<u32> {
-        Some(u32::from(match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        }))
-    };
-    let mut bytes = Vec::new();
-    let mut buffer = 0_u32;
-    let mut bits = 0;
-    for digit in text.bytes().filter_map(value) {
-        buffer = (buffer << 6) | digit;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push(u8::try_from((buffer >> bits) & 0xff).unwrap_or_default());
-        }
-    }
-    bytes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_round_trips() {
-        let encoded = crate::swarm::spec::base64(br#"{"username":"u","password":"p"}"#);
-        assert_eq!(
-            decode_base64(&encoded),
-            br#"{"username":"u","password":"p"}"#
-        );
-    }
 
     #[test]
     fn ports_read_as_the_cli_shows_them() {

@@ -5,13 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use base64::Engine as _;
+
 use super::check;
 use super::spec::{
     BindOptions, ConfigReference, ContainerSpec, DiscreteResource, DnsConfig, Driver, EndpointSpec,
     FileObjectSpec, FileTarget, GenericResource, HealthConfig, Ipam, IpamPool, Limit, Mount,
     NetworkAttachment, NetworkSpec, Placement, PlacementPreference, PortConfig, Reservation,
     ResourceRequirements, RestartPolicy, SecretReference, ServiceMode, ServiceSpec, SpreadOver,
-    TaskSpec, TmpfsOptions, Ulimit, UpdateConfig, VolumeOptions, base64,
+    TaskSpec, TmpfsOptions, Ulimit, UpdateConfig, VolumeOptions,
 };
 use crate::model::{
     DeployConfig, FileObjectConfig, FileReference, HealthCheckConfig, NetworkConfig, Project,
@@ -285,7 +287,8 @@ fn file_objects(
         specs.push(FileObjectSpec {
             name,
             labels,
-            data: base64(&data),
+            // Standard base64 with padding, as the API wants `Data`.
+            data: base64::engine::general_purpose::STANDARD.encode(&data),
             driver: None,
             templating,
         });

@@ -440,44 +440,9 @@ pub struct FileObjectSpec {
     pub templating: Option<Driver>,
 }
 
-/// Standard base64 (RFC 4648, with padding) of `bytes`.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let first = chunk[0];
-        let second = chunk.get(1).copied().unwrap_or(0);
-        let third = chunk.get(2).copied().unwrap_or(0);
-        let group = (u32::from(first) << 16) | (u32::from(second) << 8) | u32::from(third);
-        for (index, shift) in [18_u32, 12, 6, 0].into_iter().enumerate() {
-            if index <= chunk.len() {
-                text.push(char::from(ALPHABET[((group >> shift) & 0x3f) as usize]));
-            } else {
-                text.push('=');
-            }
-        }
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected);
-        }
-    }
 
     #[test]
     fn modes_serialise_as_the_api_expects() {

@@ -15,6 +15,8 @@ use crate::cli::{ResolveImage, StackDeployArgs};
 use crate::commands::context::CommandContext;
 use crate::commands::exit;
 use crate::commands::target::{self, Progress};
+use crate::engine::credentials::{self, RegistryCredentials};
+use crate::engine::reference::ImageReference;
 use crate::engine::swarm::{SwarmService, SwarmTask, Upserted};
 use crate::engine::{Engine, EngineError};
 use crate::loader::SkipStages;
@@ -66,15 +68,18 @@ pub fn run(context: &CommandContext, args: &StackDeployArgs) -> i32 {
     for warning in &stack.warnings {
         printer::stderr_line(warning);
     }
-    let registry_auth = if args.with_registry_auth {
-        Some(registry_auths(&stack))
-    } else {
-        None
-    };
     let Ok(runtime) = target::runtime() else {
         return exit::INTERNAL;
     };
     runtime.block_on(async {
+        let registry_auth = if args.with_registry_auth {
+            match registry_credentials(&stack).await {
+                Ok(found) => Some(found),
+                Err(code) => return code,
+            }
+        } else {
+            None
+        };
         let engine = match target::connect().await {
             Ok(engine) => engine,
             Err(code) => return code,
@@ -91,7 +96,7 @@ async fn deploy(
     engine: &Engine,
     mut stack: Stack,
     args: &StackDeployArgs,
-    registry_auth: Option<&BTreeMap<String, String>>,
+    registry_auth: Option<&BTreeMap<String, RegistryCredentials>>,
 ) -> Result<(), Reported> {
     let report = |error: EngineError| target::report(&error);
     super::require_manager(engine).await?;
@@ -157,7 +162,7 @@ async fn deploy(
             // Stack deploy has no `--force`: keep the counter so tasks are not redeployed.
             spec.task_template.force_update = service.force_update;
             let warnings = engine
-                .update_service(&service.id, service.version, spec, auth.map(String::as_str))
+                .update_service(&service.id, service.version, spec, auth)
                 .await
                 .map_err(report)?;
             for warning in warnings {
@@ -169,10 +174,7 @@ async fn deploy(
             if args.resolve_image != ResolveImage::Never {
                 pin_digest(engine, spec).await;
             }
-            let (service_id, warnings) = engine
-                .create_service(spec, auth.map(String::as_str))
-                .await
-                .map_err(report)?;
+            let (service_id, warnings) = engine.create_service(spec, auth).await.map_err(report)?;
             for warning in warnings {
                 printer::stderr_line(&warning);
             }
@@ -455,100 +457,44 @@ async fn pin_digest(engine: &Engine, spec: &mut ServiceSpec) {
     }
 }
 
-/// Per image, the encoded registry credentials from the docker CLI's config file
-/// (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), for `--with-registry-auth`.
-// TODO(registry): only `auths.<registry>.auth` entries are read; use the registry
-// credentials module (credsStore, credHelpers, identitytoken) once it lands.
-fn registry_auths(stack: &Stack) -> BTreeMap<String, String> {
-    let config_directory = std::env::var_os("DOCKER_CONFIG").map_or_else(
-        || {
-            std::env::var_os("HOME")
-                .map(|home| Path::new(&home).join(".docker"))
-                .unwrap_or_default()
-        },
-        std::path::PathBuf::from,
-    );
-    let config: serde_json::Value = std::fs::read(config_directory.join("config.json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
-    registry_auths_from(&config, stack)
-}
-
-/// [`registry_auths`] from the parsed config file.
-fn registry_auths_from(config: &serde_json::Value, stack: &Stack) -> BTreeMap<String, String> {
-    let mut auths = BTreeMap::new();
-    for spec in stack.services.values() {
-        let image = &spec.task_template.container_spec.image;
-        let registry = registry_of(image);
-        let keys = if registry == "docker.io" {
-            vec![
-                "https://index.docker.io/v1/".to_owned(),
-                "docker.io".to_owned(),
-                "index.docker.io".to_owned(),
-            ]
-        } else {
-            vec![registry.clone(), format!("https://{registry}")]
-        };
-        let Some(entry) = keys
-            .iter()
-            .find_map(|key| config.pointer(&format!("/auths/{}", key.replace('/', "~1"))))
-        else {
-            continue;
-        };
-        let decoded = entry
-            .get("auth")
-            .and_then(serde_json::Value::as_str)
-            .map(decode_basic)
-            .unwrap_or_default();
-        let Some((username, password)) = decoded.split_once(':') else {
-            continue;
-        };
-        let credentials = serde_json::json!({
-            "username": username,
-            "password": password,
-            "serveraddress": keys[0],
-        });
-        auths.insert(
-            image.clone(),
-            swarm::spec::base64(credentials.to_string().as_bytes()),
-        );
-    }
-    auths
-}
-
-/// The registry host of an image reference (`docker.io` when none is named).
-fn registry_of(image: &str) -> String {
-    match image.split_once('/') {
-        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first.to_owned(),
-        _ => "docker.io".to_owned(),
-    }
-}
-
-/// Decodes the base64 `user:password` of a docker config `auth` entry.
-fn decode_basic(encoded: &str) -> String {
-    let value = |byte: u8| -> Option<u32> {
-        Some(u32::from(match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        }))
+/// Per image, the registry credentials the docker CLI's configuration gives
+/// (`engine::credentials`: `auths`, `credsStore`, `credHelpers`), for
+/// `--with-registry-auth`. Images without credentials are left out.
+async fn registry_credentials(
+    stack: &Stack,
+) -> Result<BTreeMap<String, RegistryCredentials>, Reported> {
+    let Some(directory) = credentials::config_directory() else {
+        return Ok(BTreeMap::new());
     };
-    let mut bytes = Vec::new();
-    let mut buffer = 0_u32;
-    let mut bits = 0;
-    for digit in encoded.bytes().filter_map(value) {
-        buffer = (buffer << 6) | digit;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push(u8::try_from((buffer >> bits) & 0xff).unwrap_or_default());
+    registry_credentials_in(&directory, stack)
+        .await
+        .map_err(|message| {
+            printer::stderr_line(&message);
+            exit::USER_ERROR
+        })
+}
+
+/// [`registry_credentials`] with the configuration of `directory`.
+async fn registry_credentials_in(
+    directory: &Path,
+    stack: &Stack,
+) -> Result<BTreeMap<String, RegistryCredentials>, String> {
+    let images: BTreeSet<&String> = stack
+        .services
+        .values()
+        .map(|spec| &spec.task_template.container_spec.image)
+        .collect();
+    let mut all = BTreeMap::new();
+    for image in images {
+        let reference = ImageReference::parse(image)?;
+        if let Some(found) = credentials::credentials_in(directory, &reference)
+            .await
+            .map_err(|error| error.to_string())?
+        {
+            all.insert(image.clone(), found);
         }
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+    Ok(all)
 }
 
 enum Failure {
@@ -867,8 +813,8 @@ mod tests {
     }
 
     #[test]
-    fn registry_auth_is_encoded_per_image_from_the_config_file() {
-        let yaml = "services:\n  hub: {image: busybox}\n  private: {image: registry.example.com:5000/app}\n  anonymous: {image: ghcr.io/x/y}\n";
+    fn registry_credentials_are_found_per_image_in_the_config_file() {
+        let yaml = "services:\n  hub: {image: busybox}\n  private: {image: registry.example.com:5000/app}\n  token: {image: tokens.example/app:2}\n  anonymous: {image: ghcr.io/x/y}\n";
         let options = crate::loader::LoadOptions {
             files: vec![std::path::PathBuf::from("-")],
             stdin: Some(yaml.to_owned()),
@@ -882,34 +828,63 @@ mod tests {
             read_file: &read_file,
         };
         let stack = swarm::convert(&loaded.project, "auth", &inputs).unwrap();
-        let config = serde_json::json!({"auths": {
-            "https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"},
-            "registry.example.com:5000": {"auth": "YWxpY2U6czNjcjN0"},
-        }});
-        let auths = registry_auths_from(&config, &stack);
-        let decoded = |image: &str| {
-            serde_json::from_str::<serde_json::Value>(&decode_basic(&auths[image])).unwrap()
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::write(
+            directory.path().join("config.json"),
+            r#"{"auths": {
+                "https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"},
+                "registry.example.com:5000": {"auth": "YWxpY2U6czNjcjN0"},
+                "tokens.example": {"identitytoken": "t0ken"}
+            }}"#,
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let found = runtime
+            .block_on(registry_credentials_in(directory.path(), &stack))
+            .unwrap();
+        let summary = |image: &str| {
+            let credentials = &found[image];
+            (
+                credentials.username.as_deref(),
+                credentials.password.as_deref(),
+                credentials.identity_token.as_deref(),
+                credentials.server_address.as_str(),
+            )
         };
         assert_eq!(
-            decoded("busybox"),
-            serde_json::json!({"username": "user", "password": "pass", "serveraddress": "https://index.docker.io/v1/"})
+            summary("busybox"),
+            (
+                Some("user"),
+                Some("pass"),
+                None,
+                "https://index.docker.io/v1/"
+            )
         );
         assert_eq!(
-            decoded("registry.example.com:5000/app"),
-            serde_json::json!({"username": "alice", "password": "s3cr3t", "serveraddress": "registry.example.com:5000"})
+            summary("registry.example.com:5000/app"),
+            (
+                Some("alice"),
+                Some("s3cr3t"),
+                None,
+                "registry.example.com:5000"
+            )
         );
-        assert!(!auths.contains_key("ghcr.io/x/y"));
-    }
+        assert_eq!(
+            summary("tokens.example/app:2"),
+            (None, None, Some("t0ken"), "tokens.example")
+        );
+        assert!(!found.contains_key("ghcr.io/x/y"));
 
-    #[test]
-    fn registries_are_read_from_image_names() {
-        assert_eq!(registry_of("busybox"), "docker.io");
-        assert_eq!(registry_of("library/busybox:1"), "docker.io");
-        assert_eq!(
-            registry_of("registry.example.com:5000/app"),
-            "registry.example.com:5000"
-        );
-        assert_eq!(registry_of("localhost/app"), "localhost");
-        assert_eq!(decode_basic("dXNlcjpwYXNz"), "user:pass");
+        std::fs::write(
+            directory.path().join("config.json"),
+            r#"{"auths": {"registry.example.com:5000": {"auth": "!!"}}}"#,
+        )
+        .unwrap();
+        let error = runtime
+            .block_on(registry_credentials_in(directory.path(), &stack))
+            .unwrap_err();
+        assert!(error.contains("registry.example.com:5000"), "{error}");
     }
 }
