@@ -502,3 +502,91 @@ volumes:
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 }
+
+/// Everything of the project the engine has, with ids and start times: any change shows.
+fn engine_state(stack: &Stack) -> String {
+    let label = format!("label={}", stack.guard.label());
+    let containers = docker(&["ps", "-aq", "--filter", &label]);
+    let mut lines = Vec::new();
+    for id in containers.lines() {
+        lines.push(docker(&[
+            "inspect",
+            "--format",
+            "{{.Name}} {{.Id}} {{.State.Status}} {{.State.StartedAt}} {{.State.FinishedAt}}",
+            id,
+        ]));
+    }
+    lines.sort();
+    lines.push(docker(&["network", "ls", "-q", "--filter", &label]));
+    lines.push(docker(&["volume", "ls", "-q", "--filter", &label]));
+    lines.join("\n")
+}
+
+#[test]
+fn dry_run_commands_leave_the_state_unchanged() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "dryall",
+        "
+services:
+  db: {image: IMAGE, volumes: [data:/data]}
+  web: {image: IMAGE, depends_on: [db]}
+volumes:
+  data: {}
+",
+    );
+    stack.ours(&["up", "-d"]);
+    let running = engine_state(&stack);
+    for arguments in [
+        &["stop"][..],
+        &["kill"],
+        &["rm", "-s", "-f", "-v"],
+        &["restart"],
+        &["pause"],
+        &["start"],
+        &["create", "--force-recreate"],
+        &["up", "-d", "--force-recreate"],
+        &["down", "-v", "--rmi", "all"],
+    ] {
+        let mut with_flag = vec!["--dry-run"];
+        with_flag.extend_from_slice(arguments);
+        let output = stack.ours(&with_flag);
+        assert!(
+            output.contains("DRY-RUN MODE"),
+            "{arguments:?} printed no dry-run lines:\n{output}"
+        );
+        assert_eq!(
+            engine_state(&stack),
+            running,
+            "--dry-run {arguments:?} changed the engine state"
+        );
+    }
+    // The same on paused, then on stopped containers.
+    stack.ours(&["pause"]);
+    let paused = engine_state(&stack);
+    let output = stack.ours(&["--dry-run", "unpause"]);
+    assert!(output.contains("DRY-RUN MODE"), "{output}");
+    assert_eq!(engine_state(&stack), paused, "--dry-run unpause");
+    stack.ours(&["unpause"]);
+    stack.ours(&["stop"]);
+    let stopped = engine_state(&stack);
+    for arguments in [
+        &["start"][..],
+        &["rm", "-f"],
+        &["up", "-d"],
+        &["restart"],
+        &["down"],
+    ] {
+        let mut with_flag = vec!["--dry-run"];
+        with_flag.extend_from_slice(arguments);
+        let output = stack.ours(&with_flag);
+        assert!(output.contains("DRY-RUN MODE"), "{arguments:?}:\n{output}");
+        assert_eq!(
+            engine_state(&stack),
+            stopped,
+            "--dry-run {arguments:?} changed the engine state"
+        );
+    }
+}

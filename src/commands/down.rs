@@ -47,7 +47,7 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
         remove_orphans: args.remove_orphans,
     };
     block_on(async {
-        let engine = match connect().await {
+        let engine = match connect(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -73,10 +73,6 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
             }
         };
         warn_orphans(&plan);
-        if context.global.dry_run {
-            printer::stdout(&plan.to_string());
-            return exit::OK;
-        }
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -102,6 +98,10 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
         )
         .await;
         session.finish().await;
+        if engine.is_dry_run() && result.is_ok() {
+            // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+            printer::stdout(&plan.to_string());
+        }
         match result {
             Ok(_) => exit::OK,
             Err(ExecuteError::Failed(message)) => {

@@ -20,7 +20,7 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
     };
     let project = &loaded.project;
     block_on(async {
-        let engine = match connect().await {
+        let engine = match connect(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -62,10 +62,6 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
                 return exit::USER_ERROR;
             }
         };
-        if context.global.dry_run {
-            printer::stdout(&plan.to_string());
-            return exit::OK;
-        }
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -92,6 +88,10 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
         )
         .await;
         session.finish().await;
+        if engine.is_dry_run() && result.is_ok() {
+            // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+            printer::stdout(&plan.to_string());
+        }
         match result {
             Ok(report) => {
                 for warning in report.warnings {

@@ -251,12 +251,14 @@ pub(crate) fn block_on<F: Future<Output = i32>>(work: F) -> i32 {
     }
 }
 
-/// Connects to the engine, printing the one-line error on failure.
-pub(crate) async fn connect() -> Result<Engine, i32> {
-    crate::engine::connect(None).await.map_err(|error| {
+/// Connects to the engine (only pretending changes under `--dry-run`), printing the
+/// one-line error on failure.
+pub(crate) async fn connect(context: &CommandContext) -> Result<Engine, i32> {
+    let engine = crate::engine::connect(None).await.map_err(|error| {
         printer::stderr_line(&error.to_string());
         exit::USER_ERROR
-    })
+    })?;
+    Ok(super::target::for_changes(context, engine))
 }
 
 /// Prints an engine error as one line.
@@ -323,7 +325,7 @@ pub(crate) fn converge(
         return exit::USER_ERROR;
     }
     block_on(async {
-        let engine = match connect().await {
+        let engine = match connect(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -380,7 +382,7 @@ async fn build_images(
     selected: &BTreeSet<String>,
     policy: BuildPolicy,
 ) -> Result<(), i32> {
-    if policy == BuildPolicy::Never {
+    if policy == BuildPolicy::Never || engine.is_dry_run() {
         return Ok(());
     }
     let project = &loaded.project;
@@ -475,13 +477,6 @@ async fn converge_on(
     }
     let plan = reconcile::reconcile_up(&desired, &observed, &request.options)
         .map_err(|error| Failure::Lines(vec![error.to_string()]))?;
-    if context.global.dry_run {
-        warn_orphans(&plan);
-        return Ok(Outcome::Done {
-            warnings: Vec::new(),
-            plan: Some(plan),
-        });
-    }
     warn_orphans(&plan);
     let execution = Arc::new(ExecutionContext {
         project: project.clone(),
@@ -507,6 +502,13 @@ async fn converge_on(
         ExecuteError::Interrupted => Failure::Interrupted,
     })?;
     let mut warnings = report.warnings;
+    if engine.is_dry_run() {
+        // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+        return Ok(Outcome::Done {
+            warnings,
+            plan: Some(plan),
+        });
+    }
     if let WaitPolicy::Wait { timeout } = request.wait {
         let observed = engine
             .observe_project(&project.name)

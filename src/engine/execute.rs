@@ -224,7 +224,10 @@ async fn run_step(
             let resource = ResourceId::network(name);
             event(progress, &resource, Status::Creating).await;
             let body = resources::network_create_request(&context.project, network);
-            match engine.docker.create_network(body).await {
+            match engine
+                .write(Default::default(), engine.docker.create_network(body))
+                .await
+            {
                 Ok(_) => {
                     event(progress, &resource, Status::Created).await;
                     Ok(None)
@@ -240,7 +243,10 @@ async fn run_step(
             let resource = ResourceId::volume(name);
             event(progress, &resource, Status::Creating).await;
             let body = resources::volume_create_request(&context.project, volume);
-            match engine.docker.create_volume(body).await {
+            match engine
+                .write(Default::default(), engine.docker.create_volume(body))
+                .await
+            {
                 Ok(_) => {
                     event(progress, &resource, Status::Created).await;
                     Ok(None)
@@ -271,7 +277,10 @@ async fn run_step(
         Operation::StartContainer { service, name } => {
             let resource = ResourceId::container(name);
             event(progress, &resource, Status::Starting).await;
-            match engine.docker.start_container(name, None).await {
+            match engine
+                .write((), engine.docker.start_container(name, None))
+                .await
+            {
                 Ok(()) => {
                     event(progress, &resource, Status::Started).await;
                     Ok(None)
@@ -297,7 +306,10 @@ async fn run_step(
                 t: context.stop_timeout,
                 ..StopContainerOptions::default()
             };
-            match engine.docker.stop_container(name, Some(options)).await {
+            match engine
+                .write((), engine.docker.stop_container(name, Some(options)))
+                .await
+            {
                 Ok(()) => {}
                 Err(error) => {
                     let error =
@@ -319,7 +331,10 @@ async fn run_step(
                 t: context.stop_timeout,
                 ..RestartContainerOptions::default()
             };
-            match engine.docker.restart_container(name, Some(options)).await {
+            match engine
+                .write((), engine.docker.restart_container(name, Some(options)))
+                .await
+            {
                 Ok(()) => {
                     event(progress, &resource, Status::Restarted).await;
                     Ok(None)
@@ -348,7 +363,10 @@ async fn run_step(
                 force: true,
                 ..RemoveContainerOptions::default()
             };
-            if let Err(error) = engine.docker.remove_container(name, Some(options)).await {
+            if let Err(error) = engine
+                .write((), engine.docker.remove_container(name, Some(options)))
+                .await
+            {
                 let error = engine.error(
                     error,
                     ErrorContext::container(name.clone()).action("remove"),
@@ -365,7 +383,10 @@ async fn run_step(
         Operation::RenameContainer { service, from, to } => {
             let options = RenameContainerOptions { name: to.clone() };
             let resource = ResourceId::container(to);
-            match engine.docker.rename_container(from, options).await {
+            match engine
+                .write((), engine.docker.rename_container(from, options))
+                .await
+            {
                 Ok(()) => {
                     event(progress, &resource, Status::Recreated).await;
                     Ok(None)
@@ -405,8 +426,12 @@ async fn run_step(
             let resource = ResourceId::volume(name);
             event(progress, &resource, Status::Removing).await;
             match engine
-                .docker
-                .remove_volume(name, None::<RemoveVolumeOptions>)
+                .write(
+                    (),
+                    engine
+                        .docker
+                        .remove_volume(name, None::<RemoveVolumeOptions>),
+                )
                 .await
             {
                 Ok(()) => {
@@ -428,8 +453,12 @@ async fn run_step(
             let resource = ResourceId::image(image);
             event(progress, &resource, Status::Removing).await;
             match engine
-                .docker
-                .remove_image(image, None::<RemoveImageOptions>, None)
+                .write(
+                    Vec::new(),
+                    engine
+                        .docker
+                        .remove_image(image, None::<RemoveImageOptions>, None),
+                )
                 .await
             {
                 Ok(_) => {
@@ -609,6 +638,16 @@ async fn wait_dependency(
         waits.spawn(async move {
             let resource = ResourceId::container(&container);
             event(&progress, &resource, Status::Waiting).await;
+            let met = if condition == WaitCondition::CompletedSuccessfully {
+                Status::Exited
+            } else {
+                Status::Healthy
+            };
+            if engine.is_dry_run() {
+                // Nothing was started: the condition counts as met, as the reference's
+                // dry-run client reports every container running and healthy.
+                return (container, resource, Ok(met));
+            }
             let engine_condition = match condition {
                 WaitCondition::Healthy => Condition::Healthy,
                 WaitCondition::CompletedSuccessfully => Condition::ExitedSuccessfully,
@@ -619,7 +658,17 @@ async fn wait_dependency(
                     }
                 }
             };
-            let result = engine.wait_for(&container, engine_condition, None).await;
+            let result = match engine.wait_for(&container, engine_condition, None).await {
+                Ok(_) => Ok(met),
+                // `--wait`: a one-shot container that exited 0 has done its job (the
+                // reference fails here unless another service waits for its completion,
+                // docker/compose#10596).
+                Err(EngineError::WaitFailed {
+                    failure: WaitFailure::Exited { exit_code: 0 },
+                    ..
+                }) if condition == WaitCondition::RunningOrHealthy => Ok(Status::Exited),
+                Err(error) => Err(error),
+            };
             (container, resource, result)
         });
     }
@@ -629,14 +678,7 @@ async fn wait_dependency(
             continue;
         };
         match result {
-            Ok(_) => {
-                let status = if condition == WaitCondition::CompletedSuccessfully {
-                    Status::Exited
-                } else {
-                    Status::Healthy
-                };
-                event(progress, &resource, status).await;
-            }
+            Ok(status) => event(progress, &resource, status).await,
             Err(error) => {
                 let message = describe_wait_failure(dependency, &container, condition, &error);
                 let event = if required {
@@ -661,8 +703,24 @@ async fn wait_dependency(
 }
 
 /// The reference's words: `service "init" didn't complete successfully: exit 4`,
-/// `dependency failed to start: container p-db-1 is unhealthy` (plus the last health output).
+/// `dependency failed to start: container p-db-1 is unhealthy` (plus the last health output);
+/// for `--wait`, without the `dependency failed to start: ` prefix.
 fn describe_wait_failure(
+    dependency: &str,
+    container: &str,
+    condition: WaitCondition,
+    error: &EngineError,
+) -> String {
+    let message = describe_dependency_failure(dependency, container, condition, error);
+    if condition == WaitCondition::RunningOrHealthy {
+        if let Some(rest) = message.strip_prefix("dependency failed to start: ") {
+            return rest.to_owned();
+        }
+    }
+    message
+}
+
+fn describe_dependency_failure(
     dependency: &str,
     container: &str,
     condition: WaitCondition,
@@ -717,7 +775,7 @@ async fn remove_network(
     event(progress, &resource, Status::Removing).await;
     let mut delay = Duration::from_millis(50);
     for attempt in 1..=NETWORK_REMOVAL_ATTEMPTS {
-        let error = match engine.docker.remove_network(name).await {
+        let error = match engine.write((), engine.docker.remove_network(name)).await {
             Ok(()) => {
                 event(progress, &resource, Status::Removed).await;
                 return Ok(None);

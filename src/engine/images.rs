@@ -140,6 +140,8 @@ impl Engine {
                 by_image.insert(image.clone(), outcome);
             }
             match by_image.get(&image) {
+                // Only pretended (`--dry-run`): no id to record.
+                Some(Ok(id)) if id.is_empty() => {}
                 Some(Ok(id)) => {
                     resolved.image_ids.insert(service_name.clone(), id.clone());
                 }
@@ -173,6 +175,10 @@ impl Engine {
         if let Some(id) = local {
             return Ok(Ok(id));
         }
+        if builds && self.is_dry_run() {
+            // `--dry-run` builds nothing: the image would exist by now.
+            return Ok(Ok(String::new()));
+        }
         if builds || policy == PullPolicy::Never || policy == PullPolicy::Build {
             return Ok(Err(format!(
                 "no such image, and the pull policy is `{}`",
@@ -189,6 +195,14 @@ impl Engine {
             ProgressEvent::new(resource.clone(), Status::Pulling, Instant::now()),
         )
         .await;
+        if self.is_dry_run() {
+            send(
+                progress,
+                ProgressEvent::new(resource, Status::Pulled, Instant::now()),
+            )
+            .await;
+            return Ok(Ok(String::new()));
+        }
         match self.pull_image(image).await {
             Ok(()) => {
                 send(
