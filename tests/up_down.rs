@@ -590,3 +590,110 @@ volumes:
         );
     }
 }
+
+fn health(container: &str) -> String {
+    docker(&[
+        "inspect",
+        "--format",
+        "{{if .State.Health}}{{.State.Health.Status}}{{end}} {{.State.Status}} {{.State.ExitCode}}",
+        container,
+    ])
+}
+
+#[test]
+fn wait_returns_once_healthy_and_counts_a_completed_one_shot_as_done() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "waitok",
+        "
+services:
+  db:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'true'], interval: 1s}
+  plain: {image: IMAGE}
+  quick: {image: IMAGE, command: ['true']}
+  job:
+    image: IMAGE
+    command: [sh, -c, 'sleep 1']
+    # Never healthy: the wait can only end by the exit, whatever the timing.
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+",
+    );
+    stack.ours(&["up", "-d", "--wait"]);
+    assert_eq!(health(&stack.name("db", 1)), "healthy running 0");
+    assert_eq!(health(&stack.name("plain", 1)), "running 0");
+    // docker/compose#10596: the reference fails here (`container job-1 exited (0)`).
+    let job = health(&stack.name("job", 1));
+    assert!(job.ends_with("exited 0"), "{job}");
+}
+
+#[test]
+fn wait_fails_on_unhealthy_on_a_failed_exit_and_on_timeout() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "waitbad",
+        "
+services:
+  sick:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}
+",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d", "--wait"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("container {} is unhealthy", stack.name("sick", 1))),
+        "{stderr}"
+    );
+
+    // The healthcheck never passes, so the wait sees the exit whatever the timing.
+    stack.write(
+        "
+services:
+  job:
+    image: IMAGE
+    command: [sh, -c, 'sleep 1; exit 3']
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d", "--wait", "--remove-orphans"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("container {} exited (3)", stack.name("job", 1))),
+        "{stderr}"
+    );
+
+    // Never healthy within the time given: the health stays `starting` (1000 retries).
+    stack.write(
+        "
+services:
+  slow:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+",
+    );
+    let output = stack.run_with(
+        &binary(),
+        &[
+            "up",
+            "-d",
+            "--wait",
+            "--wait-timeout",
+            "2",
+            "--remove-orphans",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("application not healthy after 2s"),
+        "{stderr}"
+    );
+    assert_eq!(health(&stack.name("slow", 1)), "starting running 0");
+}

@@ -525,8 +525,8 @@ async fn converge_on(
         let outcome = match timeout {
             Some(limit) => tokio::time::timeout(limit, waiting).await.map_err(|_| {
                 Failure::Lines(vec![format!(
-                    "application not healthy after {}s",
-                    limit.as_secs()
+                    "application not healthy after {}",
+                    go_duration(limit.as_secs())
                 )])
             })?,
             None => waiting.await,
@@ -541,4 +541,30 @@ async fn converge_on(
         warnings,
         plan: None,
     })
+}
+
+/// Seconds as Go prints a `time.Duration` (`5s`, `1m30s`, `1h0m0s`), for the reference's
+/// messages.
+fn go_duration(seconds: u64) -> String {
+    let (hours, minutes, rest) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    if hours > 0 {
+        format!("{hours}h{minutes}m{rest}s")
+    } else if minutes > 0 {
+        format!("{minutes}m{rest}s")
+    } else {
+        format!("{rest}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_duration;
+
+    #[test]
+    fn durations_print_like_go() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(5), "5s");
+        assert_eq!(go_duration(90), "1m30s");
+        assert_eq!(go_duration(3600), "1h0m0s");
+    }
 }
