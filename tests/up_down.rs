@@ -697,3 +697,105 @@ services:
     );
     assert_eq!(health(&stack.name("slow", 1)), "starting running 0");
 }
+
+#[test]
+fn ctrl_c_during_up_stops_cleanly_and_leaves_only_labelled_resources() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    if !ready() {
+        return;
+    }
+    let slow = "
+services:
+  db:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+  web:
+    image: IMAGE
+    depends_on: {db: {condition: service_healthy}}
+";
+    let stack = Stack::new("sigint", slow);
+    let mut child = Command::new(binary())
+        .current_dir(stack.path())
+        .args(["-p", &stack.guard.name, "--progress", "plain", "up", "-d"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Interrupt once the wait for `db` to be healthy is under way (it never will be).
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let waiting = line.contains(&stack.name("db", 1)) && line.ends_with("Waiting");
+        seen.push(line);
+        if waiting {
+            break;
+        }
+    }
+    assert!(
+        seen.last().is_some_and(|line| line.ends_with("Waiting")),
+        "no wait seen:\n{}",
+        seen.join("\n")
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    seen.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{}", seen.join("\n"));
+
+    // Whatever exists under the project's names carries the project's labels.
+    let by_name = |kind: &str| {
+        let listing = docker(&[
+            kind,
+            "ls",
+            "-a",
+            "--filter",
+            &format!("name={}", stack.guard.name),
+            "--format",
+            "{{.Names}}",
+        ]);
+        listing.lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let named_containers = by_name("container");
+    assert_eq!(named_containers.len(), 2, "{named_containers:?}");
+    let (labelled_containers, labelled_networks, _) = support::project_leftovers(&stack.guard.name);
+    assert_eq!(labelled_containers.len(), named_containers.len());
+    let named_networks = docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name={}_", stack.guard.name),
+    ]);
+    assert_eq!(named_networks.lines().count(), labelled_networks.len());
+    // `web` was created, never started.
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(state, "created");
+
+    // A new `up` converges (the healthcheck now passes: only db is recreated), `down`
+    // removes everything.
+    stack.write(&slow.replace(
+        "'false'], interval: 1s, retries: 1000",
+        "'true'], interval: 1s",
+    ));
+    stack.ours(&["up", "-d"]);
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(state, "running");
+    stack.ours(&["down"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
