@@ -799,3 +799,138 @@ services:
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 }
+
+#[test]
+fn a_network_whose_config_changed_is_recreated_keeping_the_containers() {
+    if !ready() {
+        return;
+    }
+    let yaml = "
+services:
+  web: {image: IMAGE, networks: [back]}
+  other: {image: IMAGE}
+networks:
+  back:
+    labels: {tier: one}
+";
+    let stack = Stack::new("netchange", yaml);
+    stack.ours(&["up", "-d"]);
+    let network = format!("{}_back", stack.guard.name);
+    let network_id = || docker(&["network", "inspect", "--format", "{{.Id}}", &network]);
+    let before = (stack.containers(), network_id());
+    stack.write(&yaml.replace("tier: one", "tier: two"));
+    let output = stack.ours(&["up", "-d"]);
+    assert!(
+        output.contains("Removed") && output.contains("Created"),
+        "{output}"
+    );
+    assert_eq!(stack.containers(), before.0, "containers were recreated");
+    assert_ne!(network_id(), before.1, "the network was not recreated");
+    assert_eq!(
+        docker(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{index .Labels \"tier\"}}",
+            &network
+        ]),
+        "two"
+    );
+    // Back on the network with its aliases (the reference loses them), and running.
+    let web = stack.name("web", 1);
+    let attached = docker(&[
+        "inspect",
+        "--format",
+        &format!(
+            "{{{{.State.Status}}}} {{{{(index .NetworkSettings.Networks \"{network}\").Aliases}}}}"
+        ),
+        &web,
+    ]);
+    assert!(
+        attached.starts_with("running [") && attached.contains(" web "),
+        "{attached}"
+    );
+    // Converged: the next `up` changes nothing.
+    let dry = stack.ours(&["--dry-run", "up", "-d"]);
+    assert!(!dry.contains("network config changed"), "{dry}");
+    stack.ours(&["down"]);
+    let (containers, networks, _) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty());
+}
+
+/// Removes a network and a volume made by hand (no project label, so the guard misses them).
+struct HandMade {
+    network: String,
+    volume: String,
+}
+
+impl Drop for HandMade {
+    fn drop(&mut self) {
+        let _ = support::docker_output(&["network", "rm", &self.network]);
+        let _ = support::docker_output(&["volume", "rm", "--force", &self.volume]);
+    }
+}
+
+#[test]
+fn same_name_resources_made_by_hand_are_refused_or_used_as_the_reference_does() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "handmade",
+        "services:\n  web: {image: IMAGE, volumes: [data:/data]}\nvolumes:\n  data: {}\n",
+    );
+    let hand = HandMade {
+        network: format!("{}_default", stack.guard.name),
+        volume: format!("{}_data", stack.guard.name),
+    };
+    docker(&["network", "create", &hand.network]);
+    docker(&["volume", "create", &hand.volume]);
+    // The network: a warning, then a refusal; nothing created, no second network.
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "a network with name {} exists but was not created by compose",
+            hand.network
+        )) && stderr.contains("has incorrect label com.docker.compose.network set to \"\""),
+        "{stderr}"
+    );
+    assert!(stack.container_names().is_empty());
+    let same_name = docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name={}", hand.network),
+    ]);
+    assert_eq!(same_name.lines().count(), 1, "a second network was created");
+    // The volume: used, with a warning.
+    docker(&["network", "rm", &hand.network]);
+    let output = stack.ours(&["up", "-d"]);
+    assert!(
+        output.contains(&format!(
+            "volume \"{}\" already exists but was not created by Docker Compose",
+            hand.volume
+        )),
+        "{output}"
+    );
+    let mounted = docker(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}}{{end}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(mounted, hand.volume);
+    // `down -v` removes it, as the reference does for the project's volumes.
+    stack.ours(&["down", "-v"]);
+    let left = docker(&[
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name={}", hand.volume),
+    ]);
+    assert!(left.is_empty(), "{left}");
+}

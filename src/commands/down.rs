@@ -51,10 +51,25 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let observed = match engine.observe_project(&project_name).await {
+        let mut observed = match engine.observe_project(&project_name).await {
             Ok(observed) => observed,
             Err(error) => return engine_failure(&error),
         };
+        if let (Some(loaded), VolumeRemoval::Remove) = (&loaded, options.volumes) {
+            let project = &loaded.project;
+            let names: Vec<String> = project
+                .volumes
+                .iter()
+                .filter(|(_, volume)| !volume.external)
+                .map(|(key, _)| crate::plan::reconcile::volume_name(project, key))
+                .collect();
+            if let Err(error) = engine
+                .observe_foreign_resources(&mut observed, &[], &names)
+                .await
+            {
+                return engine_failure(&error);
+            }
+        }
         if observed.is_empty() && images == ImageRemoval::None {
             printer::stderr_line(&format!(
                 "WARN[0000] Warning: No resource found to remove for project \"{project_name}\"."

@@ -362,6 +362,23 @@ pub(crate) fn converge(
     })
 }
 
+/// The engine names of the networks and volumes the project makes itself (not external).
+fn own_resource_names(project: &crate::model::Project) -> (Vec<String>, Vec<String>) {
+    let networks = project
+        .networks
+        .iter()
+        .filter(|(_, network)| !network.external)
+        .map(|(key, _)| reconcile::network_name(project, key))
+        .collect();
+    let volumes = project
+        .volumes
+        .iter()
+        .filter(|(_, volume)| !volume.external)
+        .map(|(key, _)| reconcile::volume_name(project, key))
+        .collect();
+    (networks, volumes)
+}
+
 /// When `up`/`create` build the images of services with a `build:` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum BuildPolicy {
@@ -460,8 +477,13 @@ async fn converge_on(
             images.problems.iter().map(ToString::to_string).collect(),
         ));
     }
-    let observed = engine
+    let mut observed = engine
         .observe_project(&project.name)
+        .await
+        .map_err(|error| line(&error))?;
+    let (network_names, volume_names) = own_resource_names(project);
+    engine
+        .observe_foreign_resources(&mut observed, &network_names, &volume_names)
         .await
         .map_err(|error| line(&error))?;
     let mut desired = Desired::new(project, images.image_ids.clone());
@@ -475,9 +497,19 @@ async fn converge_on(
                 .insert(name.clone(), crate::hash::service_hash(&effective));
         }
     }
-    let plan = reconcile::reconcile_up(&desired, &observed, &request.options)
-        .map_err(|error| Failure::Lines(vec![error.to_string()]))?;
+    let plan = reconcile::reconcile_up(&desired, &observed, &request.options).map_err(|error| {
+        let mut lines: Vec<String> = error
+            .warnings()
+            .iter()
+            .map(|warning| format!("WARN[0000] {warning}"))
+            .collect();
+        lines.push(error.to_string());
+        Failure::Lines(lines)
+    })?;
     warn_orphans(&plan);
+    for warning in &plan.warnings {
+        printer::stderr_line(&format!("WARN[0000] {warning}"));
+    }
     let execution = Arc::new(ExecutionContext {
         project: project.clone(),
         config_hashes: desired.config_hashes.clone(),
