@@ -448,6 +448,24 @@ fn unreachable_engine_is_one_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("unix:///nonexistent.sock"), "{stderr}");
+    // The other commands name the address on their first line too.
+    for command in [&["down"][..], &["ps"], &["stop"], &["--dry-run", "rm", "-f"]] {
+        let output = Command::new(binary())
+            .current_dir(stack.path())
+            .env("DOCKER_HOST", "unix:///nonexistent.sock")
+            .args(command)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(
+            stderr
+                .lines()
+                .next()
+                .is_some_and(|line| line.contains("unix:///nonexistent.sock")),
+            "{command:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -468,35 +486,60 @@ services:
     environment: {MODE: test}
     depends_on: {db: {condition: service_healthy}}
     volumes: [data:/data]
+    networks: [default, back]
+networks:
+  back:
+    attachable: true
+    labels: {tier: back}
 volumes:
-  data: {}
+  data:
+    labels: {kept: 'yes'}
 ";
-    // Ours up, the reference sees it, recreates nothing, and takes it down.
+    // Ours up, the reference sees it, recreates nothing (containers, and networks: same
+    // config hashes), and takes it down.
     let stack = Stack::new("interop", yaml);
+    let network_ids = || {
+        docker(&[
+            "network",
+            "ls",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            &format!("label={}", stack.guard.label()),
+        ])
+    };
     stack.ours(&["up", "-d"]);
-    let before = stack.containers();
+    let before = (stack.containers(), network_ids());
     let listing = stack.reference(&reference, &["ps", "--format", "{{.Name}}"]);
     assert!(listing.contains(&stack.name("web", 1)), "{listing}");
     stack.reference(&reference, &["up", "-d"]);
     assert_eq!(
-        stack.containers(),
+        (stack.containers(), network_ids()),
         before,
-        "the reference recreated our containers"
+        "the reference recreated our containers or networks"
     );
     stack.reference(&reference, &["down", "-v"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 
-    // The reference up, ours recreates nothing and takes it down.
+    // The reference up, ours lists it, recreates nothing and takes it down.
     stack.reference(&reference, &["up", "-d"]);
-    let before = stack.containers();
+    let before = (stack.containers(), network_ids());
+    let listing = stack.ours(&["ps", "--format", "{{.Name}}"]);
+    assert!(
+        listing.contains(&stack.name("web", 1)) && listing.contains(&stack.name("db", 1)),
+        "{listing}"
+    );
     let output = stack.ours(&["--dry-run", "up", "-d"]);
-    assert!(!output.contains("create container"), "{output}");
+    assert!(
+        !output.contains("create container") && !output.contains("network"),
+        "{output}"
+    );
     stack.ours(&["up", "-d"]);
     assert_eq!(
-        stack.containers(),
+        (stack.containers(), network_ids()),
         before,
-        "we recreated the reference's containers"
+        "we recreated the reference's containers or networks"
     );
     stack.ours(&["down", "-v"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
