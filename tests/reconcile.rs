@@ -12,8 +12,9 @@ use dk_compose::plan::observed::{
     ObservedVolume,
 };
 use dk_compose::plan::{
-    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, OrphanPolicy,
-    RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down, reconcile_up,
+    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, NetworkPolicy,
+    OrphanPolicy, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down,
+    reconcile_up,
 };
 
 const IMAGE_ID: &str = "sha256:1111";
@@ -482,6 +483,13 @@ fn a_network_whose_config_changed_is_recreated_and_its_containers_reconnected() 
 #11 start container p-api-1 after #9,#10: network p_back recreated
 "
     );
+    // `start` leaves networks as they are.
+    let leave = UpOptions {
+        networks: NetworkPolicy::Leave,
+        ..UpOptions::default()
+    };
+    let plan = reconcile_up(&desired(&project), &state, &leave).unwrap();
+    assert!(!plan.changes_anything(), "{plan}");
     // The same hash (or none, as older tools wrote) changes nothing.
     for label in [back_hash.as_str(), ""] {
         state.networks[1] = labelled_network("p_back", "net2", "back", label);

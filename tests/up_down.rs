@@ -449,7 +449,12 @@ fn unreachable_engine_is_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("unix:///nonexistent.sock"), "{stderr}");
     // The other commands name the address on their first line too.
-    for command in [&["down"][..], &["ps"], &["stop"], &["--dry-run", "rm", "-f"]] {
+    for command in [
+        &["down"][..],
+        &["ps"],
+        &["stop"],
+        &["--dry-run", "rm", "-f"],
+    ] {
         let output = Command::new(binary())
             .current_dir(stack.path())
             .env("DOCKER_HOST", "unix:///nonexistent.sock")

@@ -10,7 +10,7 @@ use super::up::{Session, block_on, connect, engine_failure, load, parallel_limit
 use crate::cli::StartArgs;
 use crate::engine::execute::{self, ExecuteError, ExecutionContext};
 use crate::output::printer;
-use crate::plan::{Desired, OrphanPolicy, RecreatePolicy, UpOptions, reconcile_up};
+use crate::plan::{Desired, NetworkPolicy, OrphanPolicy, RecreatePolicy, UpOptions, reconcile_up};
 
 /// Runs `start`.
 pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
@@ -51,6 +51,7 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
             recreate: RecreatePolicy::Never,
             recreate_dependencies: RecreatePolicy::Never,
             orphans: OrphanPolicy::Ignore,
+            networks: NetworkPolicy::Leave,
             scale,
             ..UpOptions::default()
         };

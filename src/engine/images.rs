@@ -124,21 +124,34 @@ impl Engine {
         progress: &mpsc::Sender<ProgressMessage>,
     ) -> Result<ResolvedImages, EngineError> {
         let mut resolved = ResolvedImages::default();
-        // Image → its id, or why it cannot be had (each image looked up and pulled once).
-        let mut by_image: BTreeMap<String, Result<String, String>> = BTreeMap::new();
+        // Each image looked up (and pulled) once, all at the same time; the first service
+        // using an image gives its pull policy.
+        let mut lookups: BTreeMap<String, (PullPolicy, bool)> = BTreeMap::new();
+        for service_name in services {
+            let Some(service) = project.services.get(service_name) else {
+                continue;
+            };
+            let policy = pull_override
+                .or_else(|| PullPolicy::parse(&service.pull_policy))
+                .unwrap_or_default();
+            lookups
+                .entry(service_image(project, service_name, service))
+                .or_insert((policy, service.build.is_some()));
+        }
+        let outcomes =
+            futures_util::future::try_join_all(lookups.iter().map(|(image, (policy, builds))| {
+                self.find_or_pull(image, *policy, *builds, progress)
+            }))
+            .await?;
+        // Image → its id, or why it cannot be had.
+        let by_image: BTreeMap<String, Result<String, String>> =
+            lookups.into_keys().zip(outcomes).collect();
         for service_name in services {
             let Some(service) = project.services.get(service_name) else {
                 continue;
             };
             let image = service_image(project, service_name, service);
-            let policy = pull_override
-                .or_else(|| PullPolicy::parse(&service.pull_policy))
-                .unwrap_or_default();
             let builds = service.build.is_some();
-            if !by_image.contains_key(&image) {
-                let outcome = self.find_or_pull(&image, policy, builds, progress).await?;
-                by_image.insert(image.clone(), outcome);
-            }
             match by_image.get(&image) {
                 // Only pretended (`--dry-run`): no id to record.
                 Some(Ok(id)) if id.is_empty() => {}

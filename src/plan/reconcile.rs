@@ -64,6 +64,16 @@ pub enum AnonymousVolumePolicy {
     Renew,
 }
 
+/// Whether existing networks are checked against the project (`up`, `create`) or used as
+/// they are (`start`, which only starts containers, as the reference's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetworkPolicy {
+    /// Refuse one not made for the project, recreate one whose config changed.
+    #[default]
+    Converge,
+    Leave,
+}
+
 /// The choices of `up` / `create`, from the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpOptions {
@@ -79,6 +89,7 @@ pub struct UpOptions {
     /// `--scale service=n`, over `scale` / `deploy.replicas`.
     pub scale: BTreeMap<String, u32>,
     pub anonymous_volumes: AnonymousVolumePolicy,
+    pub networks: NetworkPolicy,
 }
 
 /// What the project wants, with what was computed from it outside this module: the config
@@ -379,14 +390,16 @@ pub fn reconcile_up(
                     .map(|existing| (existing, false))
             });
         if let Some((existing, labelled)) = existing {
-            if existing_network_verdict(
-                project,
-                key,
-                network,
-                existing,
-                labelled,
-                &mut plan.warnings,
-            )? {
+            if options.networks == NetworkPolicy::Converge
+                && existing_network_verdict(
+                    project,
+                    key,
+                    network,
+                    existing,
+                    labelled,
+                    &mut plan.warnings,
+                )?
+            {
                 diverged.insert(key, name);
             }
             continue;
