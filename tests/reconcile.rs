@@ -12,8 +12,9 @@ use dk_compose::plan::observed::{
     ObservedVolume,
 };
 use dk_compose::plan::{
-    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, OrphanPolicy,
-    RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down, reconcile_up,
+    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, NetworkPolicy,
+    OrphanPolicy, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down,
+    reconcile_up,
 };
 
 const IMAGE_ID: &str = "sha256:1111";
@@ -83,7 +84,7 @@ fn observed(containers: Vec<ObservedContainer>) -> ObservedProject {
         name: "p".to_owned(),
         containers,
         networks: vec![network("p_default", "net1")],
-        volumes: Vec::new(),
+        ..ObservedProject::default()
     }
 }
 
@@ -421,6 +422,157 @@ volumes:
 #5 stop container p-gone-1: project down
 #6 remove container p-gone-1 after #5: project down
 #7 remove network p_default after #2,#4,#6: project down
+"
+    );
+}
+
+/// A network as `up` labels it: project, key and config hash.
+fn labelled_network(name: &str, id: &str, key: &str, config_hash: &str) -> ObservedNetwork {
+    let mut network = network(name, id);
+    network.labels = BTreeMap::from([
+        ("com.docker.compose.project".to_owned(), "p".to_owned()),
+        ("com.docker.compose.network".to_owned(), key.to_owned()),
+        (
+            "com.docker.compose.config-hash".to_owned(),
+            config_hash.to_owned(),
+        ),
+    ]);
+    network
+}
+
+const TWO_NETWORKS: &str = "
+services:
+  web: {image: busybox, networks: [back]}
+  api: {image: busybox, networks: [back, default], depends_on: [web]}
+  other: {image: busybox}
+networks:
+  back:
+    labels: {tier: two}
+";
+
+#[test]
+fn a_network_whose_config_changed_is_recreated_and_its_containers_reconnected() {
+    let project = project(TWO_NETWORKS);
+    let on_back = |service: &str| {
+        let mut container = container(&project, service, 1);
+        container.networks = BTreeMap::from([("p_back".to_owned(), "net2".to_owned())]);
+        container
+    };
+    let mut api = on_back("api");
+    api.networks
+        .insert("p_default".to_owned(), "net1".to_owned());
+    let mut state = observed(vec![api, container(&project, "other", 1), on_back("web")]);
+    let back_hash = hash::network_hash(&project.networks["back"]);
+    state.networks[0] = labelled_network("p_default", "net1", "default", "");
+    state
+        .networks
+        .push(labelled_network("p_back", "net2", "back", "stale"));
+    assert_eq!(
+        up(&project, &state, &UpOptions::default()),
+        "\
+#1 stop container p-api-1: network config changed
+#2 disconnect container p-api-1 from network p_back after #1: network config changed
+#3 stop container p-web-1: network config changed
+#4 disconnect container p-web-1 from network p_back after #3: network config changed
+#5 remove network p_back after #2,#4: network config changed
+#6 create network p_back after #5: network config changed
+#7 keep container p-other-1 (running): up to date
+#8 connect container p-web-1 to network p_back after #6: network config changed
+#9 start container p-web-1 after #8: network p_back recreated
+#10 connect container p-api-1 to network p_back after #6: network config changed
+#11 start container p-api-1 after #9,#10: network p_back recreated
+"
+    );
+    // `start` leaves networks as they are.
+    let leave = UpOptions {
+        networks: NetworkPolicy::Leave,
+        ..UpOptions::default()
+    };
+    let plan = reconcile_up(&desired(&project), &state, &leave).unwrap();
+    assert!(!plan.changes_anything(), "{plan}");
+    // The same hash (or none, as older tools wrote) changes nothing.
+    for label in [back_hash.as_str(), ""] {
+        state.networks[1] = labelled_network("p_back", "net2", "back", label);
+        let plan = reconcile_up(&desired(&project), &state, &UpOptions::default()).unwrap();
+        assert!(!plan.changes_anything(), "{plan}");
+    }
+}
+
+#[test]
+fn a_recreated_container_on_a_changed_network_is_not_reconnected() {
+    let project = project(TWO_NETWORKS);
+    let mut web = container(&project, "web", 1);
+    web.networks = BTreeMap::from([("p_back".to_owned(), "net2".to_owned())]);
+    web.config_hash = Some("stale".to_owned());
+    let mut state = observed(vec![web]);
+    state
+        .networks
+        .push(labelled_network("p_back", "net2", "back", "stale"));
+    let options = UpOptions {
+        services: vec!["web".to_owned()],
+        ..UpOptions::default()
+    };
+    assert_eq!(
+        up(&project, &state, &options),
+        "\
+#1 stop container p-web-1: network config changed
+#2 disconnect container p-web-1 from network p_back after #1: network config changed
+#3 remove network p_back after #2: network config changed
+#4 create network p_back after #3: network config changed
+#5 create container web101234567_p-web-1 to replace p-web-1 after #4: config hash changed
+#6 stop container p-web-1 after #5: replaced
+#7 remove container p-web-1 after #6: replaced
+#8 rename container web101234567_p-web-1 to p-web-1 after #7: replaced
+#9 start container p-web-1 after #8: config hash changed
+"
+    );
+}
+
+#[test]
+fn same_name_resources_not_made_by_compose() {
+    let project = project(
+        "services:\n  web: {image: busybox, volumes: [data:/data]}\nvolumes:\n  data: {}\n",
+    );
+    let mut state = ObservedProject {
+        name: "p".to_owned(),
+        ..ObservedProject::default()
+    };
+    // A network made by hand under the project's name: refused, as the reference does.
+    state.foreign_networks = vec![network("p_default", "hand")];
+    let error = reconcile_up(&desired(&project), &state, &UpOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "network p_default was found but has incorrect label com.docker.compose.network set to \"\" (expected: \"default\")"
+    );
+    assert_eq!(
+        error.warnings(),
+        [
+            "a network with name p_default exists but was not created by compose.\nSet `external: true` to use an existing network"
+        ]
+    );
+    // Made by another project for the same key: used, with a warning. A volume of the
+    // project's name made by hand: used, with a warning.
+    let mut other = network("p_default", "other");
+    other.labels = BTreeMap::from([
+        ("com.docker.compose.project".to_owned(), "q".to_owned()),
+        (
+            "com.docker.compose.network".to_owned(),
+            "default".to_owned(),
+        ),
+    ]);
+    state.foreign_networks = vec![other];
+    state.foreign_volumes = vec![ObservedVolume {
+        name: "p_data".to_owned(),
+        driver: "local".to_owned(),
+        labels: BTreeMap::new(),
+    }];
+    assert_eq!(
+        up(&project, &state, &UpOptions::default()),
+        "\
+#1 create container p-web-1: no existing container
+#2 start container p-web-1 after #1: no existing container
+warning: a network with name p_default exists but was not created for project \"p\". Set `external: true` to use an existing network
+warning: volume \"p_data\" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume
 "
     );
 }

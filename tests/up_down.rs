@@ -448,6 +448,29 @@ fn unreachable_engine_is_one_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("unix:///nonexistent.sock"), "{stderr}");
+    // The other commands name the address on their first line too.
+    for command in [
+        &["down"][..],
+        &["ps"],
+        &["stop"],
+        &["--dry-run", "rm", "-f"],
+    ] {
+        let output = Command::new(binary())
+            .current_dir(stack.path())
+            .env("DOCKER_HOST", "unix:///nonexistent.sock")
+            .args(command)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(
+            stderr
+                .lines()
+                .next()
+                .is_some_and(|line| line.contains("unix:///nonexistent.sock")),
+            "{command:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -468,37 +491,494 @@ services:
     environment: {MODE: test}
     depends_on: {db: {condition: service_healthy}}
     volumes: [data:/data]
+    networks: [default, back]
+networks:
+  back:
+    attachable: true
+    labels: {tier: back}
 volumes:
-  data: {}
+  data:
+    labels: {kept: 'yes'}
 ";
-    // Ours up, the reference sees it, recreates nothing, and takes it down.
+    // Ours up, the reference sees it, recreates nothing (containers, and networks: same
+    // config hashes), and takes it down.
     let stack = Stack::new("interop", yaml);
+    let network_ids = || {
+        docker(&[
+            "network",
+            "ls",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            &format!("label={}", stack.guard.label()),
+        ])
+    };
     stack.ours(&["up", "-d"]);
-    let before = stack.containers();
+    let before = (stack.containers(), network_ids());
     let listing = stack.reference(&reference, &["ps", "--format", "{{.Name}}"]);
     assert!(listing.contains(&stack.name("web", 1)), "{listing}");
     stack.reference(&reference, &["up", "-d"]);
     assert_eq!(
-        stack.containers(),
+        (stack.containers(), network_ids()),
         before,
-        "the reference recreated our containers"
+        "the reference recreated our containers or networks"
     );
     stack.reference(&reference, &["down", "-v"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 
-    // The reference up, ours recreates nothing and takes it down.
+    // The reference up, ours lists it, recreates nothing and takes it down.
     stack.reference(&reference, &["up", "-d"]);
-    let before = stack.containers();
+    let before = (stack.containers(), network_ids());
+    let listing = stack.ours(&["ps", "--format", "{{.Name}}"]);
+    assert!(
+        listing.contains(&stack.name("web", 1)) && listing.contains(&stack.name("db", 1)),
+        "{listing}"
+    );
     let output = stack.ours(&["--dry-run", "up", "-d"]);
-    assert!(!output.contains("create container"), "{output}");
+    assert!(
+        !output.contains("create container") && !output.contains("network"),
+        "{output}"
+    );
     stack.ours(&["up", "-d"]);
     assert_eq!(
-        stack.containers(),
+        (stack.containers(), network_ids()),
         before,
-        "we recreated the reference's containers"
+        "we recreated the reference's containers or networks"
     );
     stack.ours(&["down", "-v"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+/// Everything of the project the engine has, with ids and start times: any change shows.
+fn engine_state(stack: &Stack) -> String {
+    let label = format!("label={}", stack.guard.label());
+    let containers = docker(&["ps", "-aq", "--filter", &label]);
+    let mut lines = Vec::new();
+    for id in containers.lines() {
+        lines.push(docker(&[
+            "inspect",
+            "--format",
+            "{{.Name}} {{.Id}} {{.State.Status}} {{.State.StartedAt}} {{.State.FinishedAt}}",
+            id,
+        ]));
+    }
+    lines.sort();
+    lines.push(docker(&["network", "ls", "-q", "--filter", &label]));
+    lines.push(docker(&["volume", "ls", "-q", "--filter", &label]));
+    lines.join("\n")
+}
+
+#[test]
+fn dry_run_commands_leave_the_state_unchanged() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "dryall",
+        "
+services:
+  db: {image: IMAGE, volumes: [data:/data]}
+  web: {image: IMAGE, depends_on: [db]}
+volumes:
+  data: {}
+",
+    );
+    stack.ours(&["up", "-d"]);
+    let running = engine_state(&stack);
+    for arguments in [
+        &["stop"][..],
+        &["kill"],
+        &["rm", "-s", "-f", "-v"],
+        &["restart"],
+        &["pause"],
+        &["start"],
+        &["create", "--force-recreate"],
+        &["up", "-d", "--force-recreate"],
+        &["down", "-v", "--rmi", "all"],
+    ] {
+        let mut with_flag = vec!["--dry-run"];
+        with_flag.extend_from_slice(arguments);
+        let output = stack.ours(&with_flag);
+        assert!(
+            output.contains("DRY-RUN MODE"),
+            "{arguments:?} printed no dry-run lines:\n{output}"
+        );
+        assert_eq!(
+            engine_state(&stack),
+            running,
+            "--dry-run {arguments:?} changed the engine state"
+        );
+    }
+    // The same on paused, then on stopped containers.
+    stack.ours(&["pause"]);
+    let paused = engine_state(&stack);
+    let output = stack.ours(&["--dry-run", "unpause"]);
+    assert!(output.contains("DRY-RUN MODE"), "{output}");
+    assert_eq!(engine_state(&stack), paused, "--dry-run unpause");
+    stack.ours(&["unpause"]);
+    stack.ours(&["stop"]);
+    let stopped = engine_state(&stack);
+    for arguments in [
+        &["start"][..],
+        &["rm", "-f"],
+        &["up", "-d"],
+        &["restart"],
+        &["down"],
+    ] {
+        let mut with_flag = vec!["--dry-run"];
+        with_flag.extend_from_slice(arguments);
+        let output = stack.ours(&with_flag);
+        assert!(output.contains("DRY-RUN MODE"), "{arguments:?}:\n{output}");
+        assert_eq!(
+            engine_state(&stack),
+            stopped,
+            "--dry-run {arguments:?} changed the engine state"
+        );
+    }
+}
+
+fn health(container: &str) -> String {
+    docker(&[
+        "inspect",
+        "--format",
+        "{{if .State.Health}}{{.State.Health.Status}}{{end}} {{.State.Status}} {{.State.ExitCode}}",
+        container,
+    ])
+}
+
+#[test]
+fn wait_returns_once_healthy_and_counts_a_completed_one_shot_as_done() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "waitok",
+        "
+services:
+  db:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'true'], interval: 1s}
+  plain: {image: IMAGE}
+  quick: {image: IMAGE, command: ['true']}
+  job:
+    image: IMAGE
+    command: [sh, -c, 'sleep 1']
+    # Never healthy: the wait can only end by the exit, whatever the timing.
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+",
+    );
+    stack.ours(&["up", "-d", "--wait"]);
+    assert_eq!(health(&stack.name("db", 1)), "healthy running 0");
+    assert_eq!(health(&stack.name("plain", 1)), "running 0");
+    // docker/compose#10596: the reference fails here (`container job-1 exited (0)`).
+    let job = health(&stack.name("job", 1));
+    assert!(job.ends_with("exited 0"), "{job}");
+}
+
+#[test]
+fn wait_fails_on_unhealthy_on_a_failed_exit_and_on_timeout() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "waitbad",
+        "
+services:
+  sick:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1}
+",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d", "--wait"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("container {} is unhealthy", stack.name("sick", 1))),
+        "{stderr}"
+    );
+
+    // The healthcheck never passes, so the wait sees the exit whatever the timing.
+    stack.write(
+        "
+services:
+  job:
+    image: IMAGE
+    command: [sh, -c, 'sleep 1; exit 3']
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+",
+    );
+    let output = stack.run_with(&binary(), &["up", "-d", "--wait", "--remove-orphans"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("container {} exited (3)", stack.name("job", 1))),
+        "{stderr}"
+    );
+
+    // Never healthy within the time given: the health stays `starting` (1000 retries).
+    stack.write(
+        "
+services:
+  slow:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+",
+    );
+    let output = stack.run_with(
+        &binary(),
+        &[
+            "up",
+            "-d",
+            "--wait",
+            "--wait-timeout",
+            "2",
+            "--remove-orphans",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("application not healthy after 2s"),
+        "{stderr}"
+    );
+    assert_eq!(health(&stack.name("slow", 1)), "starting running 0");
+}
+
+#[test]
+fn ctrl_c_during_up_stops_cleanly_and_leaves_only_labelled_resources() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    if !ready() {
+        return;
+    }
+    let slow = "
+services:
+  db:
+    image: IMAGE
+    healthcheck: {test: [CMD, 'false'], interval: 1s, retries: 1000}
+  web:
+    image: IMAGE
+    depends_on: {db: {condition: service_healthy}}
+";
+    let stack = Stack::new("sigint", slow);
+    let mut child = Command::new(binary())
+        .current_dir(stack.path())
+        .args(["-p", &stack.guard.name, "--progress", "plain", "up", "-d"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Interrupt once the wait for `db` to be healthy is under way (it never will be).
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let waiting = line.contains(&stack.name("db", 1)) && line.ends_with("Waiting");
+        seen.push(line);
+        if waiting {
+            break;
+        }
+    }
+    assert!(
+        seen.last().is_some_and(|line| line.ends_with("Waiting")),
+        "no wait seen:\n{}",
+        seen.join("\n")
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    seen.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{}", seen.join("\n"));
+
+    // Whatever exists under the project's names carries the project's labels.
+    let by_name = |kind: &str| {
+        let listing = docker(&[
+            kind,
+            "ls",
+            "-a",
+            "--filter",
+            &format!("name={}", stack.guard.name),
+            "--format",
+            "{{.Names}}",
+        ]);
+        listing.lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let named_containers = by_name("container");
+    assert_eq!(named_containers.len(), 2, "{named_containers:?}");
+    let (labelled_containers, labelled_networks, _) = support::project_leftovers(&stack.guard.name);
+    assert_eq!(labelled_containers.len(), named_containers.len());
+    let named_networks = docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name={}_", stack.guard.name),
+    ]);
+    assert_eq!(named_networks.lines().count(), labelled_networks.len());
+    // `web` was created, never started.
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(state, "created");
+
+    // A new `up` converges (the healthcheck now passes: only db is recreated), `down`
+    // removes everything.
+    stack.write(&slow.replace(
+        "'false'], interval: 1s, retries: 1000",
+        "'true'], interval: 1s",
+    ));
+    stack.ours(&["up", "-d"]);
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(state, "running");
+    stack.ours(&["down"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+#[test]
+fn a_network_whose_config_changed_is_recreated_keeping_the_containers() {
+    if !ready() {
+        return;
+    }
+    let yaml = "
+services:
+  web: {image: IMAGE, networks: [back]}
+  other: {image: IMAGE}
+networks:
+  back:
+    labels: {tier: one}
+";
+    let stack = Stack::new("netchange", yaml);
+    stack.ours(&["up", "-d"]);
+    let network = format!("{}_back", stack.guard.name);
+    let network_id = || docker(&["network", "inspect", "--format", "{{.Id}}", &network]);
+    let before = (stack.containers(), network_id());
+    stack.write(&yaml.replace("tier: one", "tier: two"));
+    let output = stack.ours(&["up", "-d"]);
+    assert!(
+        output.contains("Removed") && output.contains("Created"),
+        "{output}"
+    );
+    assert_eq!(stack.containers(), before.0, "containers were recreated");
+    assert_ne!(network_id(), before.1, "the network was not recreated");
+    assert_eq!(
+        docker(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{index .Labels \"tier\"}}",
+            &network
+        ]),
+        "two"
+    );
+    // Back on the network with its aliases (the reference loses them), and running.
+    let web = stack.name("web", 1);
+    let attached = docker(&[
+        "inspect",
+        "--format",
+        &format!(
+            "{{{{.State.Status}}}} {{{{(index .NetworkSettings.Networks \"{network}\").Aliases}}}}"
+        ),
+        &web,
+    ]);
+    assert!(
+        attached.starts_with("running [") && attached.contains(" web "),
+        "{attached}"
+    );
+    // Converged: the next `up` changes nothing.
+    let dry = stack.ours(&["--dry-run", "up", "-d"]);
+    assert!(!dry.contains("network config changed"), "{dry}");
+    stack.ours(&["down"]);
+    let (containers, networks, _) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty());
+}
+
+/// Removes a network and a volume made by hand (no project label, so the guard misses them).
+struct HandMade {
+    network: String,
+    volume: String,
+}
+
+impl Drop for HandMade {
+    fn drop(&mut self) {
+        let _ = support::docker_output(&["network", "rm", &self.network]);
+        let _ = support::docker_output(&["volume", "rm", "--force", &self.volume]);
+    }
+}
+
+#[test]
+fn same_name_resources_made_by_hand_are_refused_or_used_as_the_reference_does() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "handmade",
+        "services:\n  web: {image: IMAGE, volumes: [data:/data]}\nvolumes:\n  data: {}\n",
+    );
+    let hand = HandMade {
+        network: format!("{}_default", stack.guard.name),
+        volume: format!("{}_data", stack.guard.name),
+    };
+    docker(&["network", "create", &hand.network]);
+    docker(&["volume", "create", &hand.volume]);
+    // The network: a warning, then a refusal; nothing created, no second network.
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "a network with name {} exists but was not created by compose",
+            hand.network
+        )) && stderr.contains("has incorrect label com.docker.compose.network set to \"\""),
+        "{stderr}"
+    );
+    assert!(stack.container_names().is_empty());
+    let same_name = docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name={}", hand.network),
+    ]);
+    assert_eq!(same_name.lines().count(), 1, "a second network was created");
+    // The volume: used, with a warning.
+    docker(&["network", "rm", &hand.network]);
+    let output = stack.ours(&["up", "-d"]);
+    assert!(
+        output.contains(&format!(
+            "volume \"{}\" already exists but was not created by Docker Compose",
+            hand.volume
+        )),
+        "{output}"
+    );
+    let mounted = docker(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}}{{end}}",
+        &stack.name("web", 1),
+    ]);
+    assert_eq!(mounted, hand.volume);
+    // `down -v` removes it, as the reference does for the project's volumes.
+    stack.ours(&["down", "-v"]);
+    let left = docker(&[
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name={}", hand.volume),
+    ]);
+    assert!(left.is_empty(), "{left}");
 }

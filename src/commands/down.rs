@@ -47,14 +47,29 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
         remove_orphans: args.remove_orphans,
     };
     block_on(async {
-        let engine = match connect().await {
+        let engine = match connect(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let observed = match engine.observe_project(&project_name).await {
+        let mut observed = match engine.observe_project(&project_name).await {
             Ok(observed) => observed,
             Err(error) => return engine_failure(&error),
         };
+        if let (Some(loaded), VolumeRemoval::Remove) = (&loaded, options.volumes) {
+            let project = &loaded.project;
+            let names: Vec<String> = project
+                .volumes
+                .iter()
+                .filter(|(_, volume)| !volume.external)
+                .map(|(key, _)| crate::plan::reconcile::volume_name(project, key))
+                .collect();
+            if let Err(error) = engine
+                .observe_foreign_resources(&mut observed, &[], &names)
+                .await
+            {
+                return engine_failure(&error);
+            }
+        }
         if observed.is_empty() && images == ImageRemoval::None {
             printer::stderr_line(&format!(
                 "WARN[0000] Warning: No resource found to remove for project \"{project_name}\"."
@@ -73,10 +88,6 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
             }
         };
         warn_orphans(&plan);
-        if context.global.dry_run {
-            printer::stdout(&plan.to_string());
-            return exit::OK;
-        }
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -102,6 +113,10 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
         )
         .await;
         session.finish().await;
+        if engine.is_dry_run() && result.is_ok() {
+            // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+            printer::stdout(&plan.to_string());
+        }
         match result {
             Ok(_) => exit::OK,
             Err(ExecuteError::Failed(message)) => {

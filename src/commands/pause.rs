@@ -31,7 +31,7 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
         return exit::INTERNAL;
     };
     runtime.block_on(async {
-        let engine = match target::connect().await {
+        let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };

@@ -47,7 +47,7 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         return exit::INTERNAL;
     };
     runtime.block_on(async {
-        let engine = match target::connect().await {
+        let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -87,7 +87,12 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         let mut stopped = Vec::new();
         for (container, status) in containers.into_iter().zip(statuses) {
             match status {
-                Ok(Some(status)) if status.state.as_str() != "running" => stopped.push(container),
+                // Under `--dry-run` the stop of `-s` was only pretended (as the reference).
+                Ok(Some(status))
+                    if status.state.as_str() != "running" || (args.stop && engine.is_dry_run()) =>
+                {
+                    stopped.push(container);
+                }
                 // Gone already (auto-removed) or still running.
                 Ok(_) => {}
                 Err(error) => return target::report(&error),

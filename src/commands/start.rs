@@ -10,7 +10,7 @@ use super::up::{Session, block_on, connect, engine_failure, load, parallel_limit
 use crate::cli::StartArgs;
 use crate::engine::execute::{self, ExecuteError, ExecutionContext};
 use crate::output::printer;
-use crate::plan::{Desired, OrphanPolicy, RecreatePolicy, UpOptions, reconcile_up};
+use crate::plan::{Desired, NetworkPolicy, OrphanPolicy, RecreatePolicy, UpOptions, reconcile_up};
 
 /// Runs `start`.
 pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
@@ -20,7 +20,7 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
     };
     let project = &loaded.project;
     block_on(async {
-        let engine = match connect().await {
+        let engine = match connect(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -51,6 +51,7 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
             recreate: RecreatePolicy::Never,
             recreate_dependencies: RecreatePolicy::Never,
             orphans: OrphanPolicy::Ignore,
+            networks: NetworkPolicy::Leave,
             scale,
             ..UpOptions::default()
         };
@@ -62,10 +63,6 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
                 return exit::USER_ERROR;
             }
         };
-        if context.global.dry_run {
-            printer::stdout(&plan.to_string());
-            return exit::OK;
-        }
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -92,6 +89,10 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
         )
         .await;
         session.finish().await;
+        if engine.is_dry_run() && result.is_ok() {
+            // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+            printer::stdout(&plan.to_string());
+        }
         match result {
             Ok(report) => {
                 for warning in report.warnings {

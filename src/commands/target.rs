@@ -144,6 +144,21 @@ pub async fn connect() -> Result<Engine, i32> {
         .map_err(|error| report(&error))
 }
 
+/// Connects for a command that changes the stack: under `--dry-run` every state-changing
+/// engine call is only pretended, so the command shows what it would do and touches nothing.
+pub async fn connect_for_changes(context: &CommandContext) -> Result<Engine, i32> {
+    connect().await.map(|engine| for_changes(context, engine))
+}
+
+/// The engine as a command that changes the stack uses it (see [`connect_for_changes`]).
+pub fn for_changes(context: &CommandContext, engine: Engine) -> Engine {
+    if context.global.dry_run {
+        engine.with_write_mode(crate::engine::WriteMode::DryRun)
+    } else {
+        engine
+    }
+}
+
 /// The progress display of one command: a sender for the engine's events and the task that
 /// renders them (the reference's `progress.RunWithTitle`).
 pub struct Progress {

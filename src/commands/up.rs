@@ -258,12 +258,14 @@ pub(crate) fn block_on<F: Future<Output = i32>>(work: F) -> i32 {
     }
 }
 
-/// Connects to the engine, printing the one-line error on failure.
-pub(crate) async fn connect() -> Result<Engine, i32> {
-    crate::engine::connect(None).await.map_err(|error| {
+/// Connects to the engine (only pretending changes under `--dry-run`), printing the
+/// one-line error on failure.
+pub(crate) async fn connect(context: &CommandContext) -> Result<Engine, i32> {
+    let engine = crate::engine::connect(None).await.map_err(|error| {
         printer::stderr_line(&error.to_string());
         exit::USER_ERROR
-    })
+    })?;
+    Ok(super::target::for_changes(context, engine))
 }
 
 /// Prints an engine error as one line.
@@ -330,7 +332,7 @@ pub(crate) fn converge(
         return exit::USER_ERROR;
     }
     block_on(async {
-        let engine = match connect().await {
+        let engine = match connect(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -375,6 +377,23 @@ pub(crate) fn converge(
             Err(Failure::Interrupted) => exit::INTERRUPTED,
         }
     })
+}
+
+/// The engine names of the networks and volumes the project makes itself (not external).
+fn own_resource_names(project: &crate::model::Project) -> (Vec<String>, Vec<String>) {
+    let networks = project
+        .networks
+        .iter()
+        .filter(|(_, network)| !network.external)
+        .map(|(key, _)| reconcile::network_name(project, key))
+        .collect();
+    let volumes = project
+        .volumes
+        .iter()
+        .filter(|(_, volume)| !volume.external)
+        .map(|(key, _)| reconcile::volume_name(project, key))
+        .collect();
+    (networks, volumes)
 }
 
 /// When `up`/`create` build the images of services with a `build:` section.
@@ -478,7 +497,7 @@ async fn build_images(
     preparation: ImagePreparation,
 ) -> Result<(), i32> {
     let policy = preparation.build;
-    if policy == BuildPolicy::Never {
+    if policy == BuildPolicy::Never || engine.is_dry_run() {
         return Ok(());
     }
     let project = &loaded.project;
@@ -560,8 +579,13 @@ async fn converge_on(
             images.problems.iter().map(ToString::to_string).collect(),
         ));
     }
-    let observed = engine
+    let mut observed = engine
         .observe_project(&project.name)
+        .await
+        .map_err(|error| line(&error))?;
+    let (network_names, volume_names) = own_resource_names(project);
+    engine
+        .observe_foreign_resources(&mut observed, &network_names, &volume_names)
         .await
         .map_err(|error| line(&error))?;
     let mut desired = Desired::new(project, images.image_ids.clone());
@@ -575,16 +599,19 @@ async fn converge_on(
                 .insert(name.clone(), crate::hash::service_hash(&effective));
         }
     }
-    let plan = reconcile::reconcile_up(&desired, &observed, &request.options)
-        .map_err(|error| Failure::Lines(vec![error.to_string()]))?;
-    if context.global.dry_run {
-        warn_orphans(&plan);
-        return Ok(Outcome::Done {
-            warnings: Vec::new(),
-            plan: Some(plan),
-        });
-    }
+    let plan = reconcile::reconcile_up(&desired, &observed, &request.options).map_err(|error| {
+        let mut lines: Vec<String> = error
+            .warnings()
+            .iter()
+            .map(|warning| format!("WARN[0000] {warning}"))
+            .collect();
+        lines.push(error.to_string());
+        Failure::Lines(lines)
+    })?;
     warn_orphans(&plan);
+    for warning in &plan.warnings {
+        printer::stderr_line(&format!("WARN[0000] {warning}"));
+    }
     let execution = Arc::new(ExecutionContext {
         project: project.clone(),
         config_hashes: desired.config_hashes.clone(),
@@ -609,6 +636,13 @@ async fn converge_on(
         ExecuteError::Interrupted => Failure::Interrupted,
     })?;
     let mut warnings = report.warnings;
+    if engine.is_dry_run() {
+        // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+        return Ok(Outcome::Done {
+            warnings,
+            plan: Some(plan),
+        });
+    }
     if let WaitPolicy::Wait { timeout } = request.wait {
         let observed = engine
             .observe_project(&project.name)
@@ -625,8 +659,8 @@ async fn converge_on(
         let outcome = match timeout {
             Some(limit) => tokio::time::timeout(limit, waiting).await.map_err(|_| {
                 Failure::Lines(vec![format!(
-                    "application not healthy after {}s",
-                    limit.as_secs()
+                    "application not healthy after {}",
+                    go_duration(limit.as_secs())
                 )])
             })?,
             None => waiting.await,
@@ -641,4 +675,30 @@ async fn converge_on(
         warnings,
         plan: None,
     })
+}
+
+/// Seconds as Go prints a `time.Duration` (`5s`, `1m30s`, `1h0m0s`), for the reference's
+/// messages.
+fn go_duration(seconds: u64) -> String {
+    let (hours, minutes, rest) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    if hours > 0 {
+        format!("{hours}h{minutes}m{rest}s")
+    } else if minutes > 0 {
+        format!("{minutes}m{rest}s")
+    } else {
+        format!("{rest}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_duration;
+
+    #[test]
+    fn durations_print_like_go() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(5), "5s");
+        assert_eq!(go_duration(90), "1m30s");
+        assert_eq!(go_duration(3600), "1h0m0s");
+    }
 }

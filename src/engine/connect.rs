@@ -29,6 +29,17 @@ pub struct Engine {
     address: String,
     api_version: ApiVersion,
     server_version: String,
+    write_mode: WriteMode,
+}
+
+/// Whether the engine calls that change something are made. `--dry-run` reads the real
+/// state and only pretends the writes succeeded, as the reference's dry-run client does
+/// (`pkg/dryrun/dryrunclient.go`): the same progress lines, nothing touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteMode {
+    #[default]
+    Apply,
+    DryRun,
 }
 
 impl Engine {
@@ -45,6 +56,31 @@ impl Engine {
     /// The engine's release (`20.10.24+dfsg1`).
     pub fn server_version(&self) -> &str {
         &self.server_version
+    }
+
+    /// The same engine with state-changing calls made or only pretended.
+    #[must_use]
+    pub fn with_write_mode(mut self, write_mode: WriteMode) -> Self {
+        self.write_mode = write_mode;
+        self
+    }
+
+    /// Whether state-changing calls are only pretended (`--dry-run`).
+    pub fn is_dry_run(&self) -> bool {
+        self.write_mode == WriteMode::DryRun
+    }
+
+    /// Runs a state-changing call, or, under `--dry-run`, skips it (the future is never
+    /// polled, so no request is sent) and answers `pretended`.
+    pub(crate) async fn write<T>(
+        &self,
+        pretended: T,
+        call: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> Result<T, bollard::errors::Error> {
+        match self.write_mode {
+            WriteMode::Apply => call.await,
+            WriteMode::DryRun => Ok(pretended),
+        }
     }
 
     /// Maps a bollard error once, naming what the call was about.
@@ -277,6 +313,7 @@ pub async fn connect_to(settings: &HostSettings) -> Result<Engine, EngineError> 
         address,
         api_version,
         server_version: answer.server_version,
+        write_mode: WriteMode::Apply,
     })
 }
 

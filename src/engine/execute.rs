@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bollard::models::{Mount, MountType};
+use bollard::models::{Mount, MountType, NetworkConnectRequest, NetworkDisconnectRequest};
 use bollard::query_parameters::{
     ListContainersOptions, RemoveContainerOptions, RemoveImageOptions, RemoveVolumeOptions,
     RenameContainerOptions, RestartContainerOptions, StopContainerOptions,
@@ -224,8 +224,8 @@ async fn run_step(
             let resource = ResourceId::network(name);
             event(progress, &resource, Status::Creating).await;
             let body = resources::network_create_request(&context.project, network);
-            match engine.docker.create_network(body).await {
-                Ok(_) => {
+            match engine.create_network_once(body).await {
+                Ok(()) => {
                     event(progress, &resource, Status::Created).await;
                     Ok(None)
                 }
@@ -240,7 +240,13 @@ async fn run_step(
             let resource = ResourceId::volume(name);
             event(progress, &resource, Status::Creating).await;
             let body = resources::volume_create_request(&context.project, volume);
-            match engine.docker.create_volume(body).await {
+            match engine
+                .write(
+                    bollard::models::Volume::default(),
+                    engine.docker.create_volume(body),
+                )
+                .await
+            {
                 Ok(_) => {
                     event(progress, &resource, Status::Created).await;
                     Ok(None)
@@ -271,7 +277,10 @@ async fn run_step(
         Operation::StartContainer { service, name } => {
             let resource = ResourceId::container(name);
             event(progress, &resource, Status::Starting).await;
-            match engine.docker.start_container(name, None).await {
+            match engine
+                .write((), engine.docker.start_container(name, None))
+                .await
+            {
                 Ok(()) => {
                     event(progress, &resource, Status::Started).await;
                     Ok(None)
@@ -297,7 +306,10 @@ async fn run_step(
                 t: context.stop_timeout,
                 ..StopContainerOptions::default()
             };
-            match engine.docker.stop_container(name, Some(options)).await {
+            match engine
+                .write((), engine.docker.stop_container(name, Some(options)))
+                .await
+            {
                 Ok(()) => {}
                 Err(error) => {
                     let error =
@@ -319,7 +331,10 @@ async fn run_step(
                 t: context.stop_timeout,
                 ..RestartContainerOptions::default()
             };
-            match engine.docker.restart_container(name, Some(options)).await {
+            match engine
+                .write((), engine.docker.restart_container(name, Some(options)))
+                .await
+            {
                 Ok(()) => {
                     event(progress, &resource, Status::Restarted).await;
                     Ok(None)
@@ -348,7 +363,10 @@ async fn run_step(
                 force: true,
                 ..RemoveContainerOptions::default()
             };
-            if let Err(error) = engine.docker.remove_container(name, Some(options)).await {
+            if let Err(error) = engine
+                .write((), engine.docker.remove_container(name, Some(options)))
+                .await
+            {
                 let error = engine.error(
                     error,
                     ErrorContext::container(name.clone()).action("remove"),
@@ -365,7 +383,10 @@ async fn run_step(
         Operation::RenameContainer { service, from, to } => {
             let options = RenameContainerOptions { name: to.clone() };
             let resource = ResourceId::container(to);
-            match engine.docker.rename_container(from, options).await {
+            match engine
+                .write((), engine.docker.rename_container(from, options))
+                .await
+            {
                 Ok(()) => {
                     event(progress, &resource, Status::Recreated).await;
                     Ok(None)
@@ -401,12 +422,36 @@ async fn run_step(
             .await
         }
         Operation::RemoveNetwork { name } => remove_network(engine, progress, name).await,
+        Operation::DisconnectNetwork {
+            service,
+            container,
+            network,
+        } => disconnect_network(engine, progress, service, container, network).await,
+        Operation::ConnectNetwork {
+            service,
+            number,
+            container,
+            name,
+            ..
+        } => {
+            connect_network(
+                engine,
+                context,
+                progress,
+                (service, *number, container, name),
+            )
+            .await
+        }
         Operation::RemoveVolume { name } => {
             let resource = ResourceId::volume(name);
             event(progress, &resource, Status::Removing).await;
             match engine
-                .docker
-                .remove_volume(name, None::<RemoveVolumeOptions>)
+                .write(
+                    (),
+                    engine
+                        .docker
+                        .remove_volume(name, None::<RemoveVolumeOptions>),
+                )
                 .await
             {
                 Ok(()) => {
@@ -428,8 +473,12 @@ async fn run_step(
             let resource = ResourceId::image(image);
             event(progress, &resource, Status::Removing).await;
             match engine
-                .docker
-                .remove_image(image, None::<RemoveImageOptions>, None)
+                .write(
+                    Vec::new(),
+                    engine
+                        .docker
+                        .remove_image(image, None::<RemoveImageOptions>, None),
+                )
                 .await
             {
                 Ok(_) => {
@@ -479,51 +528,22 @@ async fn create_container(
         },
     )
     .await;
-    // Peers (`links`, `volumes_from`, `service:` namespaces) resolve to the containers
-    // as they are now, after the dependencies were converged, as in the reference.
-    let service_containers = if refers_to_containers(service) {
-        match peer_containers(engine, &context.project.name).await {
-            Ok(peers) => peers,
-            Err(error) => return Err(fail(progress, &resource, Some(service_name), &error).await),
-        }
-    } else {
-        BTreeMap::new()
-    };
-    let config_hash = if service_containers.is_empty() {
-        context
-            .config_hashes
-            .get(service_name)
-            .cloned()
-            .unwrap_or_default()
-    } else {
-        convert::effective_service(service_name, service, &service_containers).map_or_else(
-            |_| String::new(),
-            |effective| hash::service_hash(&effective),
-        )
-    };
-    let container_context = ContainerContext {
-        project: &context.project,
+    let mut spec = match service_spec(
+        engine,
+        context,
         service_name,
         service,
         number,
-        container_name: name.to_owned(),
-        oneoff: false,
-        config_hash,
-        image_id: context.image_ids.get(service_name).cloned(),
-        working_dir: &context.working_dir,
-        config_files: &context.config_files,
-        env_files: &context.env_files,
-        replaces: replaces.map(|replaced| replaced.old_name.clone()),
-        options: CreateOptions {
-            api_version: engine.api_version(),
-            service_containers,
-            default_platform: context.environment.get("DOCKER_DEFAULT_PLATFORM").cloned(),
-            ..CreateOptions::default()
-        },
-    };
-    let mut spec = match convert::try_container_spec(&container_context) {
+        name,
+        replaces.map(|replaced| replaced.old_name.clone()),
+    )
+    .await
+    {
         Ok(spec) => spec,
-        Err(error) => {
+        Err(SpecFailure::Engine(error)) => {
+            return Err(fail(progress, &resource, Some(service_name), &error).await);
+        }
+        Err(SpecFailure::Convert(error)) => {
             send(
                 progress,
                 ProgressEvent::failed(resource.clone(), error.message.clone(), Instant::now()),
@@ -560,6 +580,161 @@ async fn create_container(
         event(progress, &resource, Status::Created).await;
     }
     Ok(())
+}
+
+/// Why a container spec could not be made.
+enum SpecFailure {
+    Engine(EngineError),
+    Convert(convert::ConvertError),
+}
+
+/// The create spec of replica `number` of a service, named `name`. Peers (`links`,
+/// `volumes_from`, `service:` namespaces) resolve to the containers as they are now, after
+/// the dependencies were converged, as in the reference.
+async fn service_spec(
+    engine: &Engine,
+    context: &ExecutionContext,
+    service_name: &str,
+    service: &ServiceConfig,
+    number: u32,
+    name: &str,
+    replaces: Option<String>,
+) -> Result<convert::ContainerSpec, SpecFailure> {
+    let service_containers = if refers_to_containers(service) {
+        peer_containers(engine, &context.project.name)
+            .await
+            .map_err(SpecFailure::Engine)?
+    } else {
+        BTreeMap::new()
+    };
+    let config_hash = if service_containers.is_empty() {
+        context
+            .config_hashes
+            .get(service_name)
+            .cloned()
+            .unwrap_or_default()
+    } else {
+        convert::effective_service(service_name, service, &service_containers).map_or_else(
+            |_| String::new(),
+            |effective| hash::service_hash(&effective),
+        )
+    };
+    let container_context = ContainerContext {
+        project: &context.project,
+        service_name,
+        service,
+        number,
+        container_name: name.to_owned(),
+        oneoff: false,
+        config_hash,
+        image_id: context.image_ids.get(service_name).cloned(),
+        working_dir: &context.working_dir,
+        config_files: &context.config_files,
+        env_files: &context.env_files,
+        replaces,
+        options: CreateOptions {
+            api_version: engine.api_version(),
+            service_containers,
+            default_platform: context.environment.get("DOCKER_DEFAULT_PLATFORM").cloned(),
+            ..CreateOptions::default()
+        },
+    };
+    convert::try_container_spec(&container_context).map_err(SpecFailure::Convert)
+}
+
+/// Takes a container off a network about to be recreated (forced, so a stopped container's
+/// endpoint goes too).
+async fn disconnect_network(
+    engine: &Engine,
+    progress: &mpsc::Sender<ProgressMessage>,
+    service: &str,
+    container: &str,
+    network: &str,
+) -> StepResult {
+    let request = NetworkDisconnectRequest {
+        container: container.to_owned(),
+        force: Some(true),
+    };
+    match engine
+        .write((), engine.docker.disconnect_network(network, request))
+        .await
+    {
+        Ok(()) => Ok(None),
+        Err(error) => {
+            let error = engine.error(error, ErrorContext::network(network).action("disconnect"));
+            if error.is_not_found() {
+                return Ok(None);
+            }
+            let resource = ResourceId::container(container);
+            Err(fail(progress, &resource, Some(service), &error).await)
+        }
+    }
+}
+
+/// Connects a container again to a recreated network, with the endpoint its service's
+/// spec gives it (aliases, addresses, driver options), or a plain one for containers of
+/// services the project no longer has.
+async fn connect_network(
+    engine: &Engine,
+    context: &ExecutionContext,
+    progress: &mpsc::Sender<ProgressMessage>,
+    step: (&str, Option<u32>, &str, &str),
+) -> StepResult {
+    let (service_name, number, container, network_name) = step;
+    let resource = ResourceId::container(container);
+    let endpoint = match context.project.services.get(service_name) {
+        Some(service) => {
+            match service_spec(
+                engine,
+                context,
+                service_name,
+                service,
+                number.unwrap_or(1),
+                container,
+                None,
+            )
+            .await
+            {
+                Ok(spec) => spec_endpoint(spec, network_name),
+                Err(SpecFailure::Engine(error)) => {
+                    return Err(fail(progress, &resource, Some(service_name), &error).await);
+                }
+                Err(SpecFailure::Convert(error)) => return Err(error.to_string()),
+            }
+        }
+        None => None,
+    };
+    let request = NetworkConnectRequest {
+        container: container.to_owned(),
+        endpoint_config: endpoint,
+    };
+    match engine
+        .write((), engine.docker.connect_network(network_name, request))
+        .await
+    {
+        Ok(()) => Ok(None),
+        Err(error) => {
+            let error = engine.error(error, ErrorContext::network(network_name).action("connect"));
+            Err(fail(progress, &resource, Some(service_name), &error).await)
+        }
+    }
+}
+
+/// The endpoint a container spec asks for on one network.
+fn spec_endpoint(
+    spec: convert::ContainerSpec,
+    network_name: &str,
+) -> Option<bollard::models::EndpointSettings> {
+    spec.body
+        .networking_config
+        .and_then(|config| config.endpoints_config)
+        .and_then(|mut endpoints| endpoints.remove(network_name))
+        .or_else(|| {
+            spec.extra_networks
+                .into_iter()
+                .find(|extra| extra.network_name == network_name)
+                .map(|extra| extra.endpoint)
+        })
 }
 
 /// Mounts the replaced container's anonymous volumes at the same targets, in place of the
@@ -609,6 +784,16 @@ async fn wait_dependency(
         waits.spawn(async move {
             let resource = ResourceId::container(&container);
             event(&progress, &resource, Status::Waiting).await;
+            let met = if condition == WaitCondition::CompletedSuccessfully {
+                Status::Exited
+            } else {
+                Status::Healthy
+            };
+            if engine.is_dry_run() {
+                // Nothing was started: the condition counts as met, as the reference's
+                // dry-run client reports every container running and healthy.
+                return (container, resource, Ok(met));
+            }
             let engine_condition = match condition {
                 WaitCondition::Healthy => Condition::Healthy,
                 WaitCondition::CompletedSuccessfully => Condition::ExitedSuccessfully,
@@ -619,7 +804,17 @@ async fn wait_dependency(
                     }
                 }
             };
-            let result = engine.wait_for(&container, engine_condition, None).await;
+            let result = match engine.wait_for(&container, engine_condition, None).await {
+                Ok(_) => Ok(met),
+                // `--wait`: a one-shot container that exited 0 has done its job (the
+                // reference fails here unless another service waits for its completion,
+                // docker/compose#10596).
+                Err(EngineError::WaitFailed {
+                    failure: WaitFailure::Exited { exit_code: 0 },
+                    ..
+                }) if condition == WaitCondition::RunningOrHealthy => Ok(Status::Exited),
+                Err(error) => Err(error),
+            };
             (container, resource, result)
         });
     }
@@ -629,14 +824,7 @@ async fn wait_dependency(
             continue;
         };
         match result {
-            Ok(_) => {
-                let status = if condition == WaitCondition::CompletedSuccessfully {
-                    Status::Exited
-                } else {
-                    Status::Healthy
-                };
-                event(progress, &resource, status).await;
-            }
+            Ok(status) => event(progress, &resource, status).await,
             Err(error) => {
                 let message = describe_wait_failure(dependency, &container, condition, &error);
                 let event = if required {
@@ -661,8 +849,24 @@ async fn wait_dependency(
 }
 
 /// The reference's words: `service "init" didn't complete successfully: exit 4`,
-/// `dependency failed to start: container p-db-1 is unhealthy` (plus the last health output).
+/// `dependency failed to start: container p-db-1 is unhealthy` (plus the last health output);
+/// for `--wait`, without the `dependency failed to start: ` prefix.
 fn describe_wait_failure(
+    dependency: &str,
+    container: &str,
+    condition: WaitCondition,
+    error: &EngineError,
+) -> String {
+    let message = describe_dependency_failure(dependency, container, condition, error);
+    if condition == WaitCondition::RunningOrHealthy {
+        if let Some(rest) = message.strip_prefix("dependency failed to start: ") {
+            return rest.to_owned();
+        }
+    }
+    message
+}
+
+fn describe_dependency_failure(
     dependency: &str,
     container: &str,
     condition: WaitCondition,
@@ -717,7 +921,7 @@ async fn remove_network(
     event(progress, &resource, Status::Removing).await;
     let mut delay = Duration::from_millis(50);
     for attempt in 1..=NETWORK_REMOVAL_ATTEMPTS {
-        let error = match engine.docker.remove_network(name).await {
+        let error = match engine.write((), engine.docker.remove_network(name)).await {
             Ok(()) => {
                 event(progress, &resource, Status::Removed).await;
                 return Ok(None);

@@ -517,21 +517,31 @@ impl Engine {
         pulls: &PullReport,
     ) -> Result<ResolvedImages, EngineError> {
         let mut resolved = ResolvedImages::default();
-        let mut by_image: BTreeMap<String, Option<String>> = BTreeMap::new();
+        // Each image looked up once, all lookups at the same time.
+        let images: BTreeSet<String> = services
+            .iter()
+            .filter_map(|name| {
+                let service = project.services.get(name)?;
+                Some(service_image(project, name, service))
+            })
+            .collect();
+        let ids =
+            futures_util::future::try_join_all(images.iter().map(|image| self.image_id(image)))
+                .await?;
+        let by_image: BTreeMap<String, Option<String>> = images.into_iter().zip(ids).collect();
         for service_name in services {
             let Some(service) = project.services.get(service_name) else {
                 continue;
             };
             let image = service_image(project, service_name, service);
-            if !by_image.contains_key(&image) {
-                let id = self.image_id(&image).await?;
-                by_image.insert(image.clone(), id);
-            }
             match by_image.get(&image) {
                 Some(Some(id)) => {
                     resolved.image_ids.insert(service_name.clone(), id.clone());
                 }
-                _ if pulls.pretended.contains(&image) => {
+                // `--dry-run` pulls and builds nothing: the image would exist by now.
+                _ if pulls.pretended.contains(&image)
+                    || (service.build.is_some() && self.is_dry_run()) =>
+                {
                     resolved
                         .image_ids
                         .insert(service_name.clone(), String::new());

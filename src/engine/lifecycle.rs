@@ -1,5 +1,6 @@
 //! One engine call per container lifecycle step (stop, restart, kill, pause, unpause,
-//! remove, wait), each error naming the container. Ordering and parallelism are the
+//! remove, wait), each error naming the container; the changes are only pretended under
+//! `--dry-run` (`Engine::write`). Ordering and parallelism are the
 //! caller's; a missing timeout lets the engine apply the container's own `stop_grace_period`
 //! and `stop_signal` (stored at creation), as the reference relies on.
 
@@ -27,7 +28,10 @@ impl Engine {
             t: seconds(timeout),
             signal: None,
         };
-        match self.docker.stop_container(container, Some(options)).await {
+        match self
+            .write((), self.docker.stop_container(container, Some(options)))
+            .await
+        {
             Ok(()) => Ok(()),
             Err(error) => {
                 let error = self.error(error, ErrorContext::container(container).action("stop"));
@@ -50,8 +54,7 @@ impl Engine {
             t: seconds(timeout),
             signal: None,
         };
-        self.docker
-            .restart_container(container, Some(options))
+        self.write((), self.docker.restart_container(container, Some(options)))
             .await
             .map_err(|error| {
                 self.error(error, ErrorContext::container(container).action("restart"))
@@ -62,22 +65,19 @@ impl Engine {
         let options = KillContainerOptions {
             signal: signal.to_owned(),
         };
-        self.docker
-            .kill_container(container, Some(options))
+        self.write((), self.docker.kill_container(container, Some(options)))
             .await
             .map_err(|error| self.error(error, ErrorContext::container(container).action("kill")))
     }
 
     pub async fn pause_container(&self, container: &str) -> Result<(), EngineError> {
-        self.docker
-            .pause_container(container)
+        self.write((), self.docker.pause_container(container))
             .await
             .map_err(|error| self.error(error, ErrorContext::container(container).action("pause")))
     }
 
     pub async fn unpause_container(&self, container: &str) -> Result<(), EngineError> {
-        self.docker
-            .unpause_container(container)
+        self.write((), self.docker.unpause_container(container))
             .await
             .map_err(|error| {
                 self.error(error, ErrorContext::container(container).action("unpause"))
@@ -96,8 +96,7 @@ impl Engine {
             force,
             link: false,
         };
-        self.docker
-            .remove_container(container, Some(options))
+        self.write((), self.docker.remove_container(container, Some(options)))
             .await
             .map_err(|error| self.error(error, ErrorContext::container(container).action("remove")))
     }
@@ -127,7 +126,7 @@ impl Engine {
 impl Engine {
     /// Removes a network by name (`wait --down-project`); a missing one is not an error.
     pub async fn remove_network_named(&self, network: &str) -> Result<(), EngineError> {
-        match self.docker.remove_network(network).await {
+        match self.write((), self.docker.remove_network(network)).await {
             Ok(()) => Ok(()),
             Err(error) => {
                 let error = self.error(error, ErrorContext::network(network).action("remove"));

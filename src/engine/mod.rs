@@ -19,7 +19,9 @@ pub mod reference;
 pub mod resources;
 pub mod swarm;
 
-pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
+pub use connect::{
+    ApiVersion, Engine, HostSettings, Transport, WriteMode, connect, connect_to, resolve_host,
+};
 pub use error::{EngineError, ErrorContext, ObjectKind, WaitFailure};
 pub use events::{Condition, ContainerAction, ContainerEvent, Verdict};
 pub use observe::ContainerScope;

@@ -49,9 +49,75 @@ impl Engine {
             containers,
             networks,
             volumes,
+            ..ObservedProject::default()
         };
         project.sort();
         Ok(project)
+    }
+
+    /// Adds to `observed` the networks and volumes named as the project would name its own
+    /// (`network_names`, `volume_names`) that are not labelled with the project: made by
+    /// hand or by another project. The reference finds them by name too, to warn or refuse
+    /// rather than create a second network of the same name.
+    pub async fn observe_foreign_resources(
+        &self,
+        observed: &mut ObservedProject,
+        network_names: &[String],
+        volume_names: &[String],
+    ) -> Result<(), EngineError> {
+        let project_name = observed.name.clone();
+        let foreign = |labels: &BTreeMap<String, String>| {
+            labels.get(labels::PROJECT).map(String::as_str) != Some(project_name.as_str())
+        };
+        let networks = async {
+            if network_names.is_empty() {
+                return Ok(Vec::new());
+            }
+            let options = ListNetworksOptions {
+                filters: Some(HashMap::from([("name".to_owned(), network_names.to_vec())])),
+            };
+            self.docker
+                .list_networks(Some(options))
+                .await
+                .map_err(|error| {
+                    self.error(
+                        error,
+                        ErrorContext::project(&observed.name).action("list the networks of"),
+                    )
+                })
+        };
+        let volumes = async {
+            if volume_names.is_empty() {
+                return Ok(Vec::new());
+            }
+            let options = ListVolumesOptions {
+                filters: Some(HashMap::from([("name".to_owned(), volume_names.to_vec())])),
+            };
+            self.docker
+                .list_volumes(Some(options))
+                .await
+                .map(|response| response.volumes.unwrap_or_default())
+                .map_err(|error| {
+                    self.error(
+                        error,
+                        ErrorContext::project(&observed.name).action("list the volumes of"),
+                    )
+                })
+        };
+        let (networks, volumes) = tokio::try_join!(networks, volumes)?;
+        // The engine's name filters match parts of names: keep the exact ones.
+        observed.foreign_networks = networks
+            .into_iter()
+            .map(convert_network)
+            .filter(|network| network_names.contains(&network.name) && foreign(&network.labels))
+            .collect();
+        observed.foreign_volumes = volumes
+            .into_iter()
+            .map(convert_volume)
+            .filter(|volume| volume_names.contains(&volume.name) && foreign(&volume.labels))
+            .collect();
+        observed.sort();
+        Ok(())
     }
 
     /// The project's containers, in the documented order of `ObservedProject`.

@@ -147,6 +147,40 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 impl Engine {
+    /// Creates a network; before API 1.44 (where the engine always refuses a second network
+    /// of the same name) it asks for `CheckDuplicate`, which bollard's body type lacks, so
+    /// two `up` at once cannot make two networks of one name.
+    pub(crate) async fn create_network_once(
+        &self,
+        body: NetworkCreateRequest,
+    ) -> Result<(), bollard::errors::Error> {
+        let docker = if self.api_version()
+            < (super::ApiVersion {
+                major: 1,
+                minor: 44,
+            }) {
+            let mut json = serde_json::to_value(&body)?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("CheckDuplicate".to_owned(), serde_json::Value::Bool(true));
+            }
+            let payload = json.to_string().into_bytes();
+            self.docker
+                .clone()
+                .with_request_modifier(move |mut request| {
+                    *request.body_mut() = bollard::body_full(payload.clone().into());
+                    request
+                })
+        } else {
+            self.docker.clone()
+        };
+        self.write(
+            bollard::models::NetworkCreateResponse::default(),
+            docker.create_network(body),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Checks that the external networks and volumes the services use exist. Runs before
     /// anything is created, so a typo costs nothing.
     pub async fn check_external_resources(

@@ -14,6 +14,11 @@ pub struct ObservedProject {
     pub networks: Vec<ObservedNetwork>,
     /// Sorted by name.
     pub volumes: Vec<ObservedVolume>,
+    /// Networks with a name the project uses that are not labelled with the project
+    /// (made by hand, or by another project), found by name. Sorted by name.
+    pub foreign_networks: Vec<ObservedNetwork>,
+    /// Volumes likewise.
+    pub foreign_volumes: Vec<ObservedVolume>,
 }
 
 impl ObservedProject {
@@ -51,6 +56,20 @@ impl ObservedProject {
             .find(|volume| volume.name == volume_name)
     }
 
+    /// A network of that name not labelled with the project.
+    pub fn foreign_network(&self, network_name: &str) -> Option<&ObservedNetwork> {
+        self.foreign_networks
+            .iter()
+            .find(|network| network.name == network_name)
+    }
+
+    /// A volume of that name not labelled with the project.
+    pub fn foreign_volume(&self, volume_name: &str) -> Option<&ObservedVolume> {
+        self.foreign_volumes
+            .iter()
+            .find(|volume| volume.name == volume_name)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.containers.is_empty() && self.networks.is_empty() && self.volumes.is_empty()
     }
@@ -68,6 +87,10 @@ impl ObservedProject {
         self.networks
             .sort_by(|left, right| left.name.cmp(&right.name));
         self.volumes
+            .sort_by(|left, right| left.name.cmp(&right.name));
+        self.foreign_networks
+            .sort_by(|left, right| left.name.cmp(&right.name));
+        self.foreign_volumes
             .sort_by(|left, right| left.name.cmp(&right.name));
     }
 }
@@ -247,7 +270,7 @@ pub struct ContainerStatus {
     pub last_health_output: Option<String>,
 }
 
-/// A network labelled with the project.
+/// A network labelled with the project (or, in `foreign_networks`, found by name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedNetwork {
     pub id: String,
@@ -263,7 +286,7 @@ impl ObservedNetwork {
     }
 }
 
-/// A volume labelled with the project.
+/// A volume labelled with the project (or, in `foreign_volumes`, found by name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedVolume {
     pub name: String,

@@ -109,6 +109,25 @@ pub enum Operation {
     RemoveImage {
         image: String,
     },
+    /// Detach a container from a network about to be recreated (forced, running or not).
+    DisconnectNetwork {
+        service: String,
+        container: String,
+        /// The engine name.
+        network: String,
+    },
+    /// Attach a container again to a recreated network, with the endpoint its service
+    /// asks for (aliases, addresses...).
+    ConnectNetwork {
+        service: String,
+        /// The replica number, for the aliases (`None` for containers without one).
+        number: Option<u32>,
+        container: String,
+        /// The key under `networks:`.
+        network: String,
+        /// The engine name.
+        name: String,
+    },
 }
 
 impl Operation {
@@ -122,7 +141,9 @@ impl Operation {
             | Self::RemoveContainer { service, .. }
             | Self::RenameContainer { service, .. }
             | Self::KeepContainer { service, .. }
-            | Self::WaitDependency { service, .. } => Some(service),
+            | Self::WaitDependency { service, .. }
+            | Self::DisconnectNetwork { service, .. }
+            | Self::ConnectNetwork { service, .. } => Some(service),
             _ => None,
         }
     }
@@ -204,6 +225,15 @@ impl fmt::Display for Operation {
                 Ok(())
             }
             Self::RemoveImage { image } => write!(formatter, "remove image {image}"),
+            Self::DisconnectNetwork {
+                container, network, ..
+            } => write!(
+                formatter,
+                "disconnect container {container} from network {network}"
+            ),
+            Self::ConnectNetwork {
+                container, name, ..
+            } => write!(formatter, "connect container {container} to network {name}"),
         }
     }
 }
@@ -222,6 +252,9 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Containers of services the project no longer has, left alone (the command warns).
     pub orphans: Vec<String>,
+    /// What the command warns about besides orphans (resources not made by compose...), in
+    /// the reference's words.
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -267,6 +300,9 @@ impl fmt::Display for Plan {
         }
         for orphan in &self.orphans {
             writeln!(formatter, "orphan container {orphan} left in place")?;
+        }
+        for warning in &self.warnings {
+            writeln!(formatter, "warning: {}", warning.replace('\n', " "))?;
         }
         Ok(())
     }

@@ -4,10 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::observed::{ContainerState, ObservedContainer, ObservedMount, ObservedProject};
+use super::observed::{
+    ContainerState, ObservedContainer, ObservedMount, ObservedNetwork, ObservedProject,
+};
 use super::operation::{Operation, Plan, Replacement, StepId, WaitCondition};
 use crate::graph::{CycleError, Graph};
 use crate::hash;
+use crate::labels;
 use crate::model::{DependencyCondition, DependencyKind, Project, ServiceConfig, VolumeType};
 
 /// The cause of the stop, remove and rename steps of a recreation.
@@ -61,6 +64,16 @@ pub enum AnonymousVolumePolicy {
     Renew,
 }
 
+/// Whether existing networks are checked against the project (`up`, `create`) or used as
+/// they are (`start`, which only starts containers, as the reference's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetworkPolicy {
+    /// Refuse one not made for the project, recreate one whose config changed.
+    #[default]
+    Converge,
+    Leave,
+}
+
 /// The choices of `up` / `create`, from the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpOptions {
@@ -76,6 +89,7 @@ pub struct UpOptions {
     /// `--scale service=n`, over `scale` / `deploy.replicas`.
     pub scale: BTreeMap<String, u32>,
     pub anonymous_volumes: AnonymousVolumePolicy,
+    pub networks: NetworkPolicy,
 }
 
 /// What the project wants, with what was computed from it outside this module: the config
@@ -117,6 +131,68 @@ pub enum PlanError {
         name: String,
         scale: u32,
     },
+    /// The reference's words (`create.go` `resolveOrCreateNetwork`).
+    #[error(
+        "network {name} was found but has incorrect label com.docker.compose.network set to \"{found}\" (expected: \"{expected}\")"
+    )]
+    NetworkLabel {
+        name: String,
+        found: String,
+        expected: String,
+        /// Warnings found before the refusal, for the command to print first.
+        warnings: Vec<String>,
+    },
+}
+
+impl PlanError {
+    /// Warnings to print before the error line.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Self::NetworkLabel { warnings, .. } => warnings,
+            _ => &[],
+        }
+    }
+}
+
+/// The cause of the steps that recreate a network whose configuration changed.
+pub const NETWORK_CHANGED_CAUSE: &str = "network config changed";
+
+/// A network that exists under the name the project gives it: what to do with it, as the
+/// reference decides (`create.go` `resolveOrCreateNetwork`): use it (warning when it was not
+/// made by compose for this project), refuse it when its `com.docker.compose.network` label
+/// names another key, recreate it when its config hash differs.
+fn existing_network_verdict(
+    project: &Project,
+    key: &str,
+    network: &crate::model::NetworkConfig,
+    existing: &ObservedNetwork,
+    labelled: bool,
+    warnings: &mut Vec<String>,
+) -> Result<bool, PlanError> {
+    let name = &existing.name;
+    if !labelled {
+        match existing.label(labels::PROJECT) {
+            None => warnings.push(format!(
+                "a network with name {name} exists but was not created by compose.\nSet `external: true` to use an existing network"
+            )),
+            Some(_) => warnings.push(format!(
+                "a network with name {name} exists but was not created for project \"{}\".\nSet `external: true` to use an existing network",
+                project.name
+            )),
+        }
+    }
+    let key_label = existing.label(labels::NETWORK);
+    // Our own snapshots always carry the label; a labelled network without it is accepted.
+    if (!labelled || key_label.is_some()) && key_label.unwrap_or_default() != key {
+        return Err(PlanError::NetworkLabel {
+            name: name.clone(),
+            found: key_label.unwrap_or_default().to_owned(),
+            expected: key.to_owned(),
+            warnings: warnings.clone(),
+        });
+    }
+    let hash = existing.label(labels::CONFIG_HASH).unwrap_or_default();
+    Ok(!hash.is_empty() && hash != hash::network_hash(network))
 }
 
 /// The engine name of a network: its `name:`, else `<project>_<key>`.
@@ -295,12 +371,37 @@ pub fn reconcile_up(
         .filter_map(|name| project.services.get(name))
         .flat_map(service_networks)
         .collect();
+    // Networks whose config changed: key → engine name.
+    let mut diverged: BTreeMap<&str, String> = BTreeMap::new();
     for key in used_networks {
         let Some(network) = project.networks.get(key) else {
             continue;
         };
         let name = network_name(project, key);
-        if network.external || observed.network(&name).is_some() {
+        if network.external {
+            continue;
+        }
+        let existing = observed
+            .network(&name)
+            .map(|existing| (existing, true))
+            .or_else(|| {
+                observed
+                    .foreign_network(&name)
+                    .map(|existing| (existing, false))
+            });
+        if let Some((existing, labelled)) = existing {
+            if options.networks == NetworkPolicy::Converge
+                && existing_network_verdict(
+                    project,
+                    key,
+                    network,
+                    existing,
+                    labelled,
+                    &mut plan.warnings,
+                )?
+            {
+                diverged.insert(key, name);
+            }
             continue;
         }
         network_ids.remove(&name);
@@ -314,6 +415,71 @@ pub fn reconcile_up(
         );
         network_steps.insert(key.to_owned(), step);
     }
+    // A network whose config changed is removed and created again, as the reference does:
+    // the project's containers on it are stopped and disconnected first, then connected
+    // again (with their aliases, which the reference loses) and started as they were.
+    let mut reattach: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    if !diverged.is_empty() {
+        let mut disconnects: BTreeMap<&str, Vec<StepId>> = BTreeMap::new();
+        for container in observed
+            .containers
+            .iter()
+            .filter(|container| !container.oneoff)
+        {
+            let attached: Vec<(&str, &String)> = diverged
+                .iter()
+                .filter(|(_, name)| container.networks.contains_key(*name))
+                .map(|(key, name)| (*key, name))
+                .collect();
+            if attached.is_empty() {
+                continue;
+            }
+            let mut after = Vec::new();
+            if container.is_running() || container.state == ContainerState::Paused {
+                after.push(plan.push(
+                    Operation::StopContainer {
+                        service: container.service.clone(),
+                        name: container.name.clone(),
+                    },
+                    NETWORK_CHANGED_CAUSE,
+                    [],
+                ));
+            }
+            for (key, name) in attached {
+                let step = plan.push(
+                    Operation::DisconnectNetwork {
+                        service: container.service.clone(),
+                        container: container.name.clone(),
+                        network: name.clone(),
+                    },
+                    NETWORK_CHANGED_CAUSE,
+                    after.iter().copied(),
+                );
+                disconnects.entry(key).or_default().push(step);
+                reattach
+                    .entry(container.name.clone())
+                    .or_default()
+                    .push((key.to_owned(), name.clone()));
+            }
+        }
+        for (key, name) in &diverged {
+            network_ids.remove(name);
+            let remove = plan.push(
+                Operation::RemoveNetwork { name: name.clone() },
+                NETWORK_CHANGED_CAUSE,
+                disconnects.get(key).into_iter().flatten().copied(),
+            );
+            let create = plan.push(
+                Operation::CreateNetwork {
+                    network: (*key).to_owned(),
+                    name: name.clone(),
+                },
+                NETWORK_CHANGED_CAUSE,
+                [remove],
+            );
+            network_steps.insert((*key).to_owned(), create);
+        }
+    }
     let mut volume_steps: BTreeMap<String, StepId> = BTreeMap::new();
     let used_volumes: BTreeSet<&str> = selected
         .iter()
@@ -326,6 +492,19 @@ pub fn reconcile_up(
         };
         let name = volume_name(project, key);
         if volume.external || observed.volume(&name).is_some() {
+            continue;
+        }
+        // The reference uses a volume of that name made elsewhere, with a warning.
+        if let Some(existing) = observed.foreign_volume(&name) {
+            plan.warnings.push(match existing.label(labels::PROJECT) {
+                None => format!(
+                    "volume \"{name}\" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume"
+                ),
+                Some(other) => format!(
+                    "volume \"{name}\" already exists but was created for project \"{other}\" (expected \"{}\"). Use `external: true` to use an existing volume",
+                    project.name
+                ),
+            });
             continue;
         }
         let step = plan.push(
@@ -467,6 +646,7 @@ pub fn reconcile_up(
             .saturating_sub(usize::try_from(scale).unwrap_or(usize::MAX));
         let mut anchor = ServiceAnchors::default();
         for (container, _) in containers.drain(..excess) {
+            reattach.remove(&container.name);
             let mut after = Vec::new();
             if container.is_running() {
                 after.push(plan.push(
@@ -493,6 +673,8 @@ pub fn reconcile_up(
         for (container, cause) in &containers {
             let final_name = container.name.clone();
             if let Some(cause) = cause {
+                // Replaced: the old container needs no network back.
+                reattach.remove(&final_name);
                 anchor.replaced = true;
                 let number = container.number.unwrap_or(1);
                 let short_id: String = container.id.chars().take(12).collect();
@@ -558,7 +740,25 @@ pub fn reconcile_up(
                 let completed = one_shot
                     && container.state == ContainerState::Exited
                     && container.exit_code == Some(0);
-                let step = if options.start == StartPolicy::NoStart
+                // Stopped and disconnected for a recreated network: connected again first.
+                let (reconnect_steps, reconnected_to) =
+                    reconnect(&mut plan, &mut reattach, container, &network_steps);
+                let mut after = start_after.clone();
+                after.extend(reconnect_steps);
+                let was_up = container.is_running() || container.state == ContainerState::Paused;
+                let step = if !reconnected_to.is_empty()
+                    && was_up
+                    && options.start == StartPolicy::Start
+                {
+                    plan.push(
+                        Operation::StartContainer {
+                            service: service_name.clone(),
+                            name: final_name.clone(),
+                        },
+                        format!("network {} recreated", reconnected_to.join(", ")),
+                        after,
+                    )
+                } else if options.start == StartPolicy::NoStart
                     || completed
                     || (container.is_running() && restart_causes.is_empty())
                 {
@@ -571,10 +771,10 @@ pub fn reconcile_up(
                         Operation::KeepContainer {
                             service: service_name.clone(),
                             name: final_name.clone(),
-                            running: container.is_running(),
+                            running: container.is_running() && reconnected_to.is_empty(),
                         },
                         cause,
-                        start_after.iter().copied(),
+                        after,
                     )
                 } else if container.is_running() {
                     plan.push(
@@ -583,7 +783,7 @@ pub fn reconcile_up(
                             name: final_name.clone(),
                         },
                         restart_causes.join(", "),
-                        start_after.iter().copied(),
+                        after,
                     )
                 } else {
                     plan.push(
@@ -592,7 +792,7 @@ pub fn reconcile_up(
                             name: final_name.clone(),
                         },
                         "not running",
-                        start_after.iter().copied(),
+                        after,
                     )
                 };
                 anchor.started.push(step);
@@ -653,6 +853,7 @@ pub fn reconcile_up(
     match options.orphans {
         OrphanPolicy::Remove => {
             for container in orphans {
+                reattach.remove(&container.name);
                 remove_container_steps(&mut plan, container, false, "orphan", Vec::new());
             }
         }
@@ -664,7 +865,53 @@ pub fn reconcile_up(
         }
         OrphanPolicy::Ignore => {}
     }
+    // Containers on a recreated network that this `up` does not otherwise touch (services
+    // not selected, orphans): back on the network, and running again if they were.
+    for container in &observed.containers {
+        let (reconnect_steps, reconnected_to) =
+            reconnect(&mut plan, &mut reattach, container, &network_steps);
+        if reconnect_steps.is_empty()
+            || !(container.is_running() || container.state == ContainerState::Paused)
+        {
+            continue;
+        }
+        plan.push(
+            Operation::StartContainer {
+                service: container.service.clone(),
+                name: container.name.clone(),
+            },
+            format!("network {} recreated", reconnected_to.join(", ")),
+            reconnect_steps,
+        );
+    }
     Ok(plan)
+}
+
+/// The steps that connect `container` again to the recreated networks it was taken off
+/// (none when it was not), and those networks' names.
+fn reconnect(
+    plan: &mut Plan,
+    reattach: &mut BTreeMap<String, Vec<(String, String)>>,
+    container: &ObservedContainer,
+    network_steps: &BTreeMap<String, StepId>,
+) -> (Vec<StepId>, Vec<String>) {
+    let mut steps = Vec::new();
+    let mut names = Vec::new();
+    for (key, name) in reattach.remove(&container.name).unwrap_or_default() {
+        steps.push(plan.push(
+            Operation::ConnectNetwork {
+                service: container.service.clone(),
+                number: container.number,
+                container: container.name.clone(),
+                network: key.clone(),
+                name: name.clone(),
+            },
+            NETWORK_CHANGED_CAUSE,
+            network_steps.get(&key).copied(),
+        ));
+        names.push(name);
+    }
+    (steps, names)
 }
 
 /// Stop (when running) then remove one container; returns the remove step.
@@ -860,7 +1107,11 @@ pub fn reconcile_down(
     if remove_volumes {
         for (key, volume) in &project.volumes {
             let name = volume_name(project, key);
-            if volume.external || observed.volume(&name).is_none() {
+            // As the reference, a volume of the project's name goes even when it was not
+            // made by compose (`up` warned about it).
+            if volume.external
+                || (observed.volume(&name).is_none() && observed.foreign_volume(&name).is_none())
+            {
                 continue;
             }
             plan.push(

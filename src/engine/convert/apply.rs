@@ -3,7 +3,7 @@
 //! the copy of content-based secrets/configs, and engine refusals explained with the
 //! compose key at fault.
 
-use bollard::models::NetworkConnectRequest;
+use bollard::models::{ContainerCreateResponse, NetworkConnectRequest};
 use bollard::query_parameters::{CreateContainerOptions, UploadToContainerOptions};
 
 use super::{ContainerSpec, FileToCopy};
@@ -49,19 +49,28 @@ pub async fn create_container(
         }
         None => engine.docker.clone(),
     };
-    let created = docker
-        .create_container(Some(options), spec.body.clone())
+    let pretended = ContainerCreateResponse {
+        id: name.to_owned(),
+        warnings: Vec::new(),
+    };
+    let created = engine
+        .write(
+            pretended,
+            docker.create_container(Some(options), spec.body.clone()),
+        )
         .await
         .map_err(|error| engine.error(error, context()))?;
     for extra in &spec.extra_networks {
         engine
-            .docker
-            .connect_network(
-                &extra.network_name,
-                NetworkConnectRequest {
-                    container: created.id.clone(),
-                    endpoint_config: Some(extra.endpoint.clone()),
-                },
+            .write(
+                (),
+                engine.docker.connect_network(
+                    &extra.network_name,
+                    NetworkConnectRequest {
+                        container: created.id.clone(),
+                        endpoint_config: Some(extra.endpoint.clone()),
+                    },
+                ),
             )
             .await
             .map_err(|error| {
@@ -87,11 +96,13 @@ pub async fn copy_files(
             ..UploadToContainerOptions::default()
         };
         engine
-            .docker
-            .upload_to_container(
-                container,
-                Some(options),
-                bollard::body_full(single_file_tar(file).into()),
+            .write(
+                (),
+                engine.docker.upload_to_container(
+                    container,
+                    Some(options),
+                    bollard::body_full(single_file_tar(file).into()),
+                ),
             )
             .await
             .map_err(|error| {
