@@ -27,6 +27,7 @@ pub mod unpause;
 pub mod up;
 pub mod version;
 pub mod wait;
+pub mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::output::printer;
@@ -69,6 +70,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(args) => build::run(&context, &args),
         Command::Run(args) => run::run(&context, &args),
         Command::Exec(args) => exec::run(&context, &args),
+        Command::Watch(args) => watch::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -327,37 +327,49 @@ pub(crate) fn converge(
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        if let Err(code) = build_images(context, &engine, &loaded, &selected, request.build).await {
-            return code;
-        }
-        let session = match Session::start(context, "Running") {
-            Ok(session) => session,
-            Err(message) => {
-                printer::stderr_line(&message);
-                return exit::USER_ERROR;
-            }
-        };
-        let outcome = converge_on(&engine, context, &loaded, &selected, request, &session).await;
-        session.finish().await;
-        match outcome {
-            Ok(Outcome::Done { warnings, plan }) => {
-                if let Some(plan) = plan {
-                    printer::stdout(&plan.to_string());
-                }
-                for warning in warnings {
-                    printer::stderr_line(&format!("WARN[0000] {warning}"));
-                }
-                exit::OK
-            }
-            Err(Failure::Lines(lines)) => {
-                for line in lines {
-                    printer::stderr_line(&line);
-                }
-                exit::USER_ERROR
-            }
-            Err(Failure::Interrupted) => exit::INTERRUPTED,
-        }
+        converge_loaded(context, &engine, &loaded, &selected, request).await
     })
+}
+
+/// `up` / `create` once the project is loaded and the services selected, on a running
+/// runtime (`watch` brings the stack up and recreates rebuilt services with it).
+pub(crate) async fn converge_loaded(
+    context: &CommandContext,
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    request: &ConvergeRequest,
+) -> i32 {
+    if let Err(code) = build_images(context, engine, loaded, selected, request.build).await {
+        return code;
+    }
+    let session = match Session::start(context, "Running") {
+        Ok(session) => session,
+        Err(message) => {
+            printer::stderr_line(&message);
+            return exit::USER_ERROR;
+        }
+    };
+    let outcome = converge_on(engine, context, loaded, selected, request, &session).await;
+    session.finish().await;
+    match outcome {
+        Ok(Outcome::Done { warnings, plan }) => {
+            if let Some(plan) = plan {
+                printer::stdout(&plan.to_string());
+            }
+            for warning in warnings {
+                printer::stderr_line(&format!("WARN[0000] {warning}"));
+            }
+            exit::OK
+        }
+        Err(Failure::Lines(lines)) => {
+            for line in lines {
+                printer::stderr_line(&line);
+            }
+            exit::USER_ERROR
+        }
+        Err(Failure::Interrupted) => exit::INTERRUPTED,
+    }
 }
 
 /// When `up`/`create` build the images of services with a `build:` section.
@@ -400,7 +412,8 @@ async fn build_images(
                 return Err(exit::USER_ERROR);
             }
         };
-        if policy == BuildPolicy::Always || missing {
+        // `pull_policy: build` always builds (`watch` sets it on the services it watches).
+        if policy == BuildPolicy::Always || missing || service.pull_policy == "build" {
             to_build.push(name.clone());
         }
     }

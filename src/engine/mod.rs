@@ -15,6 +15,7 @@ pub mod logs;
 pub mod observe;
 pub mod resources;
 pub mod swarm;
+pub mod sync;
 
 pub use connect::{ApiVersion, Engine, HostSettings, Transport, connect, connect_to, resolve_host};
 pub use error::{EngineError, ErrorContext, ObjectKind, WaitFailure};

@@ -182,7 +182,10 @@ mod tests {
         }
         assert_eq!(seen[0].0, "app/link");
         assert_eq!(seen[0].1, tar::EntryType::Symlink);
-        assert_eq!(seen[1], ("app/run.sh".to_owned(), tar::EntryType::Regular, 0o750, 10));
+        assert_eq!(
+            seen[1],
+            ("app/run.sh".to_owned(), tar::EntryType::Regular, 0o750, 10)
+        );
         assert_eq!(seen[2].0, "app/sub/");
         assert_eq!(seen[2].1, tar::EntryType::Directory);
     }

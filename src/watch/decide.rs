@@ -50,11 +50,19 @@ pub fn decide(rules: &[WatchRule], batch: &[PathBuf]) -> BatchActions {
                     actions.restart.insert(service);
                 }
                 WatchAction::SyncRestart => {
-                    actions.sync.entry(service.clone()).or_default().push(mapping);
+                    actions
+                        .sync
+                        .entry(service.clone())
+                        .or_default()
+                        .push(mapping);
                     actions.restart.insert(service);
                 }
                 WatchAction::SyncExec => {
-                    actions.sync.entry(service.clone()).or_default().push(mapping);
+                    actions
+                        .sync
+                        .entry(service.clone())
+                        .or_default()
+                        .push(mapping);
                     actions.exec.entry(service).or_default().insert(position);
                 }
                 WatchAction::Other(_) => {}
@@ -85,7 +93,7 @@ mod tests {
     use super::*;
     use crate::model::{ServiceHook, Trigger};
 
-    fn rule(service: &str, index: usize, path: &str, action: WatchAction) -> WatchRule {
+    fn rule(service: &str, index: usize, path: &str, action: &WatchAction) -> WatchRule {
         let trigger = Trigger {
             path: path.to_owned(),
             action: action.clone(),
@@ -106,11 +114,11 @@ mod tests {
     #[test]
     fn each_action_per_service() {
         let rules = [
-            rule("web", 0, "/src/web", WatchAction::Sync),
-            rule("web", 1, "/src/web/Dockerfile", WatchAction::Rebuild),
-            rule("api", 0, "/src/api", WatchAction::SyncRestart),
-            rule("worker", 0, "/src/conf", WatchAction::SyncExec),
-            rule("proxy", 0, "/src/proxy", WatchAction::Restart),
+            rule("web", 0, "/src/web", &WatchAction::Sync),
+            rule("web", 1, "/src/web/Dockerfile", &WatchAction::Rebuild),
+            rule("api", 0, "/src/api", &WatchAction::SyncRestart),
+            rule("worker", 0, "/src/conf", &WatchAction::SyncExec),
+            rule("proxy", 0, "/src/proxy", &WatchAction::Restart),
         ];
         let batch: Vec<PathBuf> = [
             "/src/web/a.js",

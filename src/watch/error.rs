@@ -25,7 +25,9 @@ pub enum WatchError {
         limit_text(*limit)
     )]
     InstanceLimit { limit: Option<u64> },
-    #[error("cannot watch the root directory `/`: point `develop.watch.path` at a project directory")]
+    #[error(
+        "cannot watch the root directory `/`: point `develop.watch.path` at a project directory"
+    )]
     RootDirectory,
     #[error(
         "file events were lost (the inotify queue overflowed, `fs.inotify.max_queued_events`): changes made meanwhile may not be synced"

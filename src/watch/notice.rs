@@ -10,17 +10,35 @@ pub enum WatchNotice {
     /// Watching has started.
     Enabled,
     /// Files are about to be copied into a service's containers.
-    Syncing { service: String, changes: usize },
-    Rebuilding { services: Vec<String> },
+    Syncing {
+        service: String,
+        changes: usize,
+    },
+    Rebuilding {
+        services: Vec<String>,
+    },
     /// A line of a rebuild's builder output (not sent with `--quiet`).
-    BuildOutput { service: String, line: String },
-    Built { services: Vec<String> },
-    BuildFailed { message: String },
-    Restarted { services: Vec<String> },
+    BuildOutput {
+        service: String,
+        line: String,
+    },
+    Built {
+        services: Vec<String>,
+    },
+    BuildFailed {
+        message: String,
+    },
+    Restarted {
+        services: Vec<String>,
+    },
     /// Output of a `sync+exec` command.
-    ExecOutput { text: String },
+    ExecOutput {
+        text: String,
+    },
     /// Something went wrong but watching goes on.
-    Warning { message: String },
+    Warning {
+        message: String,
+    },
 }
 
 impl WatchNotice {

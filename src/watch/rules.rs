@@ -147,7 +147,10 @@ pub struct ContextIgnore {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
     #[error("service `{service}`: invalid watch pattern: {error}")]
-    Pattern { service: String, error: PatternError },
+    Pattern {
+        service: String,
+        error: PatternError,
+    },
     #[error(
         "can't watch service `{service}` with action `rebuild` without a build context: add a `build` section or use another action"
     )]
@@ -170,11 +173,7 @@ impl WatchRule {
             error,
         };
         if trigger.action == WatchAction::SyncExec
-            && trigger
-                .exec
-                .command
-                .as_ref()
-                .is_none_or(|command| command.is_empty())
+            && trigger.exec.command.as_ref().is_none_or(Vec::is_empty)
         {
             return Err(RuleError::ExecWithoutCommand {
                 service: service.to_owned(),
@@ -321,7 +320,10 @@ mod tests {
         // `*` does not cross directories.
         assert!(rule.matches(Path::new("/src/data/sub/a.foo")).is_some());
         assert!(rule.matches(Path::new("/src/data/ignored")).is_none());
-        assert!(rule.matches(Path::new("/src/data/ignored/deep/x")).is_none());
+        assert!(
+            rule.matches(Path::new("/src/data/ignored/deep/x"))
+                .is_none()
+        );
         assert!(rule.matches(Path::new("/src/data/kept.txt")).is_some());
         assert!(rule.ignores_entire_dir(Path::new("/src/data/ignored")));
         assert!(!rule.ignores_entire_dir(Path::new("/src/data/sub")));
@@ -383,7 +385,10 @@ mod tests {
         )
         .unwrap();
         assert!(rule.matches(Path::new("/src/x.log")).is_none());
-        assert!(rule.matches(Path::new("/src/node_modules/pkg/i.js")).is_none());
+        assert!(
+            rule.matches(Path::new("/src/node_modules/pkg/i.js"))
+                .is_none()
+        );
         assert!(rule.ignores_entire_dir(Path::new("/src/node_modules")));
         let everything_but_src = ContextIgnore {
             root: PathBuf::from("/src"),

@@ -271,7 +271,10 @@ mod tests {
             .unwrap();
         for name in ["new.txt", "sub/deep.txt", "skip/x.txt", "a.foo"] {
             fs::write(root.join(name), "new").unwrap();
-            let file = fs::File::options().write(true).open(root.join(name)).unwrap();
+            let file = fs::File::options()
+                .write(true)
+                .open(root.join(name))
+                .unwrap();
             file.set_modified(since + Duration::from_secs(1)).unwrap();
         }
         let mut rule_trigger = trigger(root, WatchAction::Sync);

@@ -105,7 +105,7 @@ fn read_limit(name: &str) -> Option<u64> {
         .and_then(|text| text.trim().parse().ok())
 }
 
-fn watch_error(path: &Path, error: notify::Error) -> WatchError {
+fn watch_error(path: &Path, error: &notify::Error) -> WatchError {
     match error.kind {
         notify::ErrorKind::MaxFilesWatch => WatchError::WatchLimit {
             path: path.to_path_buf(),
@@ -163,7 +163,7 @@ impl State {
                 Ok(()) => {}
                 // Gone meanwhile: its removal is reported by its parent.
                 Err(error) if matches!(error.kind, notify::ErrorKind::PathNotFound) => continue,
-                Err(error) => return Err(watch_error(&directory, error)),
+                Err(error) => return Err(watch_error(&directory, &error)),
             }
             let Ok(entries) = fs::read_dir(&directory) else {
                 continue;
@@ -267,7 +267,7 @@ pub fn start(
                         let path = error.paths.first().cloned().unwrap_or_default();
                         let _ = state
                             .output
-                            .send(WatcherMessage::Problem(watch_error(&path, error)));
+                            .send(WatcherMessage::Problem(watch_error(&path, &error)));
                     }
                     Control::Stop => break,
                 }
@@ -294,7 +294,10 @@ mod tests {
 
     #[test]
     fn which_directories_are_watched_and_reported() {
-        let tree = tree(&[Path::new("/p/src"), Path::new("/p/conf.json")], "node_modules");
+        let tree = tree(
+            &[Path::new("/p/src"), Path::new("/p/conf.json")],
+            "node_modules",
+        );
         assert!(!tree.skips_directory(Path::new("/p")));
         assert!(!tree.skips_directory(Path::new("/p/src")));
         assert!(!tree.skips_directory(Path::new("/p/src/lib")));
@@ -306,10 +309,7 @@ mod tests {
         assert!(!tree.reports(Path::new("/p/other.json")));
     }
 
-    fn next_change(
-        receiver: &mut mpsc::UnboundedReceiver<WatcherMessage>,
-        wanted: &Path,
-    ) -> bool {
+    fn next_change(receiver: &mut mpsc::UnboundedReceiver<WatcherMessage>, wanted: &Path) -> bool {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while std::time::Instant::now() < deadline {
             match receiver.try_recv() {
@@ -345,7 +345,9 @@ mod tests {
             assert!(std::time::Instant::now() < deadline);
             match receiver.try_recv() {
                 Ok(WatcherMessage::Changed(path)) if path == root.join("after.txt") => break,
-                Ok(WatcherMessage::Changed(path)) if path.starts_with(root.join("node_modules")) => {
+                Ok(WatcherMessage::Changed(path))
+                    if path.starts_with(root.join("node_modules")) =>
+                {
                     saw_ignored = true;
                 }
                 Ok(_) => {}
