@@ -534,12 +534,6 @@ async fn rebuild(
             return Err(error.to_string());
         }
     };
-    if options.prune {
-        let keep: BTreeSet<String> = image_ids.values().cloned().collect();
-        let _ = engine
-            .prune_dangling_project_images(&loaded.project.name, &keep)
-            .await;
-    }
     let _ = notices.send(WatchNotice::Built {
         services: names.clone(),
     });
@@ -559,6 +553,14 @@ async fn rebuild(
     let code = up::converge_loaded(context, engine, loaded, &selected, &request).await;
     if code != exit::OK {
         return Err("Failed to recreate services after update".to_owned());
+    }
+    // Once the old containers are gone (the reference prunes before recreating, when the
+    // image it means to remove is still in use).
+    if options.prune {
+        let keep: BTreeSet<String> = image_ids.values().cloned().collect();
+        let _ = engine
+            .prune_dangling_project_images(&loaded.project.name, &keep)
+            .await;
     }
     let containers = engine
         .list_containers(
