@@ -361,6 +361,20 @@ mod tests {
     }
 
     #[test]
+    fn a_watched_file_replaced_by_rename_is_seen() {
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("conf.json");
+        fs::write(&file, "{}").unwrap();
+        let (sender, mut receiver) = mpsc::unbounded_channel();
+        let _watcher = start(tree(&[&file], "node_modules"), sender).unwrap();
+        // What editors do: write a temporary file, rename it over the original.
+        let temporary = directory.path().join(".conf.json.tmp");
+        fs::write(&temporary, "{\"a\":1}").unwrap();
+        fs::rename(&temporary, &file).unwrap();
+        assert!(next_change(&mut receiver, &file));
+    }
+
+    #[test]
     fn a_missing_path_is_seen_once_created() {
         let directory = tempfile::tempdir().unwrap();
         let root = directory.path().join("later/src");
