@@ -174,6 +174,9 @@ pub(crate) async fn watch_project(
         warn(warning.clone());
     }
     let project = &loaded.project;
+    // Watching starts first, so nothing changed during the initial sync is missed.
+    let (sender, mut changes) = mpsc::unbounded_channel();
+    let _watcher = watcher::start(setup.tree(), sender)?;
     for rule in setup
         .rules
         .iter()
@@ -183,8 +186,6 @@ pub(crate) async fn watch_project(
             warn(message);
         }
     }
-    let (sender, mut changes) = mpsc::unbounded_channel();
-    let _watcher = watcher::start(setup.tree(), sender)?;
     let _ = notices.send(WatchNotice::Enabled);
     let mut debouncer = Debouncer::default();
     loop {
