@@ -217,6 +217,8 @@ pub(crate) async fn watch_project(
         let Some(batch) = debouncer.take_due(Instant::now()) else {
             continue;
         };
+        let started = Instant::now();
+        tracing::debug!(count = batch.len(), "watch batch start");
         let handled = handle_batch(
             context,
             engine,
@@ -229,6 +231,7 @@ pub(crate) async fn watch_project(
         tokio::select! {
             _ = stop.wait_for(|stopped| *stopped) => return Ok(()),
             problems = handled => {
+                tracing::debug!(duration = ?started.elapsed(), "watch batch complete");
                 for problem in problems {
                     warn(format!("Error handling changed files: {problem}"));
                 }
