@@ -151,9 +151,9 @@ pub enum Command {
     /// Build or rebuild services
     Build(BuildArgs),
     /// Pull service images
-    Pull(PendingArgs),
+    Pull(PullArgs),
     /// Push service images
-    Push(PendingArgs),
+    Push(PushArgs),
     /// Start services
     Start(StartArgs),
     /// Stop services
@@ -171,7 +171,7 @@ pub enum Command {
     /// List images used by the created containers
     Images(ImagesArgs),
     /// Copy files/folders between a service container and the local filesystem
-    Cp(PendingArgs),
+    Cp(CpArgs),
     /// Watch build context for service and rebuild/refresh containers when files are updated
     Watch(WatchArgs),
     /// Print the public port for a port binding
@@ -193,9 +193,9 @@ pub enum Command {
     /// Attach local standard input, output, and error streams to a service's running container
     Attach(PendingArgs),
     /// Create a new image from a service container's changes
-    Commit(PendingArgs),
+    Commit(CommitArgs),
     /// Export a service container's filesystem as a tar archive
-    Export(PendingArgs),
+    Export(ExportArgs),
     /// List volumes
     Volumes(PendingArgs),
     /// Manage Docker Swarm stacks (`docker stack` semantics)
@@ -433,6 +433,109 @@ pub struct ImagesArgs {
     #[arg(short = 'q', long)]
     pub quiet: bool,
     pub service_names: Vec<String>,
+}
+
+/// `pull` flags, as `docker compose pull --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct PullArgs {
+    /// Ignore images that can be built
+    #[arg(long = "ignore-buildable")]
+    pub ignore_buildable: bool,
+    /// Pull what it can and ignores images with pull failures
+    #[arg(long = "ignore-pull-failures")]
+    pub ignore_pull_failures: bool,
+    /// Also pull services declared as dependencies
+    #[arg(long = "include-deps")]
+    pub include_deps: bool,
+    /// Apply pull policy ("missing"|"always")
+    #[arg(long, value_name = "string")]
+    pub policy: Option<String>,
+    /// Pull without printing progress information
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// DEPRECATED disable parallel pulling
+    #[arg(long = "no-parallel", hide = true, value_name = "bool", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub no_parallel: Option<bool>,
+    pub services: Vec<String>,
+}
+
+/// `push` flags, as `docker compose push --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct PushArgs {
+    /// Push what it can and ignores images with push failures
+    #[arg(long = "ignore-push-failures")]
+    pub ignore_push_failures: bool,
+    /// Also push images of services declared as dependencies
+    #[arg(long = "include-deps")]
+    pub include_deps: bool,
+    /// Push without printing progress information
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub services: Vec<String>,
+}
+
+/// `cp` flags and operands: `SERVICE:SRC_PATH DEST_PATH|-` or `SRC_PATH|- SERVICE:DEST_PATH`.
+#[derive(Debug, Args, Default)]
+pub struct CpArgs {
+    /// Include containers created by the run command
+    #[arg(long)]
+    pub all: bool,
+    /// Archive mode (copy all uid/gid information)
+    #[arg(short = 'a', long)]
+    pub archive: bool,
+    /// Always follow symbol link in SRC_PATH
+    #[arg(short = 'L', long = "follow-link")]
+    pub follow_link: bool,
+    /// Index of the container if service has multiple replicas
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    #[arg(value_name = "SOURCE", allow_hyphen_values = true)]
+    pub source: String,
+    #[arg(value_name = "DESTINATION", allow_hyphen_values = true)]
+    pub destination: String,
+}
+
+/// `commit` flags and operands: `SERVICE [REPOSITORY[:TAG]]`.
+#[derive(Debug, Args, Default)]
+pub struct CommitArgs {
+    /// Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")
+    #[arg(short = 'a', long, value_name = "string")]
+    pub author: Option<String>,
+    /// Apply Dockerfile instruction to the created image
+    #[arg(short = 'c', long, value_name = "list")]
+    pub change: Vec<String>,
+    /// index of the container if service has multiple replicas.
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    /// Commit message
+    #[arg(short = 'm', long, value_name = "string")]
+    pub message: Option<String>,
+    /// Pause container during commit
+    #[arg(short = 'p', long, value_name = "bool", default_value = "true", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub pause: bool,
+    /// Shadows the global `-p/--project-name` so that `-p` means `--pause` here, as in the
+    /// reference; `--project-name` still works.
+    #[arg(
+        id = "project_name",
+        long = "project-name",
+        hide = true,
+        value_name = "NAME"
+    )]
+    pub project_name: Option<String>,
+    pub service: String,
+    pub reference: Option<String>,
+}
+
+/// `export` flags.
+#[derive(Debug, Args, Default)]
+pub struct ExportArgs {
+    /// index of the container if service has multiple replicas.
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    /// Write to a file, instead of STDOUT
+    #[arg(short = 'o', long, value_name = "string")]
+    pub output: Option<PathBuf>,
+    pub service: String,
 }
 
 /// `port` flags.

@@ -424,3 +424,24 @@ volumes:
 "
     );
 }
+
+#[test]
+fn wait_waits_for_init_containers_to_complete_and_the_others_to_run() {
+    let project = project(CHAIN);
+    let state = observed(vec![
+        container(&project, "cache", 1),
+        container(&project, "db", 1),
+        container(&project, "init", 1),
+        container(&project, "web", 1),
+    ]);
+    let services = project.services.keys().cloned().collect();
+    assert_eq!(
+        dk_compose::plan::reconcile::wait_plan(&project, &state, &services).to_string(),
+        "\
+#1 wait for cache running or healthy before cache: --wait
+#2 wait for db running or healthy before db: --wait
+#3 wait for init completed successfully before init: --wait
+#4 wait for web running or healthy before web: --wait
+"
+    );
+}

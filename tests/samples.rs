@@ -2,11 +2,11 @@
 //! `dk-compose config` (no engine needed, same output as the reference when it is present),
 //! and each one that can run here is brought up, checked and taken down on the real engine.
 //!
-//! The engine steps use our binary; a step whose command is still pending in dk-compose is
-//! skipped with a note naming the command (set `DK_SAMPLES_COMPOSE` to another compose
-//! binary, e.g. the reference, to run every step with it).
+//! The engine steps use our binary (set `DK_SAMPLES_COMPOSE` to another compose binary, e.g.
+//! the reference, to run every step with it). Nothing is skipped but for a missing engine
+//! (which fails in CI): attached `up` and `pull`/`push` are not used here.
 
-#![allow(clippy::print_stderr)] // the skip notes of tests that cannot run yet
+#![allow(clippy::print_stderr)] // the note when the reference is absent
 
 mod support;
 
@@ -27,9 +27,6 @@ const COMPOSE_FILES: &[&str] = &[
     "examples/logs/compose.yaml",
     "examples/scale/compose.yaml",
 ];
-
-/// What a step that cannot run yet prints (dk-compose's refusal of a pending command).
-const PENDING_MARKER: &str = "is not implemented yet";
 
 fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -68,46 +65,6 @@ fn compose_command(binary: &Path, directory: &Path) -> Command {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The commands among `commands` that the engine binary still refuses as pending (probed
-/// in an empty directory, where an implemented command fails on the missing file instead).
-fn pending_commands<'a>(commands: &[&'a str]) -> Vec<&'a str> {
-    let empty_directory = tempfile::tempdir().unwrap();
-    commands
-        .iter()
-        .copied()
-        .filter(|command| {
-            let output = compose_command(&engine_binary(), empty_directory.path())
-                .args(["-p", "dkt-probe", command])
-                .output()
-                .unwrap();
-            text(&output.stderr).contains(PENDING_MARKER)
-        })
-        .collect()
-}
-
-/// Whether a test can run: an engine answers and none of `commands` is pending (otherwise
-/// a note names what is missing).
-fn can_run(test: &str, commands: &[&str]) -> bool {
-    if !engine_available() {
-        return false;
-    }
-    let pending = pending_commands(commands);
-    if pending.is_empty() {
-        return true;
-    }
-    // TODO(up, down, logs, run, build): these skips end when the commands land on main.
-    eprintln!(
-        "skipping {test}: dk-compose does not implement {} yet (TODO: runs once they land; \
-         DK_SAMPLES_COMPOSE=<reference> runs it now)",
-        pending
-            .iter()
-            .map(|command| format!("`{command}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    false
 }
 
 /// Builds the sample base images once per test process (idempotent and quick when current).
@@ -330,27 +287,26 @@ fn every_sample_directory_is_covered_and_every_example_documented() {
 
 #[test]
 fn hello_world_example_prints_hello_world() {
-    if !can_run("hello_world_example_prints_hello_world", &["up", "down"]) {
+    if !engine_available() {
         return;
     }
     let sample = Sample::new("examples/hello-world/compose.yaml");
-    // Attached `up` returns when the only container exits, with its output multiplexed.
-    let output = sample.compose_ok(&["up"]);
-    let stdout = text(&output.stdout);
-    assert!(
-        stdout.contains("hello-1  | hello world"),
-        "no hello world in:\n{stdout}"
-    );
+    // Detached `up`, then `wait` for the one container to exit and read its `logs` (the
+    // attached `up` that prints them itself is another issue's).
+    sample.compose_ok(&["up", "-d"]);
+    sample.compose_ok(&["wait", "hello"]);
     assert_eq!(sample.inspect("hello", "{{.State.ExitCode}}"), "0");
+    let logs = text(&sample.compose_ok(&["logs", "--no-color"]).stdout);
+    assert!(
+        logs.contains("hello-1  | hello world"),
+        "no hello world in:\n{logs}"
+    );
     sample.down();
 }
 
 #[test]
 fn port_mapping_example_serves_the_page_on_the_published_port() {
-    if !can_run(
-        "port_mapping_example_serves_the_page_on_the_published_port",
-        &["up", "down"],
-    ) {
+    if !engine_available() {
         return;
     }
     let port = free_port().to_string();
@@ -375,7 +331,7 @@ fn port_mapping_example_serves_the_page_on_the_published_port() {
 
 #[test]
 fn logs_example_shows_both_services() {
-    if !can_run("logs_example_shows_both_services", &["up", "logs", "down"]) {
+    if !engine_available() {
         return;
     }
     let sample = Sample::new("examples/logs/compose.yaml");
@@ -393,7 +349,7 @@ fn logs_example_shows_both_services() {
 
 #[test]
 fn scale_example_runs_three_replicas() {
-    if !can_run("scale_example_runs_three_replicas", &["up", "down"]) {
+    if !engine_available() {
         return;
     }
     let sample = Sample::new("examples/scale/compose.yaml");
@@ -412,10 +368,7 @@ fn scale_example_runs_three_replicas() {
 
 #[test]
 fn network_types_sample_uses_none_bridge_and_host() {
-    if !can_run(
-        "network_types_sample_uses_none_bridge_and_host",
-        &["up", "down"],
-    ) {
+    if !engine_available() {
         return;
     }
     let sample = Sample::new("compose-samples/network-types/compose.yaml");
@@ -447,10 +400,7 @@ fn network_types_sample_uses_none_bridge_and_host() {
 
 #[test]
 fn init_chain_sample_starts_after_the_init_container_and_ends_healthy() {
-    if !can_run(
-        "init_chain_sample_starts_after_the_init_container_and_ends_healthy",
-        &["up", "down"],
-    ) {
+    if !engine_available() {
         return;
     }
     let sample = Sample::new("compose-samples/init-chain/compose.yaml");
@@ -475,60 +425,139 @@ fn init_chain_sample_starts_after_the_init_container_and_ends_healthy() {
     sample.down();
 }
 
+/// The commands of the README's first code block (`# ...` comment lines left out).
+fn readme_commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(repository_root().join("README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README.md has no ```sh block");
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
-fn dockerapp_main_job_counts_visits() {
-    if !can_run(
-        "dockerapp_main_job_counts_visits",
-        &["up", "build", "ps", "logs", "down"],
-    ) {
+fn readme_starts_with_the_main_job_and_the_test_command() {
+    assert_eq!(
+        readme_commands(),
+        ["bash scripts/main-job.sh", "bash scripts/test.sh"]
+    );
+    // CI runs the README's test command.
+    let ci = std::fs::read_to_string(repository_root().join(".ci/run")).unwrap();
+    assert!(ci.contains("exec bash scripts/test.sh"), "{ci}");
+}
+
+/// The README's command reference has a row for every command `dk-compose --help` lists.
+#[test]
+fn readme_command_reference_names_every_command() {
+    let help = Command::new(our_binary()).arg("--help").output().unwrap();
+    let help = text(&help.stdout);
+    let commands: Vec<&str> = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a Commands: section in --help")
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|command| *command != "help")
+        .collect();
+    assert!(commands.len() > 30, "{commands:?}");
+    let readme = std::fs::read_to_string(repository_root().join("README.md")).unwrap();
+    let reference = readme
+        .split("## Commands")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a ## Commands section in README.md");
+    let rows: Vec<&str> = reference
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .collect();
+    for command in commands {
+        assert!(
+            rows.iter().any(|row| {
+                let first_cell = row.split(" | ").next().unwrap_or_default();
+                first_cell.contains(&format!("`{command}`"))
+                    || first_cell.contains(&format!("`{command} "))
+                    || first_cell.contains(&format!("`{command}\\|"))
+            }),
+            "README.md's command reference has no row for `{command}`"
+        );
+    }
+}
+
+/// The README's first command, exactly as written (it builds dk-compose in release mode
+/// with cargo, as on a fresh clone), with a unique project name and a free port so that it
+/// runs beside other tests. The counter goes 1 then 2, and `down -v` leaves nothing.
+#[test]
+fn readme_first_command_counts_visits_and_leaves_nothing() {
+    if !engine_available() {
         return;
     }
-    ensure_sample_bases();
+    let command = readme_commands().into_iter().next().unwrap();
+    assert_eq!(command, "bash scripts/main-job.sh");
     let guard = ProjectGuard::unique("sample-main-job");
     let port = free_port().to_string();
     let output = Command::new("bash")
-        .arg(repository_root().join("scripts/main-job.sh"))
-        .env("COMPOSE", engine_binary())
-        .env("DOCKERAPP_PORT", &port)
+        .args(["-c", &command])
+        .current_dir(repository_root())
         .env("MAIN_JOB_PROJECT", &guard.name)
+        .env("DOCKERAPP_PORT", &port)
         .env("NO_COLOR", "1")
+        .env_remove("COMPOSE")
         .env_remove("COMPOSE_FILE")
         .env_remove("COMPOSE_PROJECT_NAME")
+        .env_remove("COMPOSE_PROFILES")
+        .env_remove("COMPOSE_ENV_FILES")
         .stdin(Stdio::null())
         .output()
         .unwrap();
     let stdout = text(&output.stdout);
     assert!(
         output.status.success(),
-        "main-job.sh failed ({}):\n{stdout}{}",
+        "`{command}` failed ({}):\n{stdout}{}",
         output.status,
         text(&output.stderr)
     );
     // A fresh volume: the first visit is the first count.
     assert!(
-        stdout.contains("Hello from dockerapp! I have been seen 1 times.\nHello from dockerapp! I have been seen 2 times.\nthe counter increased: 1 -> 2"),
+        stdout.contains(
+            "Hello from dockerapp! I have been seen 1 times.\n\
+             Hello from dockerapp! I have been seen 2 times.\n\
+             the counter increased: 1 -> 2"
+        ),
         "the visits are missing from:\n{stdout}"
     );
     assert!(
         stdout.contains(&format!("{}-dockerapp-1", guard.name)),
-        "ps"
+        "ps:\n{stdout}"
     );
-    assert!(stdout.contains(&format!("{}-redis-1", guard.name)), "ps");
-    assert!(stdout.contains("dockerapp listening on :5000"), "logs");
-    assert!(stdout.contains("Ready to accept connections"), "logs");
+    assert!(
+        stdout.contains(&format!("{}-redis-1", guard.name)),
+        "ps:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("dockerapp listening on :5000"),
+        "logs:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("Ready to accept connections"),
+        "logs:\n{stdout}"
+    );
     assert_eq!(
         support::project_leftovers(&guard.name),
         (Vec::new(), Vec::new(), Vec::new()),
-        "main-job.sh left part of the project behind"
+        "`{command}` left part of the project behind"
     );
 }
 
 #[test]
 fn dockerapp_unit_tests_pass_and_the_failing_variant_fails() {
-    if !can_run(
-        "dockerapp_unit_tests_pass_and_the_failing_variant_fails",
-        &["build", "run", "down"],
-    ) {
+    if !engine_available() {
         return;
     }
     let sample = Sample::new("compose-samples/dockerapp/compose.yaml")

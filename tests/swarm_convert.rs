@@ -409,3 +409,73 @@ services:
         ["ignoring options swarm does not support: `depends_on` (web)"]
     );
 }
+
+#[test]
+fn the_dockerapp_prod_sample_becomes_three_limited_replicas_and_redis() {
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compose-samples/dockerapp");
+    // As `stack deploy -c prod.yml dockerapp_stack` loads it: the stack names the project.
+    let options = LoadOptions {
+        files: vec![directory.join("prod.yml")],
+        current_dir: directory,
+        project_name: Some("dockerapp_stack".to_owned()),
+        ..LoadOptions::default()
+    };
+    let loaded = load(&options).unwrap();
+    let stack = convert(&loaded).unwrap();
+    assert_eq!(stack.namespace, "dockerapp_stack");
+    // Swarm honours everything prod.yml says: no warning.
+    assert!(stack.warnings.is_empty(), "{:?}", stack.warnings);
+    insta::assert_snapshot!(stack.to_text());
+}
+
+/// `stack config` merges repeated `-c` files in order and reads `-c -` from stdin, as
+/// `docker stack config` does (no engine needed).
+#[test]
+fn stack_config_merges_repeated_compose_files_and_reads_stdin() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("base.yml"),
+        "services:\n  web:\n    image: busybox\n    environment: {LEVEL: base, KEEP: kept}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        directory.path().join("override.yml"),
+        "services:\n  web:\n    environment: {LEVEL: override}\n    deploy: {replicas: 3}\n",
+    )
+    .unwrap();
+    let stack_config = |arguments: &[&str], stdin: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dk-compose"));
+        command
+            .args(["stack", "config"])
+            .args(arguments)
+            .current_dir(directory.path())
+            .env_remove("COMPOSE_FILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        {
+            use std::io::Write as _;
+            let mut input = child.stdin.take().unwrap();
+            input
+                .write_all(stdin.unwrap_or_default().as_bytes())
+                .unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let merged = stack_config(&["-c", "base.yml", "-c", "override.yml"], None);
+    for expected in ["KEEP: kept", "LEVEL: override", "replicas: 3"] {
+        assert!(merged.contains(expected), "no `{expected}` in:\n{merged}");
+    }
+    let from_stdin = stack_config(
+        &["-c", "-"],
+        Some("services:\n  api:\n    image: busybox:stdin\n"),
+    );
+    assert!(from_stdin.contains("image: busybox:stdin"), "{from_stdin}");
+}

@@ -2,11 +2,14 @@
 //! nothing themselves. `run` maps every outcome to the process exit code.
 
 pub mod build;
+pub mod commit;
 pub mod config;
 pub mod context;
+pub mod cp;
 pub mod create;
 pub mod down;
 pub mod exec;
+pub mod export;
 pub mod images;
 pub mod kill;
 pub mod logs;
@@ -14,6 +17,8 @@ pub mod ls;
 pub mod pause;
 pub mod port;
 pub mod ps;
+pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
@@ -70,6 +75,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(args) => build::run(&context, &args),
         Command::Run(args) => run::run(&context, &args),
         Command::Exec(args) => exec::run(&context, &args),
+        Command::Pull(args) => pull::run(&context, &args),
+        Command::Push(args) => push::run(&context, &args),
+        Command::Cp(args) => cp::run(&context, &args),
+        Command::Commit(args) => commit::run(&context, &args),
+        Command::Export(args) => export::run(&context, &args),
         Command::Watch(args) => watch::run(&context, &args),
         other => {
             let name = command_name(&other);

@@ -3,25 +3,24 @@
 //! first honouring their conditions (unless `--no-deps`), attached with a TTY when stdin is a
 //! terminal, stdin piped otherwise, signals forwarded; the container's exit code is ours.
 //!
-//! Dependencies go through a minimal path of their own (networks and volumes ensured, missing
-//! containers created as `<project>-<service>-1` and started in dependency order, conditions
-//! waited on) until the `up` machinery is on main to call instead.
+//! Dependencies go through `up`'s converge (created, started, their conditions honoured),
+//! then the service's image is pulled or built as needed and the conditions the service asks
+//! of its dependencies are waited on, in the reference's order (`prepareRun`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
-
-use tokio::sync::mpsc;
 
 use super::context::CommandContext;
 use super::exit;
 use super::session::{self, SessionSettings};
-use super::target::{self, Progress};
-use crate::cli::RunArgs;
-use crate::engine::build::{image_name, random_hex};
+use super::target;
+use super::up::{BuildPolicy, ConvergeRequest, ImagePreparation, converge, prepare_images};
+use crate::cli::{ProgressMode, RunArgs};
+use crate::engine::build::random_hex;
 use crate::engine::convert::{
     self, ContainerContext, CreateOptions, PeerContainer, secrets_and_configs_to_copy,
 };
 use crate::engine::exec::TtyTarget;
+use crate::engine::images::PullPolicy;
 use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::engine::{Condition, Engine, EngineError};
 use crate::graph::Graph;
@@ -31,8 +30,8 @@ use crate::loader::{LoadedProject, SkipStages};
 use crate::model::{
     DependencyCondition, ServiceConfig, ServicePortConfig, ServiceVolumeConfig, VolumeType,
 };
-use crate::output::events::{ProgressEvent, ProgressMessage, ResourceId, Status};
 use crate::output::printer;
+use crate::plan::OrphanPolicy;
 
 pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
     // `--project-name` is shadowed by `run -p` (publish); put it back where it belongs.
@@ -58,100 +57,180 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
         printer::stderr_line(&format!("no such service: {}", args.service));
         return exit::USER_ERROR;
     }
+    let pull = match args.pull.as_str() {
+        "policy" => None,
+        text => {
+            let Some(policy) = PullPolicy::parse(text) else {
+                printer::stderr_line(&format!("invalid --pull option \"{text}\""));
+                return exit::USER_ERROR;
+            };
+            Some(policy)
+        }
+    };
     let Ok(runtime) = target::runtime() else {
         return exit::INTERNAL;
     };
-    let code = runtime.block_on(run_one_off(context, args, &loaded));
-    // A blocking read of our stdin may still be pending: do not wait for it.
-    runtime.shutdown_background();
-    code
-}
-
-async fn run_one_off(context: &CommandContext, args: &RunArgs, loaded: &LoadedProject) -> i32 {
-    let engine = match target::connect().await {
-        Ok(engine) => engine,
-        Err(code) => return code,
-    };
-    let project = &loaded.project;
-    let graph = Graph::from_project(project);
+    let graph = Graph::from_project(&loaded.project);
     let mut dependencies: BTreeSet<String> = graph.with_dependencies([args.service.as_str()]);
     dependencies.remove(&args.service);
     if args.no_deps {
         dependencies.clear();
     }
-
-    // Images: build what `--build` asks for and what is missing but buildable.
-    let mut to_build: Vec<String> = Vec::new();
-    for name in dependencies.iter().chain(std::iter::once(&args.service)) {
-        let Some(service) = project.services.get(name) else {
-            continue;
+    // The service's image first (unlike the reference, which starts the dependencies before
+    // it finds the image missing): nothing is created when it cannot be had.
+    let image_id = match runtime.block_on(service_image(context, args, &loaded, pull)) {
+        Ok(image_id) => image_id,
+        Err(code) => return code,
+    };
+    // Dependencies go through `up`'s own path (create, then start honouring conditions), as
+    // the reference's `startDependencies` does; what was not running before is what this
+    // run started (for `--down-deps`).
+    let mut started_dependencies = Vec::new();
+    if !dependencies.is_empty() {
+        let running_before = match runtime.block_on(running_containers(&loaded, &dependencies)) {
+            Ok(running) => running,
+            Err(code) => return code,
         };
-        if service.build.is_none() {
-            continue;
+        let code = start_dependencies(context, args, pull, &dependencies);
+        if code != exit::OK {
+            return code;
         }
-        let missing = match engine.local_image_id(&image_name(project, name)).await {
-            Ok(found) => found.is_none(),
-            Err(error) => return target::report(&error),
-        };
-        if args.build || missing {
-            to_build.push(name.clone());
-        }
-    }
-    if !to_build.is_empty() {
-        let mut options = super::build::build_options(context, loaded);
-        options.quiet = args.quiet_build || args.quiet;
-        if let Err(error) =
-            super::build::build_and_show(context, &engine, loaded, &to_build, options).await
-        {
-            printer::stderr_line(&error.to_string());
-            return exit::USER_ERROR;
-        }
-    }
-
-    // Networks, volumes and dependencies.
-    let progress = if args.quiet {
-        None
-    } else {
-        match Progress::start(context, "Running") {
-            Ok(progress) => Some(progress),
+        match runtime.block_on(running_containers(&loaded, &dependencies)) {
+            Ok(running_after) => {
+                started_dependencies = running_after
+                    .into_iter()
+                    .filter(|name| !running_before.contains(name))
+                    .collect();
+            }
             Err(code) => return code,
         }
+    }
+    let code = runtime.block_on(run_one_off(args, &loaded, image_id, &started_dependencies));
+    // A blocking read of our stdin may still be pending: do not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+/// `up`'s converge for the dependencies (created, started, their own conditions honoured).
+fn start_dependencies(
+    context: &CommandContext,
+    args: &RunArgs,
+    pull: Option<PullPolicy>,
+    dependencies: &BTreeSet<String>,
+) -> i32 {
+    let mut dependency_context = CommandContext {
+        global: context.global.clone(),
+        os_env: context.os_env.clone(),
+        current_dir: context.current_dir.clone(),
+        stderr_colour: context.stderr_colour,
     };
-    let (sender, drain) = if let Some(progress) = &progress {
-        (progress.sender.clone(), None)
-    } else {
-        let (sender, mut receiver) = mpsc::channel::<ProgressMessage>(64);
-        let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
-        (sender, Some(drain))
+    if args.quiet {
+        dependency_context.global.progress = ProgressMode::Quiet;
+    }
+    let services: Vec<String> = dependencies.iter().cloned().collect();
+    let mut request = ConvergeRequest {
+        pull,
+        quiet_pull: args.quiet_pull,
+        quiet_build: args.quiet_build || args.quiet,
+        build: if args.build {
+            BuildPolicy::Always
+        } else {
+            BuildPolicy::Missing
+        },
+        ..ConvergeRequest::default()
     };
-    let mut wanted: Vec<String> = dependencies.iter().cloned().collect();
-    wanted.push(args.service.clone());
-    let prepared = async {
-        ensure_resources(&engine, project, &wanted).await?;
-        start_dependencies(
-            &engine,
-            loaded,
-            &graph,
-            &dependencies,
-            &args.service,
-            &sender,
+    request.options.services.clone_from(&services);
+    if args.remove_orphans {
+        request.options.orphans = OrphanPolicy::Remove;
+    }
+    converge(&dependency_context, &services, &request)
+}
+
+/// Names of the running (not one-off) containers of `services`.
+async fn running_containers(
+    loaded: &LoadedProject,
+    services: &BTreeSet<String>,
+) -> Result<BTreeSet<String>, i32> {
+    let engine = target::connect().await?;
+    let names: Vec<String> = services.iter().cloned().collect();
+    let containers = engine
+        .list_containers(
+            &loaded.project.name,
+            &ContainerQuery::new(false, OneOff::Exclude).services(&names),
         )
         .await
+        .map_err(|error| target::report(&error))?;
+    Ok(containers
+        .into_iter()
+        .filter(|container| container.state == "running")
+        .map(|container| container.name)
+        .collect())
+}
+
+/// The service's own image: pulled as the policy says, built with `--build` or when missing;
+/// its id, or the exit code after an error naming the service and the image.
+async fn service_image(
+    context: &CommandContext,
+    args: &RunArgs,
+    loaded: &LoadedProject,
+    pull: Option<PullPolicy>,
+) -> Result<Option<String>, i32> {
+    let engine = target::connect().await?;
+    let project = &loaded.project;
+    let only_service = BTreeSet::from([args.service.clone()]);
+    let preparation = ImagePreparation {
+        pull,
+        build: if args.build {
+            BuildPolicy::Always
+        } else {
+            BuildPolicy::Missing
+        },
+        quiet_pull: args.quiet_pull,
+        quiet_build: args.quiet_build || args.quiet,
+    };
+    let pulls = prepare_images(context, &engine, loaded, &only_service, preparation).await?;
+    let resolved = engine
+        .resolve_images(project, &only_service, &pulls)
+        .await
+        .map_err(|error| target::report(&error))?;
+    if !resolved.problems.is_empty() {
+        for problem in &resolved.problems {
+            printer::stderr_line(&problem.to_string());
+        }
+        return Err(exit::USER_ERROR);
+    }
+    Ok(resolved
+        .image_ids
+        .get(&args.service)
+        .filter(|id| !id.is_empty())
+        .cloned())
+}
+
+async fn run_one_off(
+    args: &RunArgs,
+    loaded: &LoadedProject,
+    image_id: Option<String>,
+    started_dependencies: &[String],
+) -> i32 {
+    let engine = match target::connect().await {
+        Ok(engine) => engine,
+        Err(code) => return code,
+    };
+    let project = &loaded.project;
+
+    let prepared = async {
+        ensure_resources(&engine, project, std::slice::from_ref(&args.service)).await?;
+        if args.no_deps {
+            return Ok(());
+        }
+        wait_dependencies(&engine, project, &args.service).await
     }
     .await;
-    drop(sender);
-    if let Some(drain) = drain {
-        let _ = drain.await;
+    if let Err(error) = prepared {
+        return target::report(&error);
     }
-    if let Some(progress) = progress {
-        progress.finish().await;
-    }
-    let started_dependencies = match prepared {
-        Ok(started) => started,
-        Err(error) => return target::report(&error),
-    };
 
-    let code = match create_and_run(&engine, args, loaded).await {
+    let code = match create_and_run(&engine, args, loaded, image_id).await {
         Ok(code) => code,
         Err(message) => {
             printer::stderr_line(&message);
@@ -166,6 +245,37 @@ async fn run_one_off(context: &CommandContext, args: &RunArgs, loaded: &LoadedPr
         }
     }
     code
+}
+
+/// Waits for the conditions the run service asks of its direct dependencies (`healthy`,
+/// `completed_successfully`), as the reference's `waitDependencies` does before creating the
+/// one-off container.
+async fn wait_dependencies(
+    engine: &Engine,
+    project: &crate::model::Project,
+    service_name: &str,
+) -> Result<(), EngineError> {
+    let Some(service) = project.services.get(service_name) else {
+        return Ok(());
+    };
+    for (dependency, config) in &service.depends_on {
+        let condition = match config.condition {
+            DependencyCondition::Healthy => Condition::Healthy,
+            DependencyCondition::CompletedSuccessfully => Condition::ExitedSuccessfully,
+            _ => continue,
+        };
+        let containers = engine
+            .list_containers(
+                &project.name,
+                &ContainerQuery::new(true, OneOff::Exclude)
+                    .services(std::slice::from_ref(dependency)),
+            )
+            .await?;
+        for container in containers {
+            engine.wait_for(&container.name, condition, None).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The one-off service: the reference's `applyRunOptions`.
@@ -245,6 +355,7 @@ async fn create_and_run(
     engine: &Engine,
     args: &RunArgs,
     loaded: &LoadedProject,
+    image_id: Option<String>,
 ) -> Result<i32, String> {
     let project = &loaded.project;
     let Some(base) = project.services.get(&args.service) else {
@@ -266,11 +377,6 @@ async fn create_and_run(
     let config_hash = convert::effective_service(&args.service, &service, &peers)
         .map(|effective| hash::service_hash(&effective))
         .map_err(|error| error.to_string())?;
-    let image_id = engine
-        .local_image_id(&image_name(project, &args.service))
-        .await
-        .ok()
-        .flatten();
     let container_context = ContainerContext {
         project,
         service_name: &args.service,
@@ -429,145 +535,6 @@ async fn ensure_resources(
         engine.ensure_volume(volume, volume_labels).await?;
     }
     Ok(())
-}
-
-/// Starts the dependencies in dependency order: a missing container is created as replica 1,
-/// a stopped one started; then the condition its dependents ask for is waited on. Returns
-/// the names of the containers this command created or started.
-async fn start_dependencies(
-    engine: &Engine,
-    loaded: &LoadedProject,
-    graph: &Graph,
-    dependencies: &BTreeSet<String>,
-    run_service: &str,
-    progress: &mpsc::Sender<ProgressMessage>,
-) -> Result<Vec<String>, EngineError> {
-    let project = &loaded.project;
-    let order = graph.dependency_order().unwrap_or_default();
-    let mut started = Vec::new();
-    for name in order.into_iter().filter(|name| dependencies.contains(name)) {
-        let Some(service) = project.services.get(&name) else {
-            continue;
-        };
-        let existing = engine
-            .list_containers(
-                &project.name,
-                &ContainerQuery::new(true, OneOff::Exclude).services(std::slice::from_ref(&name)),
-            )
-            .await?;
-        let container_name = match existing.first() {
-            Some(container) if container.state == "running" => container.name.clone(),
-            Some(container) => {
-                emit(progress, &container.name, Status::Starting).await;
-                engine.start_created_container(&container.id).await?;
-                emit(progress, &container.name, Status::Started).await;
-                started.push(container.name.clone());
-                container.name.clone()
-            }
-            None => {
-                let container_name = if service.container_name.is_empty() {
-                    format!("{}-{name}-1", project.name)
-                } else {
-                    service.container_name.clone()
-                };
-                let peers = peer_containers(engine, &project.name).await?;
-                let effective = convert::effective_service(&name, service, &peers)
-                    .map_err(|error| refused(&container_name, &error.to_string()))?;
-                let image_id = engine
-                    .local_image_id(&image_name(project, &name))
-                    .await
-                    .ok()
-                    .flatten();
-                let context = ContainerContext {
-                    project,
-                    service_name: &name,
-                    service,
-                    number: 1,
-                    container_name: container_name.clone(),
-                    oneoff: false,
-                    config_hash: hash::service_hash(&effective),
-                    image_id,
-                    working_dir: &loaded.working_dir,
-                    config_files: &loaded.config_files,
-                    env_files: &loaded.env_files,
-                    replaces: None,
-                    options: CreateOptions {
-                        api_version: engine.api_version(),
-                        service_containers: peers,
-                        ..CreateOptions::default()
-                    },
-                };
-                let spec = convert::try_container_spec(&context)
-                    .map_err(|error| refused(&container_name, &error.to_string()))?;
-                emit(progress, &container_name, Status::Creating).await;
-                let id = convert::create_container(engine, &container_name, &spec)
-                    .await
-                    .map_err(|error| {
-                        refused(
-                            &container_name,
-                            &convert::explain_create_error(&name, &error),
-                        )
-                    })?;
-                if let Ok(files) =
-                    secrets_and_configs_to_copy(project, &name, service, &loaded.environment)
-                {
-                    convert::copy_files(engine, &id, &files).await?;
-                }
-                emit(progress, &container_name, Status::Created).await;
-                emit(progress, &container_name, Status::Starting).await;
-                engine.start_created_container(&id).await?;
-                emit(progress, &container_name, Status::Started).await;
-                started.push(container_name.clone());
-                container_name
-            }
-        };
-        // The strongest condition a service of this run asks of this one.
-        let mut condition = None;
-        for dependent in dependencies
-            .iter()
-            .map(String::as_str)
-            .chain(std::iter::once(run_service))
-            .filter_map(|dependent| project.services.get(dependent))
-        {
-            if let Some(dependency) = dependent.depends_on.get(&name) {
-                match dependency.condition {
-                    DependencyCondition::Healthy => condition = Some(Condition::Healthy),
-                    DependencyCondition::CompletedSuccessfully => {
-                        condition.get_or_insert(Condition::ExitedSuccessfully);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if let Some(condition) = condition {
-            emit(progress, &container_name, Status::Waiting).await;
-            engine.wait_for(&container_name, condition, None).await?;
-            let done = if condition == Condition::Healthy {
-                Status::Healthy
-            } else {
-                Status::Exited
-            };
-            emit(progress, &container_name, done).await;
-        }
-    }
-    Ok(started)
-}
-
-fn refused(container_name: &str, message: &str) -> EngineError {
-    EngineError::Response {
-        context: crate::engine::ErrorContext::container(container_name).action("create"),
-        status: 400,
-        message: message.to_owned(),
-    }
-}
-
-async fn emit(progress: &mpsc::Sender<ProgressMessage>, container_name: &str, status: Status) {
-    let event = ProgressEvent::new(
-        ResourceId::container(container_name),
-        status,
-        Instant::now(),
-    );
-    let _ = progress.send(event.into()).await;
 }
 
 /// Splits an `--entrypoint` value into words (quotes group, as `shellwords.Parse`).

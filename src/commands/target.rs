@@ -315,6 +315,42 @@ pub async fn run_in_order(
     first_error.map_or(Ok(()), Err)
 }
 
+/// The reference's `getSpecifiedContainer`: container number `index` of a service, or (index
+/// 0) the lowest-numbered one, one-off containers last. `all` includes stopped containers.
+/// Prints `service "x" is not running [container #n]` when there is none.
+pub async fn specified_container(
+    engine: &Engine,
+    project_name: &str,
+    service: &str,
+    index: u32,
+    oneoff: crate::engine::inspect::OneOff,
+    all: bool,
+) -> Result<ContainerSummary, i32> {
+    let query =
+        crate::engine::inspect::ContainerQuery::new(all, oneoff).services(&[service.to_owned()]);
+    let mut containers = engine
+        .list_containers(project_name, &query)
+        .await
+        .map_err(|error| report(&error))?;
+    if !all {
+        containers.retain(|container| container.state == "running");
+    }
+    if index > 0 {
+        containers.retain(|container| container.number == Some(index));
+    }
+    containers.sort_by_key(|container| (container.oneoff, container.number.unwrap_or(0)));
+    containers.into_iter().next().ok_or_else(|| {
+        if index > 0 {
+            printer::stderr_line(&format!(
+                "service \"{service}\" is not running container #{index}"
+            ));
+        } else {
+            printer::stderr_line(&format!("service \"{service}\" is not running"));
+        }
+        exit::USER_ERROR
+    })
+}
+
 /// Seconds since the Unix epoch, for "2 minutes ago" columns.
 pub fn now_seconds() -> f64 {
     SystemTime::now()

@@ -15,7 +15,7 @@ use super::context::CommandContext;
 use super::exit;
 use crate::cli::{CreateFlags, UpArgs};
 use crate::engine::execute::{self, ExecuteError, ExecutionContext};
-use crate::engine::images::PullPolicy;
+use crate::engine::images::{PullPolicy, PullReport, PullSettings, image_can_be_built};
 use crate::engine::{Engine, EngineError};
 use crate::graph::Graph;
 use crate::loader::{LoadedProject, SkipStages};
@@ -43,6 +43,10 @@ pub(crate) struct ConvergeRequest {
     pub options: UpOptions,
     pub build: BuildPolicy,
     pub pull: Option<PullPolicy>,
+    /// `--quiet-pull`: no per-layer pull lines.
+    pub quiet_pull: bool,
+    /// `--quiet-build`: no build output.
+    pub quiet_build: bool,
     pub stop_timeout: Option<i32>,
     pub wait: WaitPolicy,
 }
@@ -78,6 +82,7 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
         request.options.anonymous_volumes = AnonymousVolumePolicy::Renew;
     }
     request.stop_timeout = args.timeout;
+    request.quiet_build = args.quiet_build;
     if args.wait {
         request.wait = WaitPolicy::Wait {
             timeout: args.wait_timeout.map(Duration::from_secs),
@@ -178,6 +183,8 @@ pub(crate) fn converge_request(
         options,
         build,
         pull,
+        quiet_pull: flags.quiet_pull,
+        quiet_build: false,
         stop_timeout: None,
         wait: WaitPolicy::NoWait,
     })
@@ -340,9 +347,16 @@ pub(crate) async fn converge_loaded(
     selected: &BTreeSet<String>,
     request: &ConvergeRequest,
 ) -> i32 {
-    if let Err(code) = build_images(context, engine, loaded, selected, request.build).await {
-        return code;
-    }
+    let preparation = ImagePreparation {
+        pull: request.pull,
+        build: request.build,
+        quiet_pull: request.quiet_pull,
+        quiet_build: request.quiet_build,
+    };
+    let pulls = match prepare_images(context, engine, loaded, selected, preparation).await {
+        Ok(pulls) => pulls,
+        Err(code) => return code,
+    };
     let session = match Session::start(context, "Running") {
         Ok(session) => session,
         Err(message) => {
@@ -350,7 +364,7 @@ pub(crate) async fn converge_loaded(
             return exit::USER_ERROR;
         }
     };
-    let outcome = converge_on(engine, context, loaded, selected, request, &session).await;
+    let outcome = converge_on(engine, context, loaded, selected, request, &pulls, &session).await;
     session.finish().await;
     match outcome {
         Ok(Outcome::Done { warnings, plan }) => {
@@ -384,14 +398,95 @@ pub(crate) enum BuildPolicy {
     Never,
 }
 
+/// What `up`, `create` and `run` do about images before anything is created.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ImagePreparation {
+    /// `--pull` (overrides each service's `pull_policy`).
+    pub pull: Option<PullPolicy>,
+    pub build: BuildPolicy,
+    pub quiet_pull: bool,
+    pub quiet_build: bool,
+}
+
+/// Pulls what the pull policies require, then builds what the build policy (and
+/// `pull_policy: build`) asks for, as the reference's `ensureImagesExists` does. A failed
+/// pull of an image that can be built is only a warning; any other failed pull is reported,
+/// with the service and the image, before anything is built or created.
+pub(crate) async fn prepare_images(
+    context: &CommandContext,
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    preparation: ImagePreparation,
+) -> Result<PullReport, i32> {
+    let project = &loaded.project;
+    let plan = engine
+        .required_pulls(
+            project,
+            selected,
+            preparation.pull,
+            preparation.build == BuildPolicy::Always,
+        )
+        .await
+        .map_err(|error| engine_failure(&error))?;
+    if !plan.problems.is_empty() {
+        for problem in plan.problems {
+            printer::stderr_line(&problem.to_string());
+        }
+        return Err(exit::USER_ERROR);
+    }
+    let jobs = plan.jobs;
+    let mut pulls = if jobs.is_empty() {
+        PullReport::default()
+    } else {
+        let progress = super::target::Progress::start(context, "Pulling")?;
+        let settings = PullSettings {
+            quiet: preparation.quiet_pull,
+            parallel: parallel_limit(context),
+            dry_run: context.global.dry_run,
+        };
+        let pulls = engine.run_pulls(jobs, settings, &progress.sender).await;
+        progress.finish().await;
+        pulls
+    };
+    pulls.withheld = plan.withheld;
+    if !pulls.failures.is_empty() {
+        // Stop before building: report every image that cannot be had (failed pulls and
+        // missing images that may not be pulled) at once.
+        let not_buildable: BTreeSet<String> = selected
+            .iter()
+            .filter(|name| {
+                project
+                    .services
+                    .get(*name)
+                    .is_some_and(|service| !image_can_be_built(project, service))
+            })
+            .cloned()
+            .collect();
+        let resolved = engine
+            .resolve_images(project, &not_buildable, &pulls)
+            .await
+            .map_err(|error| engine_failure(&error))?;
+        if !resolved.problems.is_empty() {
+            for problem in resolved.problems {
+                printer::stderr_line(&problem.to_string());
+            }
+            return Err(exit::USER_ERROR);
+        }
+    }
+    build_images(context, engine, loaded, selected, preparation).await?;
+    Ok(pulls)
+}
+
 /// Builds what the policy asks for before anything is created; the exit code on failure.
 async fn build_images(
     context: &CommandContext,
     engine: &Engine,
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
-    policy: BuildPolicy,
+    preparation: ImagePreparation,
 ) -> Result<(), i32> {
+    let policy = preparation.build;
     if policy == BuildPolicy::Never {
         return Ok(());
     }
@@ -412,15 +507,17 @@ async fn build_images(
                 return Err(exit::USER_ERROR);
             }
         };
-        // `pull_policy: build` always builds (`watch` sets it on the services it watches).
-        if policy == BuildPolicy::Always || missing || service.pull_policy == "build" {
+        let policy_builds = PullPolicy::for_service(service, preparation.pull, false)
+            .is_ok_and(|pull| pull == PullPolicy::Build);
+        if policy == BuildPolicy::Always || missing || policy_builds {
             to_build.push(name.clone());
         }
     }
     if to_build.is_empty() {
         return Ok(());
     }
-    let options = super::build::build_options(context, loaded);
+    let mut options = super::build::build_options(context, loaded);
+    options.quiet = preparation.quiet_build;
     super::build::build_and_show(context, engine, loaded, &to_build, options)
         .await
         .map(|_| ())
@@ -449,6 +546,7 @@ async fn converge_on(
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
     request: &ConvergeRequest,
+    pulls: &PullReport,
     session: &Session,
 ) -> Result<Outcome, Failure> {
     let project = &loaded.project;
@@ -463,7 +561,7 @@ async fn converge_on(
         ));
     }
     let images = engine
-        .resolve_images(project, selected, request.pull, &session.progress)
+        .resolve_images(project, selected, pulls)
         .await
         .map_err(|error| line(&error))?;
     if !images.problems.is_empty() {

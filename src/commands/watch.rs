@@ -18,6 +18,7 @@ use super::up::{self, BuildPolicy, ConvergeRequest};
 use crate::cli::WatchArgs;
 use crate::engine::Engine;
 use crate::engine::build::{self as engine_build, BuildLine, BuildOptions};
+use crate::engine::copy::TypeChange;
 use crate::engine::exec::ExecRequest;
 use crate::engine::inspect::{ContainerQuery, ContainerSummary, OneOff};
 use crate::graph::Graph;
@@ -419,7 +420,11 @@ async fn sync_service(
                 }
             }
             if let Some(archive) = archive {
-                if let Err(error) = engine.upload_archive(&container.id, archive).await {
+                // As the reference: extracted at `/`, owned by the container's user.
+                let uploaded = engine
+                    .upload_archive(&container.id, "/", archive, true, TypeChange::Allow)
+                    .await;
+                if let Err(error) = uploaded {
                     problems.push(format!("copying files to `{}`: {error}", container.name));
                 }
             }

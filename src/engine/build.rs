@@ -316,9 +316,21 @@ async fn build_with_engine(
                 request
             })
     };
+    // Base images from private registries: every credential `config.json` gives.
+    let credentials: HashMap<String, bollard::auth::DockerCredentials> =
+        crate::engine::credentials::all_credentials()
+            .await
+            .into_iter()
+            .map(|(key, credentials)| {
+                (
+                    key,
+                    crate::engine::images::to_docker_credentials(credentials),
+                )
+            })
+            .collect();
     let mut stream = docker.build_image(
         query,
-        None,
+        (!credentials.is_empty()).then_some(credentials),
         Some(bollard::body_full(archive.archive.into())),
     );
     let mut step: Option<String> = None;

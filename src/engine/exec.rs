@@ -245,21 +245,6 @@ impl Engine {
             .map(|_| ())
             .map_err(|error| self.error(error, ErrorContext::volume(&name).action("create")))
     }
-
-    /// The id of a local image, `None` when the engine does not have it.
-    pub async fn local_image_id(&self, image: &str) -> Result<Option<String>, EngineError> {
-        match self.docker.inspect_image(image).await {
-            Ok(inspected) => Ok(Some(inspected.id.unwrap_or_default())),
-            Err(error) => {
-                let error = self.error(error, ErrorContext::image(image).action("inspect"));
-                if error.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
-        }
-    }
 }
 
 /// Copies `stdin` (when given) to the session and the session's output to `stdout` /

@@ -115,6 +115,16 @@ pub fn parse_moment(text: &str, now: SystemTime) -> Result<Moment, String> {
 /// A Go `time.ParseDuration` text (`1h30m`, `1.5h`, `300ms`, `2us`); `None` when it is not one.
 /// Negative durations count forward (as Go's `now - d`).
 fn parse_go_duration(text: &str) -> Option<Duration> {
+    parse_duration_units(text, false)
+}
+
+/// A Go duration that may also count days (`d`) and weeks (`w`), as `str2duration` reads
+/// `pull_policy: every_<duration>`.
+pub(crate) fn parse_long_duration(text: &str) -> Option<Duration> {
+    parse_duration_units(text, true)
+}
+
+fn parse_duration_units(text: &str, long_units: bool) -> Option<Duration> {
     let mut rest = text.strip_prefix('+').unwrap_or(text);
     if rest.is_empty() || rest.starts_with('-') {
         return None;
@@ -139,6 +149,8 @@ fn parse_go_duration(text: &str) -> Option<Duration> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
+            "d" if long_units => 86_400.0,
+            "w" if long_units => 604_800.0,
             _ => return None,
         };
         rest = &rest[unit_end..];

@@ -4,6 +4,8 @@
 pub mod build;
 pub mod connect;
 pub mod convert;
+pub mod copy;
+pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod exec;
@@ -13,6 +15,7 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod logs;
 pub mod observe;
+pub mod reference;
 pub mod resources;
 pub mod swarm;
 pub mod sync;

@@ -13,6 +13,7 @@ use super::connect::Engine;
 use super::error::{EngineError, ErrorContext, ObjectKind};
 use crate::swarm::LABEL_NAMESPACE;
 use crate::swarm::spec::{FileObjectSpec, NetworkSpec, ServiceSpec};
+use crate::swarm::version::FileObjectKind;
 
 /// What this node is in a swarm.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub struct SwarmService {
     /// The rolling update's state (`updating`, `completed`, `paused`, `rollback_*`) and message.
     pub update_state: Option<String>,
     pub update_message: Option<String>,
+    /// `update_config.monitor`: how long tasks must stay up after an update (0: unset).
+    pub update_monitor_nanoseconds: u64,
 }
 
 /// One task of a service.
@@ -84,6 +87,16 @@ pub struct StackObject {
 pub enum Upserted {
     Created,
     Updated,
+    /// One of that name exists with other data, which Swarm cannot change.
+    DataChanged,
+}
+
+/// Swarm's answer to new data for an existing secret or config (swarmkit `UpdateSecret`).
+fn is_data_refusal(error: &EngineError) -> bool {
+    error.status().is_some()
+        && error
+            .to_string()
+            .contains("only updates to Labels are allowed")
 }
 
 fn text(value: &Value, pointer: &str) -> String {
@@ -235,6 +248,8 @@ impl Engine {
                     ports: port_texts(service.pointer("/Endpoint/Ports"), None),
                     update_state: (!update_state.is_empty()).then_some(update_state),
                     update_message: (!update_message.is_empty()).then_some(update_message),
+                    update_monitor_nanoseconds: number(&service, "/Spec/UpdateConfig/Monitor")
+                        .unwrap_or_default(),
                 }
             })
             .collect();
@@ -424,7 +439,8 @@ impl Engine {
             .map_err(|error| self.error(error, ErrorContext::network(name).action("remove")))
     }
 
-    /// Creates the secret, or updates the existing one of that name at its current version.
+    /// Creates the secret, or updates the existing one of that name at its current version
+    /// (labels only: new data is [`Upserted::DataChanged`]).
     pub async fn upsert_secret(&self, spec: &FileObjectSpec) -> Result<Upserted, EngineError> {
         let context = ErrorContext::new(ObjectKind::Secret, &spec.name);
         let request: bollard::models::SecretSpec = Self::to_request(spec, &context)?;
@@ -435,11 +451,21 @@ impl Engine {
                     version: i64::try_from(number(&existing, "/Version/Index").unwrap_or_default())
                         .unwrap_or(i64::MAX),
                 };
-                self.docker
+                match self
+                    .docker
                     .update_secret(&text(&existing, "/ID"), request, options)
                     .await
-                    .map_err(|error| self.error(error, context.action("update")))?;
-                Ok(Upserted::Updated)
+                {
+                    Ok(()) => Ok(Upserted::Updated),
+                    Err(error) => {
+                        let error = self.error(error, context.action("update"));
+                        if is_data_refusal(&error) {
+                            Ok(Upserted::DataChanged)
+                        } else {
+                            Err(error)
+                        }
+                    }
+                }
             }
             Err(error) => {
                 let error = self.error(error, context.clone());
@@ -455,7 +481,8 @@ impl Engine {
         }
     }
 
-    /// Creates the config, or updates the existing one of that name at its current version.
+    /// Creates the config, or updates the existing one of that name at its current version
+    /// (labels only: new data is [`Upserted::DataChanged`]).
     pub async fn upsert_config(&self, spec: &FileObjectSpec) -> Result<Upserted, EngineError> {
         let context = ErrorContext::new(ObjectKind::Config, &spec.name);
         let request: bollard::models::ConfigSpec = Self::to_request(spec, &context)?;
@@ -466,11 +493,21 @@ impl Engine {
                     version: i64::try_from(number(&existing, "/Version/Index").unwrap_or_default())
                         .unwrap_or(i64::MAX),
                 };
-                self.docker
+                match self
+                    .docker
                     .update_config(&text(&existing, "/ID"), request, options)
                     .await
-                    .map_err(|error| self.error(error, context.action("update")))?;
-                Ok(Upserted::Updated)
+                {
+                    Ok(()) => Ok(Upserted::Updated),
+                    Err(error) => {
+                        let error = self.error(error, context.action("update"));
+                        if is_data_refusal(&error) {
+                            Ok(Upserted::DataChanged)
+                        } else {
+                            Err(error)
+                        }
+                    }
+                }
             }
             Err(error) => {
                 let error = self.error(error, context.clone());
@@ -483,6 +520,30 @@ impl Engine {
                     .map_err(|error| self.error(error, context.action("create")))?;
                 Ok(Upserted::Created)
             }
+        }
+    }
+
+    /// [`Self::upsert_secret`] or [`Self::upsert_config`].
+    pub async fn upsert_file_object(
+        &self,
+        kind: FileObjectKind,
+        spec: &FileObjectSpec,
+    ) -> Result<Upserted, EngineError> {
+        match kind {
+            FileObjectKind::Secret => self.upsert_secret(spec).await,
+            FileObjectKind::Config => self.upsert_config(spec).await,
+        }
+    }
+
+    /// [`Self::secret_ids`] or [`Self::config_ids`].
+    pub async fn file_object_ids(
+        &self,
+        kind: FileObjectKind,
+        names: &[&str],
+    ) -> Result<BTreeMap<String, String>, EngineError> {
+        match kind {
+            FileObjectKind::Secret => self.secret_ids(names).await,
+            FileObjectKind::Config => self.config_ids(names).await,
         }
     }
 

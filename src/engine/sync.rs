@@ -1,5 +1,5 @@
 //! The engine calls of `develop.watch` (the reference's `tarDockerClient` in
-//! `pkg/compose/watch.go`): extract a tar into a container through the archive API, run a
+//! `pkg/compose/watch.go`; the tar upload is `copy`'s `upload_archive`): run a
 //! command in a container and collect what it prints (`rm -rf` of deleted paths, a
 //! `sync+exec` command), the creation time of a container's image (`initial_sync`), and
 //! the removal of the project's dangling images after a rebuild (`watch --prune`).
@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
-use bollard::query_parameters::{ListImagesOptions, RemoveImageOptions, UploadToContainerOptions};
+use bollard::query_parameters::{ListImagesOptions, RemoveImageOptions};
 
 use super::connect::Engine;
 use super::error::{EngineError, ErrorContext};
@@ -23,29 +23,6 @@ pub struct CapturedExec {
 }
 
 impl Engine {
-    /// Extracts `archive` at `/` in the container, owned by the container's user (the
-    /// reference uploads with `copyUIDGID`). Works on stopped containers too.
-    pub async fn upload_archive(
-        &self,
-        container: &str,
-        archive: Vec<u8>,
-    ) -> Result<(), EngineError> {
-        let options = UploadToContainerOptions {
-            path: "/".to_owned(),
-            copy_uidgid: Some("true".to_owned()),
-            no_overwrite_dir_non_dir: None,
-        };
-        self.docker
-            .upload_to_container(container, Some(options), bollard::body_full(archive.into()))
-            .await
-            .map_err(|error| {
-                self.error(
-                    error,
-                    ErrorContext::container(container).action("copy files into"),
-                )
-            })
-    }
-
     /// Runs `request.command` in a running container and waits for it to end.
     pub async fn exec_captured(
         &self,

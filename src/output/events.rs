@@ -13,6 +13,9 @@ pub enum ResourceKind {
     Volume,
     Image,
     Service,
+    /// No word before the name: the reference's pull and push lines (`web Pulled`,
+    /// `Pushing <image>`) and image layers.
+    Bare,
 }
 
 impl ResourceKind {
@@ -24,6 +27,7 @@ impl ResourceKind {
             Self::Volume => "Volume",
             Self::Image => "Image",
             Self::Service => "Service",
+            Self::Bare => "",
         }
     }
 }
@@ -62,11 +66,19 @@ impl ResourceId {
     pub fn service(name: impl Into<String>) -> Self {
         Self::new(ResourceKind::Service, name)
     }
+
+    /// A name shown as is (`web` in `web Pulling`, a layer id).
+    pub fn bare(name: impl Into<String>) -> Self {
+        Self::new(ResourceKind::Bare, name)
+    }
 }
 
 /// `Container dkdemo-web-1`: the id the reference shows and writes in `--progress json`.
 impl fmt::Display for ResourceId {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == ResourceKind::Bare {
+            return formatter.write_str(&self.name);
+        }
         write!(formatter, "{} {}", self.kind.word(), self.name)
     }
 }
@@ -206,6 +218,10 @@ pub struct ProgressEvent {
     /// Shown instead of the status word, as the reference shows an engine error message
     /// (`Error response from daemon: ...`) or `Resource is still in use` in that column.
     pub detail: Option<String>,
+    /// The reference's `Text`, shown between the name and the status column (`web Pulling`,
+    /// `web Skipped - Image can be built`, a layer's `Downloading`). When set, the status
+    /// column holds only `detail`.
+    pub text: Option<String>,
     /// When it happened, read by the sender; renderers never read a clock themselves.
     pub at: Instant,
 }
@@ -219,6 +235,7 @@ impl ProgressEvent {
             status,
             state: status.default_state(),
             detail: None,
+            text: None,
             at,
         }
     }
@@ -240,6 +257,12 @@ impl ProgressEvent {
     }
 
     #[must_use]
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    #[must_use]
     pub fn with_state(mut self, state: EventState) -> Self {
         self.state = state;
         self
@@ -251,9 +274,19 @@ impl ProgressEvent {
         self
     }
 
-    /// The text of the status column: the detail when there is one, else the status word.
+    /// The text of the status column: the detail when there is one, else the status word
+    /// (nothing when the event has a `text`).
     pub fn status_text(&self) -> &str {
-        self.detail.as_deref().unwrap_or(self.status.word())
+        match (&self.detail, &self.text) {
+            (Some(detail), _) => detail,
+            (None, Some(_)) => "",
+            (None, None) => self.status.word(),
+        }
+    }
+
+    /// The reference's `Text` (empty for most events).
+    pub fn text(&self) -> &str {
+        self.text.as_deref().unwrap_or_default()
     }
 }
 
@@ -291,6 +324,7 @@ mod tests {
         );
         assert_eq!(ResourceId::image("busybox").to_string(), "Image busybox");
         assert_eq!(ResourceId::service("web").to_string(), "Service web");
+        assert_eq!(ResourceId::bare("web").to_string(), "web");
     }
 
     #[test]
@@ -312,5 +346,8 @@ mod tests {
         let failed = ProgressEvent::failed(ResourceId::container("p-web-1"), "no such image", at);
         assert_eq!(failed.state, EventState::Failed);
         assert_eq!(failed.status_text(), "no such image");
+        let pulled =
+            ProgressEvent::new(ResourceId::bare("web"), Status::Pulled, at).with_text("Pulled");
+        assert_eq!((pulled.text(), pulled.status_text()), ("Pulled", ""));
     }
 }

@@ -21,3 +21,16 @@ pub fn stderr_line(text: &str) {
 pub fn stderr_text(text: &str) {
     eprint!("{text}");
 }
+
+/// Writes raw bytes to stdout (a tar archive for `cp SERVICE:SRC -` and `export`); unlike
+/// text, a failed write is the caller's error (the archive would be cut short).
+pub fn stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
+    let mut handle = std::io::stdout().lock();
+    handle.write_all(bytes)?;
+    handle.flush()
+}
+
+/// Whether stdout is a terminal (`export` refuses to write an archive to one).
+pub fn stdout_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
+}

@@ -894,7 +894,8 @@ pub fn reconcile_down(
 }
 
 /// The plan of `--wait`: every container of the services running, or healthy when it has
-/// a healthcheck.
+/// a healthcheck; a service that others wait for to complete successfully (an init
+/// container) must have exited with 0 instead (the reference's `getDependencyCondition`).
 pub fn wait_plan(
     project: &Project,
     observed: &ObservedProject,
@@ -917,7 +918,11 @@ pub fn wait_plan(
                 service: service_name.clone(),
                 dependency: service_name.clone(),
                 containers,
-                condition: WaitCondition::RunningOrHealthy,
+                condition: if is_one_shot(project, service_name) {
+                    WaitCondition::CompletedSuccessfully
+                } else {
+                    WaitCondition::RunningOrHealthy
+                },
                 required: true,
             },
             "--wait",

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod convert;
 pub mod spec;
+pub mod version;
 
 pub use convert::{
     ConversionErrors, DEFAULT_NETWORK_DRIVER, Inputs, LABEL_IMAGE, LABEL_NAMESPACE, Stack, convert,

@@ -176,3 +176,4 @@ impl Drop for ProjectGuard {
         }
     }
 }
+pub mod registry;

@@ -1,8 +1,9 @@
 //! `stack deploy`: load → convert (all errors before anything is created) → check the node
-//! is a manager → prune → networks → secrets/configs (create or update by version) →
-//! services (update in place at their current version, else create) → with
-//! `--detach=false`, wait for convergence with a progress display. Follows docker/cli
-//! `stack/swarm/deploy_composefile.go`, including its stdout lines.
+//! is a manager → prune → networks → secrets/configs (create, or update their labels at
+//! their current version; changed data goes under a versioned name) → services (update in
+//! place at their current version, else create) → remove the older secret/config versions →
+//! with `--detach=false`, wait for convergence (and stable tasks) with a progress display.
+//! Follows docker/cli `stack/swarm/deploy_composefile.go`, including its stdout lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,11 +20,14 @@ use crate::engine::{Engine, EngineError};
 use crate::loader::SkipStages;
 use crate::output::events::{EventState, ProgressEvent, ProgressMessage, ResourceId, Status};
 use crate::output::printer;
-use crate::swarm::spec::ServiceSpec;
+use crate::swarm::spec::{FileObjectSpec, ServiceSpec};
+use crate::swarm::version::FileObjectKind;
 use crate::swarm::{self, Inputs, LABEL_IMAGE, Stack};
 
 /// How often convergence is checked (the docker CLI polls too: tasks have no events).
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How long converged tasks must keep running by default (docker/cli `defaultMonitor`).
+const DEFAULT_STABILITY_PERIOD: Duration = Duration::from_secs(5);
 /// A service whose tasks failed this many times since the deploy has failed.
 const FAILED_TASKS_LIMIT: usize = 3;
 
@@ -114,24 +118,7 @@ async fn deploy(
         printer::stdout(&format!("Creating network {}\n", network.name));
         engine.create_swarm_network(network).await.map_err(report)?;
     }
-    for secret in &stack.secrets {
-        let upserted = engine
-            .upsert_secret(secret)
-            .await
-            .map_err(|error| report_object_error(&error, "secret"))?;
-        if upserted == Upserted::Created {
-            printer::stdout(&format!("Creating secret {}\n", secret.name));
-        }
-    }
-    for config in &stack.configs {
-        let upserted = engine
-            .upsert_config(config)
-            .await
-            .map_err(|error| report_object_error(&error, "config"))?;
-        if upserted == Upserted::Created {
-            printer::stdout(&format!("Creating config {}\n", config.name));
-        }
-    }
+    let file_objects = deploy_file_objects(engine, &mut stack).await?;
     resolve_object_ids(engine, &mut stack).await?;
 
     let existing: BTreeMap<String, SwarmService> = engine
@@ -194,6 +181,8 @@ async fn deploy(
         deployed.push((service_id, spec.name.clone()));
     }
 
+    remove_old_versions(engine, &namespace, &file_objects).await;
+
     if args.detach {
         return Ok(());
     }
@@ -218,19 +207,137 @@ async fn deploy(
     }
 }
 
-/// Reports a failed secret/config create or update; Swarm refuses new data for an existing
-/// one, which deserves advice.
-fn report_object_error(error: &EngineError, kind: &str) -> Reported {
-    let code = target::report(error);
-    if error
-        .to_string()
-        .contains("only updates to Labels are allowed")
-    {
-        printer::stderr_line(&format!(
-            "the data of an existing {kind} cannot change: give the new data a new `name` (such as `myapp_key_v2`) in the compose file, or remove the stack first"
-        ));
+/// A secret or config of the stack: its name in the file's terms and the name it is
+/// deployed under (a versioned one when its data changed).
+struct DeployedFileObject {
+    kind: FileObjectKind,
+    name: String,
+    deployed_name: String,
+}
+
+/// Creates or updates the stack's secrets, then its configs (docker/cli `createSecrets`,
+/// `createConfigs`, with their `Creating secret x` lines). Swarm cannot change the data of
+/// an existing one, where `docker stack deploy` fails: the new data is deployed under a
+/// versioned name instead (`swarm::version`) and the services are pointed at it.
+async fn deploy_file_objects(
+    engine: &Engine,
+    stack: &mut Stack,
+) -> Result<Vec<DeployedFileObject>, Reported> {
+    let mut deployed = Vec::new();
+    for kind in [FileObjectKind::Secret, FileObjectKind::Config] {
+        let mut specs = match kind {
+            FileObjectKind::Secret => std::mem::take(&mut stack.secrets),
+            FileObjectKind::Config => std::mem::take(&mut stack.configs),
+        };
+        for spec in &mut specs {
+            let name = spec.name.clone();
+            upsert_versioned(engine, kind, spec).await?;
+            if spec.name != name {
+                swarm::version::rename_references(&mut stack.services, kind, &name, &spec.name);
+            }
+            deployed.push(DeployedFileObject {
+                kind,
+                name,
+                deployed_name: spec.name.clone(),
+            });
+        }
+        match kind {
+            FileObjectKind::Secret => stack.secrets = specs,
+            FileObjectKind::Config => stack.configs = specs,
+        }
     }
-    code
+    Ok(deployed)
+}
+
+/// Creates or updates one secret or config; renames `spec` to its versioned name when that
+/// version exists already or when the data under the plain name differs.
+async fn upsert_versioned(
+    engine: &Engine,
+    kind: FileObjectKind,
+    spec: &mut FileObjectSpec,
+) -> Result<(), Reported> {
+    let report = |error: EngineError| target::report(&error);
+    // Without data (a secret driver) there is nothing to version.
+    let versioned =
+        (!spec.data.is_empty()).then(|| swarm::version::versioned_name(&spec.name, &spec.data));
+    if let Some(versioned) = &versioned {
+        let existing = engine
+            .file_object_ids(kind, &[versioned.as_str()])
+            .await
+            .map_err(report)?;
+        if existing.contains_key(versioned) {
+            spec.name.clone_from(versioned);
+        }
+    }
+    let mut upserted = engine
+        .upsert_file_object(kind, spec)
+        .await
+        .map_err(report)?;
+    if upserted == Upserted::DataChanged {
+        if let Some(versioned) = versioned.filter(|versioned| *versioned != spec.name) {
+            printer::stderr_line(&format!(
+                "{} `{}` has new data, which swarm cannot change in place: deploying it as `{versioned}`",
+                kind.as_str(),
+                spec.name
+            ));
+            spec.name = versioned;
+            upserted = engine
+                .upsert_file_object(kind, spec)
+                .await
+                .map_err(report)?;
+        }
+    }
+    match upserted {
+        Upserted::Created => {
+            printer::stdout(&format!("Creating {} {}\n", kind.as_str(), spec.name));
+            Ok(())
+        }
+        Upserted::Updated => Ok(()),
+        Upserted::DataChanged => {
+            printer::stderr_line(&format!(
+                "cannot update {} `{}`: swarm does not change the data of an existing one; give it a new `name` in the compose file, or remove the stack first",
+                kind.as_str(),
+                spec.name
+            ));
+            Err(exit::USER_ERROR)
+        }
+    }
+}
+
+/// Removes the older versions of the stack's secrets and configs (the plain name or other
+/// versioned names than the one deployed), now that no service of the stack uses them.
+/// One still in use elsewhere is kept with a warning.
+async fn remove_old_versions(engine: &Engine, namespace: &str, deployed: &[DeployedFileObject]) {
+    for kind in [FileObjectKind::Secret, FileObjectKind::Config] {
+        if !deployed.iter().any(|object| object.kind == kind) {
+            continue;
+        }
+        let listed = match kind {
+            FileObjectKind::Secret => engine.stack_secrets(namespace).await,
+            FileObjectKind::Config => engine.stack_configs(namespace).await,
+        };
+        let Ok(listed) = listed else {
+            continue;
+        };
+        for existing in listed {
+            let is_old_version = deployed.iter().any(|object| {
+                object.kind == kind
+                    && existing.name != object.deployed_name
+                    && swarm::version::is_version_of(&existing.name, &object.name)
+            });
+            if !is_old_version {
+                continue;
+            }
+            printer::stdout(&format!("Removing {} {}\n", kind.as_str(), existing.name));
+            let removed = match kind {
+                FileObjectKind::Secret => engine.remove_secret(&existing.id, &existing.name).await,
+                FileObjectKind::Config => engine.remove_config(&existing.id, &existing.name).await,
+            };
+            if let Err(error) = removed {
+                printer::stderr_line(&format!("warning: {error}"));
+            }
+        }
+    }
 }
 
 /// Removes the stack's services that the file no longer has (docker/cli `pruneServices`).
@@ -349,7 +456,9 @@ async fn pin_digest(engine: &Engine, spec: &mut ServiceSpec) {
 }
 
 /// Per image, the encoded registry credentials from the docker CLI's config file
-/// (`auths.<registry>.auth`), for `--with-registry-auth`.
+/// (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), for `--with-registry-auth`.
+// TODO(registry): only `auths.<registry>.auth` entries are read; use the registry
+// credentials module (credsStore, credHelpers, identitytoken) once it lands.
 fn registry_auths(stack: &Stack) -> BTreeMap<String, String> {
     let config_directory = std::env::var_os("DOCKER_CONFIG").map_or_else(
         || {
@@ -363,6 +472,11 @@ fn registry_auths(stack: &Stack) -> BTreeMap<String, String> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
+    registry_auths_from(&config, stack)
+}
+
+/// [`registry_auths`] from the parsed config file.
+fn registry_auths_from(config: &serde_json::Value, stack: &Stack) -> BTreeMap<String, String> {
     let mut auths = BTreeMap::new();
     for spec in stack.services.values() {
         let image = &spec.task_template.container_spec.image;
@@ -541,7 +655,21 @@ fn judge(
     }
 }
 
-/// Waits until every deployed service converges, reporting progress per service.
+/// How long a converged service's tasks must keep running before the deploy is done: the
+/// service's `update_config.monitor`, else the docker CLI's 5 seconds (`defaultMonitor`);
+/// a task that fails meanwhile is caught. Jobs are done when they complete.
+fn stability_period(service: &SwarmService) -> Duration {
+    if matches!(service.mode.as_str(), "replicated-job" | "global-job") {
+        Duration::ZERO
+    } else if service.update_monitor_nanoseconds > 0 {
+        Duration::from_nanos(service.update_monitor_nanoseconds)
+    } else {
+        DEFAULT_STABILITY_PERIOD
+    }
+}
+
+/// Waits until every deployed service converges and stays so for its stability period,
+/// reporting progress per service.
 async fn converge(
     engine: &Engine,
     namespace: &str,
@@ -572,6 +700,8 @@ async fn converge(
     }
     let mut pending: Vec<&(String, String)> = deployed.iter().collect();
     let mut last_detail: BTreeMap<String, String> = BTreeMap::new();
+    // When each service last reached its wanted tasks, for the stability check.
+    let mut converged_since: BTreeMap<String, Instant> = BTreeMap::new();
     while !pending.is_empty() {
         let services: BTreeMap<String, SwarmService> = engine
             .stack_services(Some(namespace), &BTreeMap::new())
@@ -592,9 +722,26 @@ async fn converge(
             let known = known_failures.get(service_id).cloned().unwrap_or_default();
             match judge(service, &tasks, &known) {
                 Convergence::Done { detail } => {
-                    send(name, Status::Running, EventState::Done, detail).await;
+                    let since = *converged_since
+                        .entry(service_id.clone())
+                        .or_insert_with(Instant::now);
+                    let remaining = stability_period(service).saturating_sub(since.elapsed());
+                    if remaining.is_zero() {
+                        send(name, Status::Running, EventState::Done, detail).await;
+                    } else {
+                        let detail = format!(
+                            "{detail}, verifying that tasks are stable ({}s)",
+                            remaining.as_secs() + 1
+                        );
+                        if last_detail.get(name) != Some(&detail) {
+                            send(name, Status::Waiting, EventState::Working, detail.clone()).await;
+                            last_detail.insert(name.clone(), detail);
+                        }
+                        still_pending.push(entry);
+                    }
                 }
                 Convergence::Pending { detail } => {
+                    converged_since.remove(service_id);
                     if last_detail.get(name) != Some(&detail) {
                         send(name, Status::Waiting, EventState::Working, detail.clone()).await;
                         last_detail.insert(name.clone(), detail);
@@ -647,6 +794,7 @@ mod tests {
             ports: Vec::new(),
             update_state: None,
             update_message: None,
+            update_monitor_nanoseconds: 0,
         }
     }
 
@@ -716,6 +864,41 @@ mod tests {
             judge(&service, &tasks, &known),
             Convergence::Pending { .. }
         ));
+    }
+
+    #[test]
+    fn registry_auth_is_encoded_per_image_from_the_config_file() {
+        let yaml = "services:\n  hub: {image: busybox}\n  private: {image: registry.example.com:5000/app}\n  anonymous: {image: ghcr.io/x/y}\n";
+        let options = crate::loader::LoadOptions {
+            files: vec![std::path::PathBuf::from("-")],
+            stdin: Some(yaml.to_owned()),
+            project_name: Some("auth".to_owned()),
+            ..crate::loader::LoadOptions::default()
+        };
+        let loaded = crate::loader::load(&options).unwrap();
+        let read_file = |_: &Path| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        let inputs = Inputs {
+            environment: &loaded.environment,
+            read_file: &read_file,
+        };
+        let stack = swarm::convert(&loaded.project, "auth", &inputs).unwrap();
+        let config = serde_json::json!({"auths": {
+            "https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNz"},
+            "registry.example.com:5000": {"auth": "YWxpY2U6czNjcjN0"},
+        }});
+        let auths = registry_auths_from(&config, &stack);
+        let decoded = |image: &str| {
+            serde_json::from_str::<serde_json::Value>(&decode_basic(&auths[image])).unwrap()
+        };
+        assert_eq!(
+            decoded("busybox"),
+            serde_json::json!({"username": "user", "password": "pass", "serveraddress": "https://index.docker.io/v1/"})
+        );
+        assert_eq!(
+            decoded("registry.example.com:5000/app"),
+            serde_json::json!({"username": "alice", "password": "s3cr3t", "serveraddress": "registry.example.com:5000"})
+        );
+        assert!(!auths.contains_key("ghcr.io/x/y"));
     }
 
     #[test]

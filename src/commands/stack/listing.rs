@@ -296,6 +296,7 @@ mod tests {
             ports: vec!["*:8080->80/tcp".to_owned()],
             update_state: None,
             update_message: None,
+            update_monitor_nanoseconds: 0,
         }
     }
 

@@ -52,7 +52,7 @@ impl JsonRenderer {
             tail: false,
             id: &id,
             parent_id: &parent_id,
-            text: "",
+            text: event.text(),
             status: event.status_text(),
         })
     }

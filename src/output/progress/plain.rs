@@ -22,7 +22,12 @@ impl PlainRenderer {
     /// hence the leading space and the double space.
     pub fn on_event(&self, event: &ProgressEvent) -> String {
         let prefix = if self.dry_run { DRY_RUN_PREFIX } else { "" };
-        format!("{prefix} {}  {}\n", event.resource, event.status_text())
+        format!(
+            "{prefix} {} {} {}\n",
+            event.resource,
+            event.text(),
+            event.status_text()
+        )
     }
 
     /// A free line printed as is.

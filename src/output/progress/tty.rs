@@ -95,6 +95,8 @@ impl Palette {
 #[derive(Debug, Clone)]
 struct Line {
     id: String,
+    /// The reference's `Text` after the id (`Pulling`), usually empty.
+    text: String,
     parent: Option<String>,
     state: EventState,
     status_text: String,
@@ -167,6 +169,7 @@ impl TtyRenderer {
             }
             line.state = event.state;
             event.status_text().clone_into(&mut line.status_text);
+            event.text().clone_into(&mut line.text);
             if line.parent.is_none() || parent.is_none() {
                 line.parent = parent;
             }
@@ -176,6 +179,7 @@ impl TtyRenderer {
                 id.clone(),
                 Line {
                     id,
+                    text: event.text().to_owned(),
                     parent,
                     state: event.state,
                     status_text: event.status_text().to_owned(),
@@ -290,7 +294,7 @@ impl TtyRenderer {
         let mut padding: isize = 0;
         for id in &self.order {
             let line = &self.lines[id];
-            let length = to_isize(id.chars().count() + 1);
+            let length = to_isize(id.chars().count() + 1 + line.text.chars().count());
             padding = padding.max(length);
             if line.parent.is_some() {
                 padding -= 2;
@@ -301,7 +305,7 @@ impl TtyRenderer {
 
     fn line_text(&self, line: &Line, indent: &str, status_padding: isize, now: Instant) -> String {
         let palette = self.palette;
-        let text = format!("{} ", line.id);
+        let text = format!("{} {}", line.id, line.text);
         let text_length = to_isize(text.chars().count());
         let padding = usize::try_from(status_padding - text_length).unwrap_or(0);
         let maximum_status_length = to_isize(self.size.width) - text_length - status_padding - 15;
