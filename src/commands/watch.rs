@@ -100,6 +100,9 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
                     ..UpOptions::default()
                 },
                 build: BuildPolicy::Missing,
+                // As the reference: `--quiet` quiets the pulls and builds of `up` too.
+                quiet_pull: args.quiet,
+                quiet_build: args.quiet,
                 ..ConvergeRequest::default()
             };
             let code = up::converge_loaded(context, &engine, &loaded, &selected, &request).await;
@@ -121,9 +124,12 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
             }
         });
         let (stop_sender, stop) = signal_channel::channel(false);
+        // Once: the batch in progress finishes, then watching stops. Twice: at once.
         let signals = tokio::spawn(async move {
             wait_for_interrupt().await;
             let _ = stop_sender.send(true);
+            wait_for_interrupt().await;
+            std::process::exit(exit::INTERRUPTED);
         });
         let outcome =
             watch_project(context, &engine, &loaded, setup, options, &notices, stop).await;
@@ -156,8 +162,9 @@ async fn wait_for_interrupt() {
     }
 }
 
-/// Watches until `stop` turns true (then `Ok`), telling what happens on `notices`. The
-/// stack is expected to be up. Errors are those that make watching impossible; a failed
+/// Watches until `stop` turns true (then `Ok`; a batch in progress is finished first, so a
+/// recreation is never left half done), telling what happens on `notices`. The stack is
+/// expected to be up. Errors are those that make watching impossible; a failed
 /// action is a warning and watching goes on.
 pub(crate) async fn watch_project(
     context: &CommandContext,
@@ -220,7 +227,7 @@ pub(crate) async fn watch_project(
         };
         let started = Instant::now();
         tracing::debug!(count = batch.len(), "watch batch start");
-        let handled = handle_batch(
+        let problems = handle_batch(
             context,
             engine,
             loaded,
@@ -228,15 +235,11 @@ pub(crate) async fn watch_project(
             &batch,
             options,
             notices,
-        );
-        tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => return Ok(()),
-            problems = handled => {
-                tracing::debug!(duration = ?started.elapsed(), "watch batch complete");
-                for problem in problems {
-                    warn(format!("Error handling changed files: {problem}"));
-                }
-            }
+        )
+        .await;
+        tracing::debug!(duration = ?started.elapsed(), "watch batch complete");
+        for problem in problems {
+            warn(format!("Error handling changed files: {problem}"));
         }
     }
 }
