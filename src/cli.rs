@@ -173,7 +173,7 @@ pub enum Command {
     /// Copy files/folders between a service container and the local filesystem
     Cp(CpArgs),
     /// Watch build context for service and rebuild/refresh containers when files are updated
-    Watch(PendingArgs),
+    Watch(WatchArgs),
     /// Print the public port for a port binding
     Port(PortArgs),
     /// Display the running processes
@@ -353,6 +353,22 @@ pub struct StopArgs {
     #[arg(short = 't', long, value_name = "int", allow_negative_numbers = true)]
     pub timeout: Option<i64>,
     pub service_names: Vec<String>,
+}
+
+/// `watch` flags, as `docker compose watch --help` lists them.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Do not build & start services before watching
+    #[arg(long = "no-up")]
+    pub no_up: bool,
+    /// Prune dangling images on rebuild
+    #[arg(long, value_name = "bool", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub prune: bool,
+    /// hide build output
+    #[arg(long)]
+    pub quiet: bool,
+    /// Services to watch (default: all with a `develop` section)
+    pub services: Vec<String>,
 }
 
 /// `restart` flags.

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod dockerignore;
 pub mod engine;
 pub mod graph;
 pub mod hash;
@@ -12,3 +13,4 @@ pub mod model;
 pub mod output;
 pub mod plan;
 pub mod swarm;
+pub mod watch;

@@ -32,6 +32,7 @@ pub mod unpause;
 pub mod up;
 pub mod version;
 pub mod wait;
+pub mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::output::printer;
@@ -79,6 +80,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Cp(args) => cp::run(&context, &args),
         Command::Commit(args) => commit::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
+        Command::Watch(args) => watch::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -16,7 +16,7 @@ use crate::model::Project;
 use crate::output::events::Status;
 
 /// Services and their `restart: true` dependencies.
-fn restart_dependencies(
+pub(crate) fn restart_dependencies(
     project: Option<&Project>,
     containers: &[ContainerSummary],
 ) -> BTreeMap<String, BTreeSet<String>> {
@@ -55,7 +55,7 @@ fn restart_dependencies(
 
 /// The services to restart: the named ones (all when none), plus, unless `no_deps`, every
 /// service that depends on them with `restart: true`.
-fn selection(
+pub(crate) fn selection(
     dependencies: &BTreeMap<String, BTreeSet<String>>,
     named: &[String],
     no_deps: bool,

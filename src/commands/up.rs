@@ -336,46 +336,7 @@ pub(crate) fn converge(
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let preparation = ImagePreparation {
-            pull: request.pull,
-            build: request.build,
-            quiet_pull: request.quiet_pull,
-            quiet_build: request.quiet_build,
-        };
-        let pulls = match prepare_images(context, &engine, &loaded, &selected, preparation).await {
-            Ok(pulls) => pulls,
-            Err(code) => return code,
-        };
-        let session = match Session::start(context, "Running") {
-            Ok(session) => session,
-            Err(message) => {
-                printer::stderr_line(&message);
-                return exit::USER_ERROR;
-            }
-        };
-        let outcome = converge_on(
-            &engine, context, &loaded, &selected, request, &pulls, &session,
-        )
-        .await;
-        session.finish().await;
-        match outcome {
-            Ok(Outcome::Done { warnings, plan }) => {
-                if let Some(plan) = plan {
-                    printer::stdout(&plan.to_string());
-                }
-                for warning in warnings {
-                    printer::stderr_line(&format!("WARN[0000] {warning}"));
-                }
-                exit::OK
-            }
-            Err(Failure::Lines(lines)) => {
-                for line in lines {
-                    printer::stderr_line(&line);
-                }
-                exit::USER_ERROR
-            }
-            Err(Failure::Interrupted) => exit::INTERRUPTED,
-        }
+        converge_loaded(context, &engine, &loaded, &selected, request).await
     })
 }
 
@@ -394,6 +355,54 @@ fn own_resource_names(project: &crate::model::Project) -> (Vec<String>, Vec<Stri
         .map(|(key, _)| reconcile::volume_name(project, key))
         .collect();
     (networks, volumes)
+}
+
+/// `up` / `create` once the project is loaded and the services selected, on a running
+/// runtime (`watch` brings the stack up and recreates rebuilt services with it).
+pub(crate) async fn converge_loaded(
+    context: &CommandContext,
+    engine: &Engine,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    request: &ConvergeRequest,
+) -> i32 {
+    let preparation = ImagePreparation {
+        pull: request.pull,
+        build: request.build,
+        quiet_pull: request.quiet_pull,
+        quiet_build: request.quiet_build,
+    };
+    let pulls = match prepare_images(context, engine, loaded, selected, preparation).await {
+        Ok(pulls) => pulls,
+        Err(code) => return code,
+    };
+    let session = match Session::start(context, "Running") {
+        Ok(session) => session,
+        Err(message) => {
+            printer::stderr_line(&message);
+            return exit::USER_ERROR;
+        }
+    };
+    let outcome = converge_on(engine, context, loaded, selected, request, &pulls, &session).await;
+    session.finish().await;
+    match outcome {
+        Ok(Outcome::Done { warnings, plan }) => {
+            if let Some(plan) = plan {
+                printer::stdout(&plan.to_string());
+            }
+            for warning in warnings {
+                printer::stderr_line(&format!("WARN[0000] {warning}"));
+            }
+            exit::OK
+        }
+        Err(Failure::Lines(lines)) => {
+            for line in lines {
+                printer::stderr_line(&line);
+            }
+            exit::USER_ERROR
+        }
+        Err(Failure::Interrupted) => exit::INTERRUPTED,
+    }
 }
 
 /// When `up`/`create` build the images of services with a `build:` section.

@@ -5,7 +5,8 @@
 //! caller's decision.
 
 pub mod context;
-pub mod dockerignore;
+/// Moved to the crate root (pure, shared with `watch`); kept here under its old path.
+pub use crate::dockerignore;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

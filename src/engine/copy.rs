@@ -22,6 +22,13 @@ const MODE_SYMLINK: u32 = 1 << 27;
 /// Go's other non-regular type bits (named pipe, socket, device, char device, irregular).
 const MODE_IRREGULAR: u32 = (1 << 25) | (1 << 24) | (1 << 26) | (1 << 21) | (1 << 19);
 
+/// Whether an upload may replace a directory by a non-directory, or the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeChange {
+    Refuse,
+    Allow,
+}
+
 /// A path in a container, as the engine describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathStat {
@@ -428,8 +435,14 @@ impl Engine {
         let archive = tokio::task::spawn_blocking(move || build_archive(&source, &top))
             .await
             .map_err(|error| CopyError::Rule(error.to_string()))??;
-        self.upload_archive(container, &directory, archive, settings.copy_owner)
-            .await
+        self.upload_archive(
+            container,
+            &directory,
+            archive,
+            settings.copy_owner,
+            TypeChange::Refuse,
+        )
+        .await
     }
 
     /// Extracts a tar archive (`cp - SERVICE:DEST`) into a directory of a container.
@@ -447,8 +460,14 @@ impl Engine {
                 destination.path
             )));
         }
-        self.upload_archive(container, &destination.path, archive, settings.copy_owner)
-            .await
+        self.upload_archive(
+            container,
+            &destination.path,
+            archive,
+            settings.copy_owner,
+            TypeChange::Refuse,
+        )
+        .await
     }
 
     async fn container_destination(
@@ -477,16 +496,20 @@ impl Engine {
         })
     }
 
-    async fn upload_archive(
+    /// Extracts a tar into `directory` of the container (`copy_owner`: owned by the
+    /// container's user). `cp` refuses type changes; `watch` allows them, as the reference.
+    pub async fn upload_archive(
         &self,
         container: &str,
         directory: &str,
         archive: Vec<u8>,
         copy_owner: bool,
+        type_change: TypeChange,
     ) -> Result<(), CopyError> {
         let options = UploadToContainerOptions {
             path: directory.to_owned(),
-            no_overwrite_dir_non_dir: Some("true".to_owned()),
+            no_overwrite_dir_non_dir: (type_change == TypeChange::Refuse)
+                .then(|| "true".to_owned()),
             copy_uidgid: copy_owner.then(|| "true".to_owned()),
         };
         self.docker

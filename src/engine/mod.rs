@@ -18,6 +18,7 @@ pub mod observe;
 pub mod reference;
 pub mod resources;
 pub mod swarm;
+pub mod sync;
 
 pub use connect::{
     ApiVersion, Engine, HostSettings, Transport, WriteMode, connect, connect_to, resolve_host,
