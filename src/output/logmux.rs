@@ -57,6 +57,15 @@ pub enum LogEvent {
     },
     /// A container was recreated (`<name> has been recreated`).
     Recreated { name: String },
+    /// The attached `up`'s first line: `Attaching to db-1, web-1`.
+    Attaching { names: Vec<String> },
+    /// A line of the command itself (`Gracefully stopping...`), in order with the feed.
+    Notice {
+        text: String,
+        stream: LogStream,
+        /// Bold red when colours are on, as the reference's `Aborting on container exit...`.
+        alarm: bool,
+    },
 }
 
 /// How lines look.
@@ -205,6 +214,30 @@ impl LogMux {
                 self.status(name, &message, output);
             }
             LogEvent::Recreated { name } => self.status(name, "has been recreated", output),
+            LogEvent::Attaching { names } => {
+                output.stdout.extend_from_slice(b"Attaching to ");
+                output.stdout.extend_from_slice(names.join(", ").as_bytes());
+                output.stdout.push(b'\n');
+            }
+            LogEvent::Notice {
+                text,
+                stream,
+                alarm,
+            } => {
+                let target = match stream {
+                    LogStream::Stdout => &mut output.stdout,
+                    LogStream::Stderr => &mut output.stderr,
+                };
+                let colour = *alarm && self.settings.colour;
+                if colour {
+                    target.extend_from_slice(b"\x1b[31m\x1b[1m");
+                }
+                target.extend_from_slice(text.as_bytes());
+                if colour {
+                    target.extend_from_slice(b"\x1b[0m");
+                }
+                target.push(b'\n');
+            }
         }
     }
 
