@@ -470,7 +470,10 @@ fn wait_takes_a_one_shot_exit_as_done() {
         container(&project, "init", 1),
         container(&project, "web", 1),
     ]);
-    let services = ["db", "init", "web"].map(str::to_owned).into_iter().collect();
+    let services = ["db", "init", "web"]
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
     assert_eq!(
         dk_compose::plan::reconcile::wait_plan(&project, &state, &services).to_string(),
         "\

@@ -66,7 +66,7 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
     if args.watch {
         printer::stderr_line("WARN[0000] `--watch` is not implemented yet in dk-compose: ignored");
     }
-    let rules = ExitRules::new(
+    let mut rules = ExitRules::new(
         cascade(args),
         args.exit_code_from.clone(),
         sets.monitored.iter().cloned().collect(),
@@ -77,6 +77,7 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             .cloned()
             .collect(),
     );
+    rules.awaited = awaited_one_shots(project, &selected);
     let settings = LogSettings {
         colour: log_colour(
             context.global.ansi,
@@ -267,6 +268,21 @@ impl AttachSets {
     }
 }
 
+/// The services a selected service waits for with `service_completed_successfully`
+/// (`required`): their failure is the start's failure.
+fn awaited_one_shots(project: &Project, selected: &BTreeSet<String>) -> BTreeSet<String> {
+    selected
+        .iter()
+        .filter_map(|name| project.services.get(name))
+        .flat_map(|service| service.depends_on.iter())
+        .filter(|(_, dependency)| {
+            dependency.required
+                && dependency.condition == crate::model::DependencyCondition::CompletedSuccessfully
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// The exit rules: when to abort and which exit code `up` ends with.
 #[derive(Debug, Clone)]
 pub(crate) struct ExitRules {
@@ -280,6 +296,8 @@ pub(crate) struct ExitRules {
     aborted_with: Option<i64>,
     /// The first exit code of the `--exit-code-from` service.
     exit_code_from_code: Option<i64>,
+    /// One-shots some selected service requires to complete successfully.
+    awaited: BTreeSet<String>,
 }
 
 impl ExitRules {
@@ -296,7 +314,21 @@ impl ExitRules {
             one_shot,
             aborted_with: None,
             exit_code_from_code: None,
+            awaited: BTreeSet::new(),
         }
+    }
+
+    /// The start's failure an exit means, in the reference's words, when a service waits
+    /// for it to complete successfully (the abort cancels that wait before it reports it).
+    pub fn dependency_failure(&self, exit: &ContainerExit) -> Option<String> {
+        (exit.exit_code != 0 && !exit.restarting && self.awaited.contains(&exit.service)).then(
+            || {
+                format!(
+                    "service \"{}\" didn't complete successfully: exit {}",
+                    exit.service, exit.exit_code
+                )
+            },
+        )
     }
 
     /// Whether a failure to start should also stop everything (an abort flag is set).
@@ -503,9 +535,14 @@ impl Attached<'_> {
                     }
                 }
                 Some(exit) = exits.recv() => {
-                    if rules.on_exit(&exit) && stopping == Stopping::No {
+                    if start_task.is_some() && outcome.start_failure.is_none() && !outcome.interrupted && rules.aborts() {
+                        outcome.start_failure = rules.dependency_failure(&exit);
+                    }
+                    if rules.on_exit(&exit) && !outcome.interrupted {
                         notice(notices, "Aborting on container exit...", LogStream::Stderr, true).await;
-                        stopping = Stopping::Requested;
+                        if stopping == Stopping::No {
+                            stopping = Stopping::Requested;
+                        }
                         let _ = cancel_sender.send(true);
                     }
                 }
@@ -521,7 +558,7 @@ impl Attached<'_> {
                         Err(ExecuteError::Interrupted) => {}
                         Err(ExecuteError::Failed(message)) => {
                             if !outcome.interrupted {
-                                outcome.start_failure = Some(message);
+                                outcome.start_failure.get_or_insert(message);
                                 if rules.aborts() {
                                     if stopping == Stopping::No {
                                         stopping = Stopping::Requested;
@@ -562,9 +599,11 @@ impl Attached<'_> {
                     }
                     // Exits are reported before the feed ends: decide on the last ones.
                     while let Ok(exit) = exits.try_recv() {
-                        if rules.on_exit(&exit) && stopping == Stopping::No {
+                        if rules.on_exit(&exit) && !outcome.interrupted {
                             notice(notices, "Aborting on container exit...", LogStream::Stderr, true).await;
-                            stopping = Stopping::Requested;
+                            if stopping == Stopping::No {
+                                stopping = Stopping::Requested;
+                            }
                         }
                     }
                     // Nothing monitored is left: starting more would run unwatched.
@@ -597,10 +636,7 @@ impl Attached<'_> {
             let (progress, mut discarded) = mpsc::channel::<ProgressMessage>(64);
             let drain = async move { while discarded.recv().await.is_some() {} };
             let (result, ()) = tokio::join!(
-                async move {
-                    let result = execute::execute(&engine, &plan, execution, progress, cancel).await;
-                    result
-                },
+                async move { execute::execute(&engine, &plan, execution, progress, cancel).await },
                 drain
             );
             result
@@ -739,10 +775,11 @@ fn holding_up(project: &Project, containers: &[String], timeout: Option<i64>) ->
                 || {
                     service
                         .stop_grace_period
-                        .map_or(10.0, |period| period.to_std().as_secs_f64())
+                        .map_or(Duration::from_secs(10), crate::model::Duration::to_std)
                 },
-                |seconds| seconds as f64,
+                |seconds| Duration::from_secs(u64::try_from(seconds).unwrap_or_default()),
             );
+            let grace = grace.as_secs_f64();
             format!("{container} ({signal} sent, SIGKILL after {grace}s)")
         })
         .collect();
@@ -822,6 +859,18 @@ mod tests {
         assert!(!rules.on_exit(&exit("init", 0)));
         assert!(rules.on_exit(&exit("web", 5)));
         assert_eq!(rules.exit_code(), 0, "init's own code");
+    }
+
+    #[test]
+    fn a_failed_awaited_one_shot_is_the_start_failure() {
+        let mut rules = rules(Cascade::Exit, None);
+        rules.awaited = set(&["init"]);
+        assert_eq!(
+            rules.dependency_failure(&exit("init", 4)).as_deref(),
+            Some("service \"init\" didn't complete successfully: exit 4")
+        );
+        assert_eq!(rules.dependency_failure(&exit("init", 0)), None);
+        assert_eq!(rules.dependency_failure(&exit("web", 4)), None);
     }
 
     #[test]

@@ -73,6 +73,17 @@ impl Moment {
         format!("{}.{:09}", self.seconds, self.nanos)
     }
 
+    fn as_nanos(self) -> i128 {
+        i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    fn from_nanos(nanos: i128) -> Self {
+        Self {
+            seconds: i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or_default(),
+            nanos: u32::try_from(nanos.rem_euclid(1_000_000_000)).unwrap_or_default(),
+        }
+    }
+
     fn from_system_time(moment: SystemTime) -> Self {
         match moment.duration_since(UNIX_EPOCH) {
             Ok(elapsed) => Self {
@@ -217,14 +228,39 @@ fn run_start(finished_at: &str, started_at: &str) -> Option<Moment> {
     let Some(started) = parse_rfc3339(started_at).filter(|moment| *moment > finished) else {
         return Some(finished);
     };
-    let nanos =
-        |moment: Moment| i128::from(moment.seconds) * 1_000_000_000 + i128::from(moment.nanos);
-    let middle = (nanos(finished) + nanos(started)) / 2;
-    Some(Moment {
-        seconds: i64::try_from(middle.div_euclid(1_000_000_000)).unwrap_or_default(),
-        nanos: u32::try_from(middle.rem_euclid(1_000_000_000)).unwrap_or_default(),
-    })
+    Some(Moment::from_nanos(
+        (finished.as_nanos() + started.as_nanos()) / 2,
+    ))
 }
+
+/// Where the log of a container's latest run begins. Best, the time of the previous run's
+/// `die` event (`previous_ends`, as seen): the engine logs it once that run's output is all
+/// stamped, and starts the next run only after it (restart policy or `restart`), whereas
+/// the first lines of a run can be stamped before its recorded `StartedAt`. Without it: see
+/// [`run_start`], or, when the run has already ended (its `FinishedAt` is then its own
+/// end), a little before its start.
+fn latest_run_start(
+    previous_ends: &[Moment],
+    finished_at: &str,
+    started_at: &str,
+) -> Option<Moment> {
+    let started = parse_rfc3339(started_at);
+    if let Some(started) = started {
+        if let Some(end) = previous_ends.iter().rev().find(|end| **end < started) {
+            return Some(*end);
+        }
+    }
+    let finished = parse_rfc3339(finished_at);
+    match (started, finished) {
+        (Some(started), Some(finished)) if finished > started => Some(Moment::from_nanos(
+            started.as_nanos() - i128::try_from(EARLY_LINES.as_nanos()).unwrap_or_default(),
+        )),
+        _ => run_start(finished_at, started_at),
+    }
+}
+
+/// How long before a run's recorded `StartedAt` its first lines may be stamped.
+const EARLY_LINES: Duration = Duration::from_millis(50);
 
 /// What to read of each container's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -533,11 +569,16 @@ pub struct ContainerExit {
 struct Followed {
     name: String,
     service: String,
-    /// The `StartedAt` of the run being streamed (empty: attached before its first start).
-    started_at: String,
+    /// When the latest run read (or being read) started: every run that started then or
+    /// before is covered. For a run read through an attach connection, the time of its
+    /// `start` event (just after its `StartedAt`).
+    run_started: Option<Moment>,
+    /// An attach connection made before the container started: it reads the first run to
+    /// start, whose `start` event is still to come (possibly after the run's end).
+    awaits_start: bool,
     streaming: bool,
-    /// A die seen while its output was still streaming: reported after the last line.
-    pending_exit: Option<(i64, bool)>,
+    /// Dies seen while the run's output was still streaming: reported after its last line.
+    pending_exits: Vec<(i64, bool)>,
     /// A start seen while the previous run's output was still streaming.
     pending_start: bool,
 }
@@ -569,6 +610,8 @@ struct Follower {
     stream_handles: HashMap<String, AbortHandle>,
     /// Every reported exit also goes here (the attached `up` decides on them).
     exits: Option<mpsc::UnboundedSender<ContainerExit>>,
+    /// When each container's last runs ended, from their `die` events (oldest first).
+    last_end: HashMap<String, Vec<Moment>>,
 }
 
 impl Follower {
@@ -595,6 +638,7 @@ impl Follower {
             attached_at: None,
             stream_handles: HashMap::new(),
             exits: None,
+            last_end: HashMap::new(),
         }
     }
 
@@ -720,12 +764,13 @@ impl Follower {
             .or_insert_with(|| Followed {
                 name: container.name.clone(),
                 service: container.service.clone(),
-                started_at: String::new(),
+                run_started: None,
+                awaits_start: false,
                 streaming: false,
-                pending_exit: None,
+                pending_exits: Vec::new(),
                 pending_start: false,
             });
-        entry.started_at.clone_from(&container.started_at);
+        entry.run_started = parse_rfc3339(&container.started_at);
         entry.streaming = true;
         self.spawn_stream(container.id.clone(), container.name.clone(), stream, None);
     }
@@ -809,21 +854,22 @@ impl Follower {
             let Some((output, input)) = connection else {
                 continue;
             };
-            // Attached while created: the first start is covered by this connection; a
-            // container already running keeps its `StartedAt`, so its start is not re-read.
-            let started_at = if details.alive && !details.started_at.starts_with("0001-") {
-                details.started_at.clone()
-            } else {
-                String::new()
-            };
+            // Attached while created or stopped: the next run is read by this connection;
+            // a container already running keeps its `StartedAt`, its start is not re-read.
+            let running = details.alive && !details.created;
             self.followed.insert(
                 details.id.clone(),
                 Followed {
                     name: details.name.clone(),
                     service: details.service.clone(),
-                    started_at,
+                    run_started: if running {
+                        parse_rfc3339(&details.started_at)
+                    } else {
+                        None
+                    },
+                    awaits_start: !running,
                     streaming: true,
-                    pending_exit: None,
+                    pending_exits: Vec::new(),
                     pending_start: false,
                 },
             );
@@ -842,7 +888,7 @@ impl Follower {
         candidates.extend(
             self.followed
                 .iter()
-                .filter(|(_, followed)| followed.streaming && followed.started_at.is_empty())
+                .filter(|(_, followed)| followed.streaming && followed.awaits_start)
                 .map(|(id, _)| id.clone()),
         );
         candidates.sort();
@@ -863,7 +909,7 @@ impl Follower {
             tracing::debug!("container {id} was not started by this up: no longer followed");
             self.alive.remove(&id);
             if let Some(followed) = self.followed.get_mut(&id) {
-                if followed.streaming && followed.started_at.is_empty() {
+                if followed.streaming && followed.awaits_start {
                     followed.streaming = false;
                     let name = followed.name.clone();
                     if let Some(handle) = self.stream_handles.remove(&id) {
@@ -885,7 +931,7 @@ impl Follower {
         followed.streaming = false;
         let name = followed.name.clone();
         let service = followed.service.clone();
-        let pending_exit = followed.pending_exit.take();
+        let pending_exits = std::mem::take(&mut followed.pending_exits);
         let pending_start = std::mem::take(&mut followed.pending_start);
         self.send(LogEvent::End { name: name.clone() }).await;
         match end {
@@ -905,37 +951,50 @@ impl Follower {
                 }
             }
         }
-        if let Some((exit_code, restarting)) = pending_exit {
+        for (exit_code, restarting) in pending_exits {
             self.send_exit(ContainerExit {
-                name,
+                name: name.clone(),
                 container_id: id.clone(),
-                service,
+                service: service.clone(),
                 exit_code,
                 restarting,
             })
             .await;
         }
         if pending_start {
-            self.container_started(&id).await?;
+            self.container_started(&id, None).await?;
         }
         Ok(())
     }
 
-    async fn container_started(&mut self, id: &str) -> Result<(), EngineError> {
+    /// A container started (`started_at`: when its `start` event happened) or a start was
+    /// waiting for the previous run's stream to end: reads its latest run unless covered.
+    async fn container_started(
+        &mut self,
+        id: &str,
+        started_at: Option<Moment>,
+    ) -> Result<(), EngineError> {
+        if let (Some(followed), Some(started_at)) = (self.followed.get_mut(id), started_at) {
+            if followed.awaits_start {
+                // The attach connection made before the first start reads this run, even
+                // when the event comes after the run (and the connection) ended.
+                followed.awaits_start = false;
+                followed.run_started = Some(started_at);
+            }
+        }
         let Some(container) = self.engine.inspect_for_logs(&self.project, id).await? else {
             return Ok(());
         };
+        let latest_start = parse_rfc3339(&container.started_at);
         if let Some(followed) = self.followed.get_mut(id) {
-            if followed.streaming {
-                if followed.started_at.is_empty() {
-                    // The attach connection made before the first start covers this run.
-                    followed.started_at.clone_from(&container.started_at);
-                } else if followed.started_at != container.started_at {
-                    followed.pending_start = true;
-                }
+            let covered = followed
+                .run_started
+                .is_some_and(|covered| latest_start.is_some_and(|latest| latest <= covered));
+            if covered {
                 return Ok(());
             }
-            if followed.started_at == container.started_at {
+            if followed.streaming {
+                followed.pending_start = true;
                 return Ok(());
             }
         } else {
@@ -944,7 +1003,11 @@ impl Follower {
             })
             .await;
         }
-        let since = run_start(&container.finished_at, &container.started_at);
+        let since = latest_run_start(
+            self.last_end.get(id).map_or(&[][..], Vec::as_slice),
+            &container.finished_at,
+            &container.started_at,
+        );
         self.stream_logs(&container, since);
         Ok(())
     }
@@ -984,17 +1047,29 @@ impl Follower {
                     self.alive.insert(id.clone());
                 }
                 if shown {
-                    self.container_started(&id).await?;
+                    let started_at = Moment::from_nanos(i128::from(event.time_nanos));
+                    self.container_started(&id, Some(started_at)).await?;
                 }
             }
             ContainerAction::Die { exit_code } => {
+                let died_at = Moment::from_nanos(i128::from(event.time_nanos));
+                let ends = self.last_end.entry(id.clone()).or_default();
+                if ends.len() == 4 {
+                    ends.remove(0);
+                }
+                ends.push(died_at);
                 // As the reference: a container the engine restarts reports `restarting`
-                // (or already `running` again) when inspected after its die event.
+                // (or already `running` again) when inspected after its die event; or it
+                // has started since (and maybe ended again) when the event is handled late.
                 let restarting = self
                     .engine
                     .inspect_for_logs(&self.project, &id)
                     .await?
-                    .is_some_and(|container| container.restarting);
+                    .is_some_and(|container| {
+                        container.restarting
+                            || parse_rfc3339(&container.started_at)
+                                .is_some_and(|started| started > died_at)
+                    });
                 if !restarting {
                     self.alive.remove(&id);
                 }
@@ -1002,8 +1077,13 @@ impl Follower {
                 let project = self.project.clone();
                 let statuses = self.statuses;
                 match self.followed.get_mut(&id) {
-                    Some(followed) if followed.streaming => {
-                        followed.pending_exit = statuses.then_some((exit_code, restarting));
+                    Some(followed)
+                        if statuses
+                            && followed.streaming
+                            && followed.run_started.is_none_or(|started| started < died_at) =>
+                    {
+                        // The run being read ended: its status line follows its last line.
+                        followed.pending_exits.push((exit_code, restarting));
                     }
                     Some(followed) => {
                         let exit = ContainerExit {
@@ -1325,6 +1405,33 @@ mod tests {
         assert_eq!(
             run_start("2024-01-01T00:00:01Z", "").map(|moment| moment.seconds),
             Some(1_704_067_201)
+        );
+    }
+
+    #[test]
+    fn a_run_starts_at_the_previous_die_or_is_guessed() {
+        let moment = |text: &str| parse_rfc3339(text).unwrap();
+        let ends = [
+            moment("2024-01-01T00:00:01Z"),
+            moment("2024-01-01T00:00:03Z"),
+        ];
+        // The latest die before the run's start, even when the run has ended since.
+        assert_eq!(
+            latest_run_start(&ends, "2024-01-01T00:00:04Z", "2024-01-01T00:00:02Z"),
+            Some(ends[0])
+        );
+        assert_eq!(
+            latest_run_start(&ends, "2024-01-01T00:00:03Z", "2024-01-01T00:00:05Z"),
+            Some(ends[1])
+        );
+        // Unknown: a little before the start of a run that ended, else halfway.
+        assert_eq!(
+            latest_run_start(&[], "2024-01-01T00:00:04Z", "2024-01-01T00:00:02Z"),
+            Some(moment("2024-01-01T00:00:01.95Z"))
+        );
+        assert_eq!(
+            latest_run_start(&[], "2024-01-01T00:00:01Z", "2024-01-01T00:00:02Z"),
+            Some(moment("2024-01-01T00:00:01.5Z"))
         );
     }
 
