@@ -717,6 +717,47 @@ mod tests {
     }
 
     #[test]
+    fn attached_up_announces_and_notices_in_order_with_the_feed() {
+        let notice = |text: &str, stream, alarm| LogEvent::Notice {
+            text: text.to_owned(),
+            stream,
+            alarm,
+        };
+        let events = [
+            LogEvent::Attaching {
+                names: vec!["db-1".to_owned(), "web-1".to_owned()],
+            },
+            register("db-1"),
+            register("web-1"),
+            output("web-1", b"ready\n"),
+            notice(
+                "Gracefully stopping... (press Ctrl+C again to force)",
+                LogStream::Stdout,
+                false,
+            ),
+            notice("Aborting on container exit...", LogStream::Stderr, true),
+        ];
+        insta::assert_snapshot!(show(plain(), &events), @r"
+        Attaching to db-1, web-1
+        web-1  | ready
+        Gracefully stopping... (press Ctrl+C again to force)
+        [stderr]
+        Aborting on container exit...
+        ");
+        let coloured = LogSettings {
+            colour: true,
+            ..plain()
+        };
+        insta::assert_snapshot!(show(coloured, &events), @r"
+        Attaching to db-1, web-1
+        ␛[33mweb-1  | ␛[0mready
+        Gracefully stopping... (press Ctrl+C again to force)
+        [stderr]
+        ␛[31m␛[1mAborting on container exit...␛[0m
+        ");
+    }
+
+    #[test]
     fn clock_is_rfc3339_nano_fixed() {
         let moment = UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 5);
         assert_eq!(clock_text(moment), "2023-11-14T22:13:20.000000005Z");
