@@ -327,6 +327,8 @@ struct Inspected {
     restarting: bool,
     /// Created and never started.
     created: bool,
+    /// The engine restarts it when it exits (a restart policy other than `no`).
+    restart_policy: bool,
 }
 
 impl Engine {
@@ -347,6 +349,11 @@ impl Engine {
             }
         };
         let config = response.config.unwrap_or_default();
+        let restart_policy = response
+            .host_config
+            .and_then(|host| host.restart_policy)
+            .and_then(|policy| policy.name)
+            .is_some_and(|name| !matches!(name.to_string().as_str(), "" | "no"));
         let labels = config.labels.clone().unwrap_or_default();
         let state = response.state.unwrap_or_default();
         let service = labels.get(labels::SERVICE).cloned().unwrap_or_default();
@@ -374,6 +381,7 @@ impl Engine {
             alive: running || restarting || status == "paused" || status == "created",
             restarting: restarting || running,
             created: status == "created",
+            restart_policy,
         }))
     }
 
@@ -1058,19 +1066,19 @@ impl Follower {
                     ends.remove(0);
                 }
                 ends.push(died_at);
-                // As the reference: a container the engine restarts reports `restarting`
-                // (or already `running` again) when inspected after its die event; or it
-                // has started since (and maybe ended again) when the event is handled late.
-                let restarting = self
-                    .engine
-                    .inspect_for_logs(&self.project, &id)
-                    .await?
-                    .is_some_and(|container| {
-                        container.restarting
-                            || parse_rfc3339(&container.started_at)
-                                .is_some_and(|started| started > died_at)
-                    });
-                if !restarting {
+                // As the reference: a container that runs again reports `restarting` (or
+                // already `running`) when inspected after its die event; or it has started
+                // since (and maybe ended again) when the event is handled late. Only a
+                // restart policy's restart is shown as `(restarting)`, not `restart`'s.
+                let inspected = self.engine.inspect_for_logs(&self.project, &id).await?;
+                let runs_again = inspected.as_ref().is_some_and(|container| {
+                    container.restarting
+                        || parse_rfc3339(&container.started_at)
+                            .is_some_and(|started| started > died_at)
+                });
+                let restarting =
+                    runs_again && inspected.is_some_and(|container| container.restart_policy);
+                if !runs_again {
                     self.alive.remove(&id);
                 }
                 let exit_code = exit_code.unwrap_or_default();
