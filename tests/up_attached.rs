@@ -359,6 +359,11 @@ services:
         ["from quiet"]
     );
 
+    // Nothing left to attach: nothing is shown (the reference then attaches to all).
+    let output = stack.up(&["--attach", "a", "--no-attach", "a", "--force-recreate"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(per_container(&text(&output.stdout)).is_empty());
+
     let output = stack.up(&["--attach", "nosuch"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("cannot attach to services not included in up: nosuch"));

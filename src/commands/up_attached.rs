@@ -880,9 +880,7 @@ mod tests {
         assert!(rules.on_exit(&exit("web", 0)));
     }
 
-    #[test]
-    fn holding_up_names_the_containers_their_signal_and_grace() {
-        let yaml = "services:\n  a: {image: x, stop_signal: SIGINT, stop_grace_period: 1m30s}\n  b: {image: x, container_name: bee}\n";
+    fn project(yaml: &str) -> Project {
         let options = crate::loader::LoadOptions {
             files: vec![std::path::PathBuf::from("-")],
             stdin: Some(yaml.to_owned()),
@@ -890,7 +888,87 @@ mod tests {
             current_dir: std::path::PathBuf::from("/tmp/p"),
             ..crate::loader::LoadOptions::default()
         };
-        let project = crate::loader::load(&options).unwrap().project;
+        crate::loader::load(&options).unwrap().project
+    }
+
+    fn sets(project: &Project, flags: &[&str]) -> Result<(Vec<String>, Vec<String>), String> {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Up {
+            #[command(flatten)]
+            args: UpArgs,
+        }
+        let args = Up::try_parse_from(std::iter::once("up").chain(flags.iter().copied()))
+            .unwrap()
+            .args;
+        let graph = Graph::from_project(project);
+        let selected = selected_services(
+            project,
+            &graph,
+            &args.services,
+            if args.no_deps {
+                crate::plan::DependencyPolicy::Exclude
+            } else {
+                crate::plan::DependencyPolicy::Include
+            },
+        )
+        .unwrap();
+        AttachSets::new(project, &selected, &args).map(|sets| (sets.shown, sets.monitored))
+    }
+
+    #[test]
+    fn attach_sets_follow_the_reference() {
+        let project = project(
+            "services:\n  web: {image: x, depends_on: [db]}\n  db: {image: x, depends_on: [init]}\n  init: {image: x}\n  quiet: {image: x, attach: false}\n",
+        );
+        let names = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect();
+        let both = |shown: &[&str], monitored: &[&str]| Ok((names(shown), names(monitored)));
+        assert_eq!(
+            sets(&project, &[]),
+            both(&["db", "init", "web"], &["db", "init", "web"])
+        );
+        assert_eq!(sets(&project, &["web"]), both(&["web"], &["web"]));
+        assert_eq!(
+            sets(&project, &["web", "--attach-dependencies"]),
+            both(&["db", "init", "web"], &["web"])
+        );
+        assert_eq!(
+            sets(&project, &["--attach", "quiet", "--exit-code-from", "web"]),
+            both(&["quiet"], &["quiet", "web"])
+        );
+        assert_eq!(
+            sets(&project, &["--no-attach", "db", "--no-attach", "init"]),
+            both(&["web"], &["web"])
+        );
+        assert_eq!(
+            sets(
+                &project,
+                &[
+                    "--no-attach",
+                    "db",
+                    "--no-attach",
+                    "init",
+                    "--no-attach",
+                    "web"
+                ]
+            ),
+            both(&[], &["db", "init", "quiet", "web"])
+        );
+        assert_eq!(
+            sets(&project, &["web", "--no-deps", "--attach", "db"]),
+            Err("cannot attach to services not included in up: db".to_owned())
+        );
+        assert_eq!(
+            sets(&project, &["--attach", "db", "--attach-dependencies"]),
+            Err("cannot combine --attach and --attach-dependencies".to_owned())
+        );
+    }
+
+    #[test]
+    fn holding_up_names_the_containers_their_signal_and_grace() {
+        let project = project(
+            "services:\n  a: {image: x, stop_signal: SIGINT, stop_grace_period: 1m30s}\n  b: {image: x, container_name: bee}\n",
+        );
         let names = ["p-a-1".to_owned(), "bee".to_owned(), "other".to_owned()];
         assert_eq!(
             holding_up(&project, &names, None),

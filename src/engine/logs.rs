@@ -618,6 +618,9 @@ struct Follower {
     stream_handles: HashMap<String, AbortHandle>,
     /// Every reported exit also goes here (the attached `up` decides on them).
     exits: Option<mpsc::UnboundedSender<ContainerExit>>,
+    /// No service is shown (an attached `up` with every service left out); the selection
+    /// would mean all of them.
+    shows_nothing: bool,
     /// When each container's last runs ended, from their `die` events (oldest first).
     last_end: HashMap<String, Vec<Moment>>,
 }
@@ -646,13 +649,19 @@ impl Follower {
             attached_at: None,
             stream_handles: HashMap::new(),
             exits: None,
+            shows_nothing: false,
             last_end: HashMap::new(),
         }
     }
 
+    /// Whether the service's output is shown.
+    fn shows(&self, service: Option<&str>) -> bool {
+        !self.shows_nothing && self.selection.includes(service)
+    }
+
     /// Whether events of the service matter: shown or monitored.
     fn includes(&self, service: Option<&str>) -> bool {
-        self.selection.includes(service)
+        self.shows(service)
             || service.is_some_and(|service| {
                 self.monitored
                     .as_ref()
@@ -664,7 +673,7 @@ impl Follower {
     fn is_monitored(&self, service: &str) -> bool {
         match &self.monitored {
             Some(monitored) => monitored.contains(service),
-            None => self.selection.includes(Some(service)),
+            None => self.shows(Some(service)),
         }
     }
 
@@ -828,7 +837,7 @@ impl Follower {
             else {
                 return Ok(None);
             };
-            if !self.selection.includes(Some(&details.service)) {
+            if !self.shows(Some(&details.service)) {
                 return Ok(Some((details, None)));
             }
             let connection = self
@@ -1035,7 +1044,7 @@ impl Follower {
             .service
             .as_deref()
             .is_some_and(|service| self.is_monitored(service));
-        let shown = self.selection.includes(event.service.as_deref());
+        let shown = self.shows(event.service.as_deref());
         match event.action {
             ContainerAction::Create => {
                 if monitored {
@@ -1227,7 +1236,7 @@ enum Control {
 /// What an attached `up` follows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttachRequest {
-    /// Services whose output is shown (all when empty).
+    /// Services whose output is shown (none when empty).
     pub services: Vec<String>,
     /// Services whose containers keep the feed going and have their exits reported
     /// (`None`: the shown ones), as the reference's monitor: the services named on the
@@ -1314,6 +1323,7 @@ pub async fn attach_project(
     follower.attached_at = Some(Moment::from_system_time(since));
     let (exits_sender, exits) = mpsc::unbounded_channel();
     follower.exits = Some(exits_sender);
+    follower.shows_nothing = request.services.is_empty();
     let events = engine.project_events(project, Some(since));
     let names = follower.start_attached(&request.skip_containers).await?;
     let (control, control_receiver) = watch::channel(Control::Follow);
