@@ -597,3 +597,40 @@ fn wait_waits_for_init_containers_to_complete_and_the_others_to_run() {
 "
     );
 }
+
+#[test]
+fn attached_up_creates_everything_before_it_starts_anything() {
+    let project = project(CHAIN);
+    let mut init = container(&project, "init", 1);
+    init.state = ContainerState::Exited;
+    init.exit_code = Some(0);
+    let mut db = container(&project, "db", 1);
+    db.config_hash = Some("old".to_owned());
+    let state = observed(vec![init, db]);
+    let plan = reconcile_up(&desired(&project), &state, &UpOptions::default()).unwrap();
+    let (create, start) = plan.split_start();
+    assert_eq!(
+        create.to_string(),
+        "\
+#1 create container p-cache-1: no existing container
+#2 create container db1012345678_p-db-1 to replace p-db-1: config hash changed
+#3 stop container p-db-1 after #2: replaced
+#4 remove container p-db-1 after #3: replaced
+#5 rename container db1012345678_p-db-1 to p-db-1 after #4: replaced
+#6 create container p-web-1 after #5: no existing container
+"
+    );
+    assert_eq!(
+        start.to_string(),
+        "\
+#1 start container p-cache-1: no existing container
+#2 start container p-db-1: config hash changed
+#3 keep container p-init-1 (stopped): completed successfully, unchanged
+#4 wait for db healthy before web after #2: depends_on condition
+#5 wait for init completed successfully before web after #3: depends_on condition
+#6 start container p-web-1 after #2,#3,#4,#5: no existing container
+"
+    );
+    assert_eq!(start.kept_stopped(), ["p-init-1"]);
+    assert_eq!(create.steps.len() + start.steps.len(), plan.steps.len());
+}

@@ -30,6 +30,7 @@ pub mod target;
 pub mod top;
 pub mod unpause;
 pub mod up;
+pub mod up_attached;
 pub mod version;
 pub mod wait;
 pub mod watch;

@@ -57,11 +57,6 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
         printer::stderr_line(&message);
         return exit::USER_ERROR;
     }
-    if !args.detach && !args.wait && !context.global.dry_run {
-        printer::stderr_line(
-            "attached mode (log streaming) is not implemented yet in dk-compose: running detached as with `up -d`",
-        );
-    }
     let mut request = match converge_request(context, &args.create, &args.services) {
         Ok(request) => request,
         Err(message) => {
@@ -88,28 +83,58 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
             timeout: args.wait_timeout.map(Duration::from_secs),
         };
     }
-    converge(context, &args.services, &request)
+    // As the reference: `--no-start` only creates, `--wait` implies `--detach`.
+    if args.detach || args.wait || args.no_start {
+        converge(context, &args.services, &request)
+    } else {
+        super::up_attached::run(context, args, &request)
+    }
 }
 
-/// The reference's rules for `up` flags that exclude each other.
+/// The reference's rules for `up` flags that exclude each other (`validateFlags`, in its
+/// order and words).
 fn flag_conflict(args: &UpArgs) -> Option<String> {
-    if let Some(message) = create_flag_conflict(&args.create) {
-        return Some(message);
+    let abort_on_exit = args.abort_on_container_exit
+        || (args.exit_code_from.is_some() && !args.abort_on_container_failure);
+    if abort_on_exit && args.abort_on_container_failure {
+        return Some(
+            "--abort-on-container-failure cannot be combined with --abort-on-container-exit"
+                .to_owned(),
+        );
     }
-    if args.always_recreate_deps && args.create.no_recreate {
-        return Some("--always-recreate-deps and --no-recreate are incompatible".to_owned());
-    }
-    let abort = args.abort_on_container_exit
-        || args.abort_on_container_failure
-        || args.exit_code_from.is_some();
-    if args.detach && (abort || !args.attach.is_empty() || args.attach_dependencies || args.watch) {
-        return Some("--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch".to_owned());
-    }
-    if args.wait && (abort || !args.attach.is_empty() || args.attach_dependencies) {
+    if args.wait && (args.attach_dependencies || abort_on_exit || !args.attach.is_empty()) {
         return Some(
             "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
                 .to_owned(),
         );
+    }
+    if args.create.build && args.create.no_build {
+        return Some("--build and --no-build are incompatible".to_owned());
+    }
+    let detach = args.detach || args.wait;
+    if detach
+        && (args.attach_dependencies
+            || abort_on_exit
+            || args.abort_on_container_failure
+            || !args.attach.is_empty()
+            || args.watch)
+    {
+        let flag = if args.wait { "--wait" } else { "--detach" };
+        return Some(format!(
+            "{flag} cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch"
+        ));
+    }
+    if args.renew_anon_volumes && args.create.no_recreate {
+        return Some("--no-recreate and --renew-anon-volumes are incompatible".to_owned());
+    }
+    if args.create.force_recreate && args.create.no_recreate {
+        return Some("--force-recreate and --no-recreate are incompatible".to_owned());
+    }
+    if args.always_recreate_deps && args.create.no_recreate {
+        return Some("--always-recreate-deps and --no-recreate are incompatible".to_owned());
+    }
+    if args.create.no_build && args.watch {
+        return Some("--no-build and --watch are incompatible".to_owned());
     }
     None
 }
@@ -298,30 +323,26 @@ pub(crate) fn warn_orphans(plan: &Plan) {
     ));
 }
 
-/// `up` / `create`: check, observe, reconcile, execute.
-pub(crate) fn converge(
+/// The project and the services `up`/`create` work on (the named ones and, unless
+/// `--no-deps`, their dependencies), or the exit code once the reason is printed.
+pub(crate) fn load_selection(
     context: &CommandContext,
     services: &[String],
     request: &ConvergeRequest,
-) -> i32 {
-    let loaded = match load(context, services) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
-    let project = loaded.project.clone();
-    let graph = Graph::from_project(&project);
-    let selected = match selected_services(
-        &project,
+) -> Result<(LoadedProject, BTreeSet<String>), i32> {
+    let loaded = load(context, services)?;
+    let project = &loaded.project;
+    let graph = Graph::from_project(project);
+    let selected = selected_services(
+        project,
         &graph,
         &request.options.services,
         request.options.dependencies,
-    ) {
-        Ok(selected) => selected,
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            return exit::USER_ERROR;
-        }
-    };
+    )
+    .map_err(|error| {
+        printer::stderr_line(&error.to_string());
+        exit::USER_ERROR
+    })?;
     if let Some(unknown) = request
         .options
         .scale
@@ -329,8 +350,21 @@ pub(crate) fn converge(
         .find(|name| !project.services.contains_key(*name))
     {
         printer::stderr_line(&format!("no such service: {unknown}: not found"));
-        return exit::USER_ERROR;
+        return Err(exit::USER_ERROR);
     }
+    Ok((loaded, selected))
+}
+
+/// `up` / `create`: check, observe, reconcile, execute.
+pub(crate) fn converge(
+    context: &CommandContext,
+    services: &[String],
+    request: &ConvergeRequest,
+) -> i32 {
+    let (loaded, selected) = match load_selection(context, services, request) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
     block_on(async {
         let engine = match connect(context).await {
             Ok(engine) => engine,
@@ -390,18 +424,17 @@ pub(crate) async fn converge_loaded(
             if let Some(plan) = plan {
                 printer::stdout(&plan.to_string());
             }
-            for warning in warnings {
-                printer::stderr_line(&format!("WARN[0000] {warning}"));
-            }
+            print_warnings(&warnings);
             exit::OK
         }
-        Err(Failure::Lines(lines)) => {
-            for line in lines {
-                printer::stderr_line(&line);
-            }
-            exit::USER_ERROR
-        }
-        Err(Failure::Interrupted) => exit::INTERRUPTED,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// Non-fatal findings, as the reference's `WARN` lines.
+pub(crate) fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        printer::stderr_line(&format!("WARN[0000] {warning}"));
     }
 }
 
@@ -498,7 +531,7 @@ pub(crate) async fn prepare_images(
 }
 
 /// Builds what the policy asks for before anything is created; the exit code on failure.
-async fn build_images(
+pub(crate) async fn build_images(
     context: &CommandContext,
     engine: &Engine,
     loaded: &LoadedProject,
@@ -554,9 +587,41 @@ enum Outcome {
     },
 }
 
-enum Failure {
+/// Why `up` stopped before the end.
+pub(crate) enum Failure {
+    /// Lines to print on stderr (exit 1).
     Lines(Vec<String>),
     Interrupted,
+}
+
+impl Failure {
+    /// Prints the failure and gives the exit code.
+    pub(crate) fn report(self) -> i32 {
+        match self {
+            Self::Lines(lines) => {
+                for line in lines {
+                    printer::stderr_line(&line);
+                }
+                exit::USER_ERROR
+            }
+            Self::Interrupted => exit::INTERRUPTED,
+        }
+    }
+}
+
+impl From<ExecuteError> for Failure {
+    fn from(error: ExecuteError) -> Self {
+        match error {
+            ExecuteError::Failed(message) => Self::Lines(vec![message]),
+            ExecuteError::Interrupted => Self::Interrupted,
+        }
+    }
+}
+
+/// The plan of an `up`, and what executing it needs.
+pub(crate) struct Prepared {
+    pub plan: Plan,
+    pub execution: Arc<ExecutionContext>,
 }
 
 async fn converge_on(
@@ -568,6 +633,66 @@ async fn converge_on(
     pulls: &PullReport,
     session: &Session,
 ) -> Result<Outcome, Failure> {
+    let project = &loaded.project;
+    let line = |error: &EngineError| Failure::Lines(vec![error.to_string()]);
+    let Prepared { plan, execution } =
+        prepare(engine, context, loaded, selected, request, pulls).await?;
+    let report = execute::execute(
+        engine,
+        &plan,
+        Arc::clone(&execution),
+        session.progress.clone(),
+        session.cancel.clone(),
+    )
+    .await?;
+    let mut warnings = report.warnings;
+    if engine.is_dry_run() {
+        // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
+        return Ok(Outcome::Done {
+            warnings,
+            plan: Some(plan),
+        });
+    }
+    if let WaitPolicy::Wait { timeout } = request.wait {
+        let observed = engine
+            .observe_project(&project.name)
+            .await
+            .map_err(|error| line(&error))?;
+        let wait_plan = reconcile::wait_plan(project, &observed, selected);
+        let waiting = execute::execute(
+            engine,
+            &wait_plan,
+            execution,
+            session.progress.clone(),
+            session.cancel.clone(),
+        );
+        let outcome = match timeout {
+            Some(limit) => tokio::time::timeout(limit, waiting).await.map_err(|_| {
+                Failure::Lines(vec![format!(
+                    "application not healthy after {}",
+                    go_duration(limit.as_secs())
+                )])
+            })?,
+            None => waiting.await,
+        };
+        warnings.extend(outcome?.warnings);
+    }
+    Ok(Outcome::Done {
+        warnings,
+        plan: None,
+    })
+}
+
+/// Checks external resources and images, observes, reconciles: the plan of an `up` (and the
+/// orphan warning). Changes nothing on the engine but pulls.
+pub(crate) async fn prepare(
+    engine: &Engine,
+    context: &CommandContext,
+    loaded: &LoadedProject,
+    selected: &BTreeSet<String>,
+    request: &ConvergeRequest,
+    pulls: &PullReport,
+) -> Result<Prepared, Failure> {
     let project = &loaded.project;
     let line = |error: &EngineError| Failure::Lines(vec![error.to_string()]);
     let missing = engine
@@ -632,58 +757,7 @@ async fn converge_on(
         stop_timeout: request.stop_timeout,
         parallel: parallel_limit(context),
     });
-    let report = execute::execute(
-        engine,
-        &plan,
-        Arc::clone(&execution),
-        session.progress.clone(),
-        session.cancel.clone(),
-    )
-    .await
-    .map_err(|error| match error {
-        ExecuteError::Failed(message) => Failure::Lines(vec![message]),
-        ExecuteError::Interrupted => Failure::Interrupted,
-    })?;
-    let mut warnings = report.warnings;
-    if engine.is_dry_run() {
-        // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
-        return Ok(Outcome::Done {
-            warnings,
-            plan: Some(plan),
-        });
-    }
-    if let WaitPolicy::Wait { timeout } = request.wait {
-        let observed = engine
-            .observe_project(&project.name)
-            .await
-            .map_err(|error| line(&error))?;
-        let wait_plan = reconcile::wait_plan(project, &observed, selected);
-        let waiting = execute::execute(
-            engine,
-            &wait_plan,
-            execution,
-            session.progress.clone(),
-            session.cancel.clone(),
-        );
-        let outcome = match timeout {
-            Some(limit) => tokio::time::timeout(limit, waiting).await.map_err(|_| {
-                Failure::Lines(vec![format!(
-                    "application not healthy after {}",
-                    go_duration(limit.as_secs())
-                )])
-            })?,
-            None => waiting.await,
-        };
-        let report = outcome.map_err(|error| match error {
-            ExecuteError::Failed(message) => Failure::Lines(vec![message]),
-            ExecuteError::Interrupted => Failure::Interrupted,
-        })?;
-        warnings.extend(report.warnings);
-    }
-    Ok(Outcome::Done {
-        warnings,
-        plan: None,
-    })
+    Ok(Prepared { plan, execution })
 }
 
 /// Seconds as Go prints a `time.Duration` (`5s`, `1m30s`, `1h0m0s`), for the reference's

@@ -13,21 +13,24 @@
 //! removed); containers already stopped when `logs -f` starts are not waited for (the
 //! reference waits for them forever).
 //!
-//! For the attached `up` (owned by `commands/up.rs`), [`attach_project`] is the entry point:
+//! For the attached `up` (`commands/up_attached.rs`), [`attach_project`] is the entry point:
 //!
 //! ```text
-//! create containers ─► attach_project(engine, project, services, options, sender)  // attached, not started
-//!                   ─► start containers (progress)
-//!                   ─► AttachedProject::wait()   // returns when every attached container is gone
+//! create containers (first part of the plan)
+//!   ─► attach_project(engine, project, request, options, sender)   // attached, not started
+//!   ─► start containers (second part of the plan) ─► Feed::no_more_starts()
+//!   ─► Feed::ended()   // no monitored container alive any more
 //! ```
 //!
-//! It attaches to every container of the services (stream only, no past logs) **before**
-//! they start, as the reference does (`ContainerAttach` before `ContainerStart`), so the first
-//! lines are never lost. Exits arrive on the same channel as [`LogEvent::Exited`] (container
-//! name, service, exit code, whether it restarts), after the container's last line: `up`
-//! sees them in `run_log_writer`'s `observe` callback to implement `--abort-on-container-exit`,
-//! `--abort-on-container-failure` and `--exit-code-from`. [`AttachedProject::stop_following`]
-//! ends the feed early (second Ctrl-C).
+//! It attaches to every container of the shown services (stream only, no past logs)
+//! **before** they start, as the reference does (`ContainerAttach` before `ContainerStart`),
+//! so the first lines are never lost, and announces them (`Attaching to …`). Exits arrive
+//! on the same channel as [`LogEvent::Exited`] after the container's last line, and at the
+//! same moment on [`AttachedProject::exits`], where `up` implements
+//! `--abort-on-container-exit`, `--abort-on-container-failure` and `--exit-code-from`.
+//! The feed ends when no container of the *monitored* services (the reference's monitor:
+//! the services named on the command line, else the attached ones) is alive;
+//! [`Feed::stop_following`] ends it early.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,7 +40,7 @@ use bollard::query_parameters::{AttachContainerOptions, LogsOptions};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 
 use super::connect::Engine;
 use super::error::{EngineError, ErrorContext};
@@ -68,6 +71,17 @@ impl Moment {
     /// The engine's form: `1700000000.000000005`.
     pub fn to_engine(self) -> String {
         format!("{}.{:09}", self.seconds, self.nanos)
+    }
+
+    fn as_nanos(self) -> i128 {
+        i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    fn from_nanos(nanos: i128) -> Self {
+        Self {
+            seconds: i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or_default(),
+            nanos: u32::try_from(nanos.rem_euclid(1_000_000_000)).unwrap_or_default(),
+        }
     }
 
     fn from_system_time(moment: SystemTime) -> Self {
@@ -226,14 +240,39 @@ fn run_start(finished_at: &str, started_at: &str) -> Option<Moment> {
     let Some(started) = parse_rfc3339(started_at).filter(|moment| *moment > finished) else {
         return Some(finished);
     };
-    let nanos =
-        |moment: Moment| i128::from(moment.seconds) * 1_000_000_000 + i128::from(moment.nanos);
-    let middle = (nanos(finished) + nanos(started)) / 2;
-    Some(Moment {
-        seconds: i64::try_from(middle.div_euclid(1_000_000_000)).unwrap_or_default(),
-        nanos: u32::try_from(middle.rem_euclid(1_000_000_000)).unwrap_or_default(),
-    })
+    Some(Moment::from_nanos(
+        (finished.as_nanos() + started.as_nanos()) / 2,
+    ))
 }
+
+/// Where the log of a container's latest run begins. Best, the time of the previous run's
+/// `die` event (`previous_ends`, as seen): the engine logs it once that run's output is all
+/// stamped, and starts the next run only after it (restart policy or `restart`), whereas
+/// the first lines of a run can be stamped before its recorded `StartedAt`. Without it: see
+/// [`run_start`], or, when the run has already ended (its `FinishedAt` is then its own
+/// end), a little before its start.
+fn latest_run_start(
+    previous_ends: &[Moment],
+    finished_at: &str,
+    started_at: &str,
+) -> Option<Moment> {
+    let started = parse_rfc3339(started_at);
+    if let Some(started) = started {
+        if let Some(end) = previous_ends.iter().rev().find(|end| **end < started) {
+            return Some(*end);
+        }
+    }
+    let finished = parse_rfc3339(finished_at);
+    match (started, finished) {
+        (Some(started), Some(finished)) if finished > started => Some(Moment::from_nanos(
+            started.as_nanos() - i128::try_from(EARLY_LINES.as_nanos()).unwrap_or_default(),
+        )),
+        _ => run_start(finished_at, started_at),
+    }
+}
+
+/// How long before a run's recorded `StartedAt` its first lines may be stamped.
+const EARLY_LINES: Duration = Duration::from_millis(50);
 
 /// What to read of each container's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,6 +337,10 @@ struct Inspected {
     finished_at: String,
     alive: bool,
     restarting: bool,
+    /// Created and never started.
+    created: bool,
+    /// The engine restarts it when it exits (a restart policy other than `no`).
+    restart_policy: bool,
 }
 
 impl Engine {
@@ -318,6 +361,11 @@ impl Engine {
             }
         };
         let config = response.config.unwrap_or_default();
+        let restart_policy = response
+            .host_config
+            .and_then(|host| host.restart_policy)
+            .and_then(|policy| policy.name)
+            .is_some_and(|name| !matches!(name.to_string().as_str(), "" | "no"));
         let labels = config.labels.clone().unwrap_or_default();
         let state = response.state.unwrap_or_default();
         let service = labels.get(labels::SERVICE).cloned().unwrap_or_default();
@@ -344,6 +392,8 @@ impl Engine {
             finished_at: state.finished_at.unwrap_or_default(),
             alive: running || restarting || status == "paused" || status == "created",
             restarting: restarting || running,
+            created: status == "created",
+            restart_policy,
         }))
     }
 
@@ -522,16 +572,33 @@ async fn pump(
     }
 }
 
+/// A container of the feed exited (reported after its last line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerExit {
+    /// Its name in the feed (`web-1`).
+    pub name: String,
+    pub container_id: String,
+    pub service: String,
+    pub exit_code: i64,
+    /// The engine restarts it (restart policy).
+    pub restarting: bool,
+}
+
 /// A container being followed.
 #[derive(Debug)]
 struct Followed {
     name: String,
     service: String,
-    /// The `StartedAt` of the run being streamed (empty: attached before its first start).
-    started_at: String,
+    /// When the latest run read (or being read) started: every run that started then or
+    /// before is covered. For a run read through an attach connection, the time of its
+    /// `start` event (just after its `StartedAt`).
+    run_started: Option<Moment>,
+    /// An attach connection made before the container started: it reads the first run to
+    /// start, whose `start` event is still to come (possibly after the run's end).
+    awaits_start: bool,
     streaming: bool,
-    /// A die seen while its output was still streaming: reported after the last line.
-    pending_exit: Option<(i64, bool)>,
+    /// Dies seen while the run's output was still streaming: reported after its last line.
+    pending_exits: Vec<(i64, bool)>,
     /// A start seen while the previous run's output was still streaming.
     pending_start: bool,
 }
@@ -553,6 +620,21 @@ struct Follower {
     /// How long to keep listening once nothing is alive: `restart` reports the old run's
     /// death before the new run's start.
     linger: Duration,
+    /// Services whose containers keep the feed going and have their exits reported (the
+    /// attached `up`); `None`: the selected ones.
+    monitored: Option<HashSet<String>>,
+    /// When the attached `up` attached: a container whose last run began before is not run
+    /// by this `up`.
+    attached_at: Option<Moment>,
+    /// The running stream task of each container, to drop one that will never run.
+    stream_handles: HashMap<String, AbortHandle>,
+    /// Every reported exit also goes here (the attached `up` decides on them).
+    exits: Option<mpsc::UnboundedSender<ContainerExit>>,
+    /// No service is shown (an attached `up` with every service left out); the selection
+    /// would mean all of them.
+    shows_nothing: bool,
+    /// When each container's last runs ended, from their `die` events (oldest first).
+    last_end: HashMap<String, Vec<Moment>>,
 }
 
 impl Follower {
@@ -575,13 +657,84 @@ impl Follower {
             alive: HashSet::new(),
             reader_gone: false,
             linger: Duration::ZERO,
+            monitored: None,
+            attached_at: None,
+            stream_handles: HashMap::new(),
+            exits: None,
+            shows_nothing: false,
+            last_end: HashMap::new(),
+        }
+    }
+
+    /// Whether the service's output is shown.
+    fn shows(&self, service: Option<&str>) -> bool {
+        !self.shows_nothing && self.selection.includes(service)
+    }
+
+    /// Whether events of the service matter: shown or monitored.
+    fn includes(&self, service: Option<&str>) -> bool {
+        self.shows(service)
+            || service.is_some_and(|service| {
+                self.monitored
+                    .as_ref()
+                    .is_some_and(|monitored| monitored.contains(service))
+            })
+    }
+
+    /// Whether the service's containers keep the feed going.
+    fn is_monitored(&self, service: &str) -> bool {
+        match &self.monitored {
+            Some(monitored) => monitored.contains(service),
+            None => self.shows(Some(service)),
+        }
+    }
+
+    /// Whether the feed has nothing left to wait for: every stream read (and, when
+    /// following, no container alive); with monitored services, only their containers count.
+    fn is_idle(&self, following: bool) -> bool {
+        if !following {
+            return self.streams.is_empty();
+        }
+        if !self.alive.is_empty() {
+            return false;
+        }
+        match &self.monitored {
+            None => self.streams.is_empty(),
+            Some(_) => !self
+                .followed
+                .values()
+                .any(|followed| followed.streaming && self.is_monitored(&followed.service)),
+        }
+    }
+
+    /// Reports an exit on the feed (after the container's last line) and to `exits`.
+    async fn send_exit(&mut self, exit: ContainerExit) {
+        self.send(LogEvent::Exited {
+            name: exit.name.clone(),
+            container_id: exit.container_id.clone(),
+            service: exit.service.clone(),
+            exit_code: exit.exit_code,
+            restarting: exit.restarting,
+        })
+        .await;
+        // After the feed has it: what `up` prints in reaction comes after the status line.
+        if let Some(exits) = &self.exits {
+            let _ = exits.send(exit);
         }
     }
 
     /// The selected containers, sorted by name (predictable colours, as the reference's
     /// attach); `--index` picks one.
     async fn containers(&self) -> Result<Vec<ContainerSummary>, EngineError> {
-        let query = ContainerQuery::new(true, OneOff::Exclude).services(&self.selection.services);
+        let mut services = self.selection.services.clone();
+        if !services.is_empty() {
+            if let Some(monitored) = &self.monitored {
+                services.extend(monitored.iter().cloned());
+                services.sort();
+                services.dedup();
+            }
+        }
+        let query = ContainerQuery::new(true, OneOff::Exclude).services(&services);
         let mut containers = self.engine.list_containers(&self.project, &query).await?;
         if let Some(index) = self.selection.index {
             containers.retain(|container| container.number == Some(index));
@@ -615,11 +768,15 @@ impl Follower {
         } else {
             Batching::Full
         };
-        self.streams.spawn(async move {
-            let end = pump(stream, &name, &sender, batching).await;
-            drop(keep_alive);
-            (id, end)
+        let handle = self.streams.spawn({
+            let id = id.clone();
+            async move {
+                let end = pump(stream, &name, &sender, batching).await;
+                drop(keep_alive);
+                (id, end)
+            }
         });
+        self.stream_handles.insert(id, handle);
     }
 
     /// Streams the log of a container's current run (from `since`, or from its start).
@@ -636,12 +793,13 @@ impl Follower {
             .or_insert_with(|| Followed {
                 name: container.name.clone(),
                 service: container.service.clone(),
-                started_at: String::new(),
+                run_started: None,
+                awaits_start: false,
                 streaming: false,
-                pending_exit: None,
+                pending_exits: Vec::new(),
                 pending_start: false,
             });
-        entry.started_at.clone_from(&container.started_at);
+        entry.run_started = parse_rfc3339(&container.started_at);
         entry.streaming = true;
         self.spawn_stream(container.id.clone(), container.name.clone(), stream, None);
     }
@@ -674,55 +832,123 @@ impl Follower {
         Ok(())
     }
 
-    /// The first streams of the attached `up`: attach to every selected container before
-    /// it starts. Returns the names, in the feed's order.
-    async fn start_attached(&mut self) -> Result<Vec<String>, EngineError> {
+    /// The first streams of the attached `up`: attach to every shown container before it
+    /// starts (all at once), except `skip` (containers this `up` does not run). Returns the
+    /// names, in the feed's order, after announcing them (`Attaching to …`).
+    async fn start_attached(&mut self, skip: &[String]) -> Result<Vec<String>, EngineError> {
         let containers = self.containers().await?;
-        let mut names = Vec::with_capacity(containers.len());
-        for container in &containers {
+        let chosen: Vec<&ContainerSummary> = containers
+            .iter()
+            .filter(|container| !skip.contains(&container.name))
+            .collect();
+        let attaching = chosen.iter().map(|container| async {
             let Some(details) = self
                 .engine
                 .inspect_for_logs(&self.project, &container.id)
                 .await?
             else {
-                continue;
+                return Ok(None);
             };
-            let (output, input) = self
+            if !self.shows(Some(&details.service)) {
+                return Ok(Some((details, None)));
+            }
+            let connection = self
                 .engine
                 .attach_output(&details.id, &details.name)
                 .await?;
-            self.send(LogEvent::Register {
-                name: details.name.clone(),
-            })
-            .await;
-            names.push(details.name.clone());
-            self.alive.insert(details.id.clone());
-            // Attached while created: the first start is covered by this connection; a
-            // container already running keeps its `StartedAt`, so its start is not re-read.
-            let started_at = if details.alive && !details.started_at.starts_with("0001-") {
-                details.started_at.clone()
-            } else {
-                String::new()
+            Ok::<_, EngineError>(Some((details, Some(connection))))
+        });
+        let attached: Vec<(Inspected, Option<(LogStreamBox, KeepAlive)>)> =
+            futures_util::future::try_join_all(attaching)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+        let names: Vec<String> = attached
+            .iter()
+            .filter(|(_, connection)| connection.is_some())
+            .map(|(details, _)| details.name.clone())
+            .collect();
+        self.send(LogEvent::Attaching {
+            names: names.clone(),
+        })
+        .await;
+        for name in &names {
+            self.send(LogEvent::Register { name: name.clone() }).await;
+        }
+        for (details, connection) in attached {
+            if self.is_monitored(&details.service) {
+                self.alive.insert(details.id.clone());
+            }
+            let Some((output, input)) = connection else {
+                continue;
             };
+            // Attached while created or stopped: the next run is read by this connection;
+            // a container already running keeps its `StartedAt`, its start is not re-read.
+            let running = details.alive && !details.created;
             self.followed.insert(
                 details.id.clone(),
                 Followed {
                     name: details.name.clone(),
                     service: details.service.clone(),
-                    started_at,
+                    run_started: if running {
+                        parse_rfc3339(&details.started_at)
+                    } else {
+                        None
+                    },
+                    awaits_start: !running,
                     streaming: true,
-                    pending_exit: None,
+                    pending_exits: Vec::new(),
                     pending_start: false,
                 },
             );
-            self.spawn_stream(
-                details.id.clone(),
-                details.name.clone(),
-                output,
-                Some(input),
-            );
+            self.spawn_stream(details.id.clone(), details.name, output, Some(input));
         }
         Ok(names)
+    }
+
+    /// The attached `up` will start nothing more: a container attached to but not run by
+    /// it (created, or last run before the attach) is dropped from the feed.
+    async fn drop_unstarted(&mut self) -> Result<(), EngineError> {
+        let Some(attached_at) = self.attached_at else {
+            return Ok(());
+        };
+        let mut candidates: Vec<String> = self.alive.iter().cloned().collect();
+        candidates.extend(
+            self.followed
+                .iter()
+                .filter(|(_, followed)| followed.streaming && followed.awaits_start)
+                .map(|(id, _)| id.clone()),
+        );
+        candidates.sort();
+        candidates.dedup();
+        for id in candidates {
+            let unstarted = match self.engine.inspect_for_logs(&self.project, &id).await? {
+                None => true,
+                Some(container) => {
+                    container.created
+                        || (!container.alive
+                            && parse_rfc3339(&container.started_at)
+                                .is_none_or(|started| started < attached_at))
+                }
+            };
+            if !unstarted {
+                continue;
+            }
+            tracing::debug!("container {id} was not started by this up: no longer followed");
+            self.alive.remove(&id);
+            if let Some(followed) = self.followed.get_mut(&id) {
+                if followed.streaming && followed.awaits_start {
+                    followed.streaming = false;
+                    let name = followed.name.clone();
+                    if let Some(handle) = self.stream_handles.remove(&id) {
+                        handle.abort();
+                    }
+                    self.send(LogEvent::End { name }).await;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A stream ended: its last partial line is printed, then a pending exit, then a
@@ -734,7 +960,7 @@ impl Follower {
         followed.streaming = false;
         let name = followed.name.clone();
         let service = followed.service.clone();
-        let pending_exit = followed.pending_exit.take();
+        let pending_exits = std::mem::take(&mut followed.pending_exits);
         let pending_start = std::mem::take(&mut followed.pending_start);
         self.send(LogEvent::End { name: name.clone() }).await;
         match end {
@@ -754,37 +980,50 @@ impl Follower {
                 }
             }
         }
-        if let Some((exit_code, restarting)) = pending_exit {
-            self.send(LogEvent::Exited {
-                name,
+        for (exit_code, restarting) in pending_exits {
+            self.send_exit(ContainerExit {
+                name: name.clone(),
                 container_id: id.clone(),
-                service,
+                service: service.clone(),
                 exit_code,
                 restarting,
             })
             .await;
         }
         if pending_start {
-            self.container_started(&id).await?;
+            self.container_started(&id, None).await?;
         }
         Ok(())
     }
 
-    async fn container_started(&mut self, id: &str) -> Result<(), EngineError> {
+    /// A container started (`started_at`: when its `start` event happened) or a start was
+    /// waiting for the previous run's stream to end: reads its latest run unless covered.
+    async fn container_started(
+        &mut self,
+        id: &str,
+        started_at: Option<Moment>,
+    ) -> Result<(), EngineError> {
+        if let (Some(followed), Some(started_at)) = (self.followed.get_mut(id), started_at) {
+            if followed.awaits_start {
+                // The attach connection made before the first start reads this run, even
+                // when the event comes after the run (and the connection) ended.
+                followed.awaits_start = false;
+                followed.run_started = Some(started_at);
+            }
+        }
         let Some(container) = self.engine.inspect_for_logs(&self.project, id).await? else {
             return Ok(());
         };
+        let latest_start = parse_rfc3339(&container.started_at);
         if let Some(followed) = self.followed.get_mut(id) {
-            if followed.streaming {
-                if followed.started_at.is_empty() {
-                    // The attach connection made before the first start covers this run.
-                    followed.started_at.clone_from(&container.started_at);
-                } else if followed.started_at != container.started_at {
-                    followed.pending_start = true;
-                }
+            let covered = followed
+                .run_started
+                .is_some_and(|covered| latest_start.is_some_and(|latest| latest <= covered));
+            if covered {
                 return Ok(());
             }
-            if followed.started_at == container.started_at {
+            if followed.streaming {
+                followed.pending_start = true;
                 return Ok(());
             }
         } else {
@@ -793,14 +1032,18 @@ impl Follower {
             })
             .await;
         }
-        let since = run_start(&container.finished_at, &container.started_at);
+        let since = latest_run_start(
+            self.last_end.get(id).map_or(&[][..], Vec::as_slice),
+            &container.finished_at,
+            &container.started_at,
+        );
         self.stream_logs(&container, since);
         Ok(())
     }
 
     async fn handle_event(&mut self, event: ContainerEvent) -> Result<(), EngineError> {
         tracing::debug!("event {:?} of {}", event.action, event.container_name);
-        if !self.selection.includes(event.service.as_deref())
+        if !self.includes(event.service.as_deref())
             || event
                 .attributes
                 .get(labels::ONEOFF)
@@ -809,9 +1052,16 @@ impl Follower {
             return Ok(());
         }
         let id = event.container_id.clone();
+        let monitored = event
+            .service
+            .as_deref()
+            .is_some_and(|service| self.is_monitored(service));
+        let shown = self.shows(event.service.as_deref());
         match event.action {
             ContainerAction::Create => {
-                self.alive.insert(id);
+                if monitored {
+                    self.alive.insert(id);
+                }
                 if let Some(replaced) = event.attributes.get(labels::REPLACE) {
                     if self.statuses {
                         self.send(LogEvent::Recreated {
@@ -822,29 +1072,50 @@ impl Follower {
                 }
             }
             ContainerAction::Start => {
-                self.alive.insert(id.clone());
-                self.container_started(&id).await?;
+                if monitored {
+                    self.alive.insert(id.clone());
+                }
+                if shown {
+                    let started_at = Moment::from_nanos(i128::from(event.time_nanos));
+                    self.container_started(&id, Some(started_at)).await?;
+                }
             }
             ContainerAction::Die { exit_code } => {
-                // As the reference: a container the engine restarts reports `restarting`
-                // (or already `running` again) when inspected after its die event.
-                let restarting = self
-                    .engine
-                    .inspect_for_logs(&self.project, &id)
-                    .await?
-                    .is_some_and(|container| container.restarting);
-                if !restarting {
+                let died_at = Moment::from_nanos(i128::from(event.time_nanos));
+                let ends = self.last_end.entry(id.clone()).or_default();
+                if ends.len() == 4 {
+                    ends.remove(0);
+                }
+                ends.push(died_at);
+                // As the reference: a container that runs again reports `restarting` (or
+                // already `running`) when inspected after its die event; or it has started
+                // since (and maybe ended again) when the event is handled late. Only a
+                // restart policy's restart is shown as `(restarting)`, not `restart`'s.
+                let inspected = self.engine.inspect_for_logs(&self.project, &id).await?;
+                let runs_again = inspected.as_ref().is_some_and(|container| {
+                    container.restarting
+                        || parse_rfc3339(&container.started_at)
+                            .is_some_and(|started| started > died_at)
+                });
+                let restarting =
+                    runs_again && inspected.is_some_and(|container| container.restart_policy);
+                if !runs_again {
                     self.alive.remove(&id);
                 }
                 let exit_code = exit_code.unwrap_or_default();
                 let project = self.project.clone();
                 let statuses = self.statuses;
                 match self.followed.get_mut(&id) {
-                    Some(followed) if followed.streaming => {
-                        followed.pending_exit = statuses.then_some((exit_code, restarting));
+                    Some(followed)
+                        if statuses
+                            && followed.streaming
+                            && followed.run_started.is_none_or(|started| started < died_at) =>
+                    {
+                        // The run being read ended: its status line follows its last line.
+                        followed.pending_exits.push((exit_code, restarting));
                     }
                     Some(followed) => {
-                        let event = LogEvent::Exited {
+                        let exit = ContainerExit {
                             name: followed.name.clone(),
                             container_id: id,
                             service: followed.service.clone(),
@@ -852,7 +1123,7 @@ impl Follower {
                             restarting,
                         };
                         if statuses {
-                            self.send(event).await;
+                            self.send_exit(exit).await;
                         }
                     }
                     None if statuses => {
@@ -862,7 +1133,7 @@ impl Follower {
                             .get(labels::CONTAINER_NUMBER)
                             .cloned()
                             .unwrap_or_default();
-                        self.send(LogEvent::Exited {
+                        self.send_exit(ContainerExit {
                             name: feed_name(&event.container_name, &project, &service, &number),
                             container_id: id,
                             service,
@@ -887,16 +1158,22 @@ impl Follower {
     async fn run(
         mut self,
         mut events: Option<BoxStream<'static, Result<ContainerEvent, EngineError>>>,
-        mut stop: watch::Receiver<bool>,
+        mut control: watch::Receiver<Control>,
     ) -> Result<(), EngineError> {
         let mut idle_since: Option<tokio::time::Instant> = None;
+        let mut unstarted_dropped = false;
         loop {
-            if self.reader_gone || *stop.borrow() {
+            let wanted = *control.borrow();
+            if self.reader_gone || wanted == Control::Stop {
                 self.streams.abort_all();
                 return Ok(());
             }
+            if wanted == Control::NoMoreStarts && !unstarted_dropped {
+                unstarted_dropped = true;
+                self.drop_unstarted().await?;
+            }
             let following = events.is_some();
-            let idle = self.streams.is_empty() && (!following || self.alive.is_empty());
+            let idle = self.is_idle(following);
             if !idle {
                 idle_since = None;
             } else if !following || self.linger.is_zero() {
@@ -927,10 +1204,10 @@ impl Follower {
                         None => events = None,
                     }
                 }
-                changed = stop.changed() => {
+                changed = control.changed() => {
                     if changed.is_err() {
                         // The handle is gone: nobody can stop us, keep going.
-                        stop = watch::channel(false).1;
+                        control = watch::channel(wanted).1;
                     }
                 }
             }
@@ -954,24 +1231,56 @@ pub async fn stream_project_logs(
     // Subscribe first: a container that starts while we list is not missed.
     let events = follow.then(|| engine.project_events(project, Some(since)));
     follower.start_logs().await?;
-    let (_stop_sender, stop) = watch::channel(false);
-    follower.run(events, stop).await
+    let (_control_sender, control) = watch::channel(Control::Follow);
+    follower.run(events, control).await
+}
+
+/// How the follower of an attached `up` is steered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Follow,
+    /// The `up` starts nothing more: containers it did not run stop counting.
+    NoMoreStarts,
+    /// End the feed now.
+    Stop,
+}
+
+/// What an attached `up` follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttachRequest {
+    /// Services whose output is shown (none when empty).
+    pub services: Vec<String>,
+    /// Services whose containers keep the feed going and have their exits reported
+    /// (`None`: the shown ones), as the reference's monitor: the services named on the
+    /// command line, else the attached ones.
+    pub monitored: Option<Vec<String>>,
+    /// Containers this `up` does not run (completed one-shots): not attached to.
+    pub skip_containers: Vec<String>,
 }
 
 /// The attached containers of an `up`, followed in the background.
 pub struct AttachedProject {
     /// The attached containers' feed names (`web-1`), sorted: `Attaching to web-1, db-1`.
     pub names: Vec<String>,
-    task: tokio::task::JoinHandle<Result<(), EngineError>>,
-    stop: watch::Sender<bool>,
+    /// Every exit of a shown or monitored container, as it is reported on the feed.
+    pub exits: mpsc::UnboundedReceiver<ContainerExit>,
+    /// The follower, running in the background.
+    pub feed: Feed,
 }
 
-impl AttachedProject {
-    /// Waits until every attached (or later started) container of the services is gone,
-    /// or [`Self::stop_following`] was called. The sender given to [`attach_project`] is
-    /// dropped by then, so the writer task ends after the last line.
-    pub async fn wait(self) -> Result<(), EngineError> {
-        match self.task.await {
+/// The follower of an attached `up`, in the background.
+pub struct Feed {
+    task: tokio::task::JoinHandle<Result<(), EngineError>>,
+    control: watch::Sender<Control>,
+}
+
+impl Feed {
+    /// Waits until no monitored container is alive any more (each one's last line read),
+    /// or [`Self::stop_following`] was called (the feed's end). The sender given to [`attach_project`] is
+    /// dropped by then, so the writer task ends after the last line. Not to be awaited
+    /// again once it returned.
+    pub async fn ended(&mut self) -> Result<(), EngineError> {
+        match (&mut self.task).await {
             Ok(result) => result,
             Err(error) => Err(EngineError::Communication {
                 context: ErrorContext::engine(),
@@ -982,23 +1291,36 @@ impl AttachedProject {
 
     /// Stops following (the feed ends; containers are left as they are).
     pub fn stop_following(&self) {
-        let _ = self.stop.send(true);
+        let _ = self.control.send(Control::Stop);
+    }
+
+    /// The `up` starts nothing more (its start phase is over, done or not): containers
+    /// attached to but not run by it no longer keep the feed going.
+    pub fn no_more_starts(&self) {
+        self.control.send_if_modified(|control| {
+            if *control == Control::Follow {
+                *control = Control::NoMoreStarts;
+                true
+            } else {
+                false
+            }
+        });
     }
 }
 
-/// Attaches to the project's containers of `services` (all when empty) **before they are
+/// Attaches to the project's containers of the requested services **before they are
 /// started**, and follows them: see the module documentation. `options.timestamps`,
 /// `since` and `tail` apply to runs picked up later (restarts, scale-ups).
 pub async fn attach_project(
     engine: &Engine,
     project: &str,
-    services: &[String],
+    request: &AttachRequest,
     options: LogOptions,
     sender: mpsc::Sender<LogEvent>,
 ) -> Result<AttachedProject, EngineError> {
     let since = SystemTime::now();
     let selection = Selection {
-        services: services.to_vec(),
+        services: request.services.clone(),
         index: None,
     };
     let options = LogOptions {
@@ -1006,11 +1328,23 @@ pub async fn attach_project(
         ..options
     };
     let mut follower = Follower::new(engine, project, selection, options, sender);
+    follower.monitored = request
+        .monitored
+        .as_ref()
+        .map(|services| services.iter().cloned().collect());
+    follower.attached_at = Some(Moment::from_system_time(since));
+    let (exits_sender, exits) = mpsc::unbounded_channel();
+    follower.exits = Some(exits_sender);
+    follower.shows_nothing = request.services.is_empty();
     let events = engine.project_events(project, Some(since));
-    let names = follower.start_attached().await?;
-    let (stop, stop_receiver) = watch::channel(false);
-    let task = tokio::spawn(follower.run(Some(events), stop_receiver));
-    Ok(AttachedProject { names, task, stop })
+    let names = follower.start_attached(&request.skip_containers).await?;
+    let (control, control_receiver) = watch::channel(Control::Follow);
+    let task = tokio::spawn(follower.run(Some(events), control_receiver));
+    Ok(AttachedProject {
+        names,
+        exits,
+        feed: Feed { task, control },
+    })
 }
 
 #[cfg(test)]
@@ -1101,6 +1435,33 @@ mod tests {
         assert_eq!(
             run_start("2024-01-01T00:00:01Z", "").map(|moment| moment.seconds),
             Some(1_704_067_201)
+        );
+    }
+
+    #[test]
+    fn a_run_starts_at_the_previous_die_or_is_guessed() {
+        let moment = |text: &str| parse_rfc3339(text).unwrap();
+        let ends = [
+            moment("2024-01-01T00:00:01Z"),
+            moment("2024-01-01T00:00:03Z"),
+        ];
+        // The latest die before the run's start, even when the run has ended since.
+        assert_eq!(
+            latest_run_start(&ends, "2024-01-01T00:00:04Z", "2024-01-01T00:00:02Z"),
+            Some(ends[0])
+        );
+        assert_eq!(
+            latest_run_start(&ends, "2024-01-01T00:00:03Z", "2024-01-01T00:00:05Z"),
+            Some(ends[1])
+        );
+        // Unknown: a little before the start of a run that ended, else halfway.
+        assert_eq!(
+            latest_run_start(&[], "2024-01-01T00:00:04Z", "2024-01-01T00:00:02Z"),
+            Some(moment("2024-01-01T00:00:01.95Z"))
+        );
+        assert_eq!(
+            latest_run_start(&[], "2024-01-01T00:00:01Z", "2024-01-01T00:00:02Z"),
+            Some(moment("2024-01-01T00:00:01.5Z"))
         );
     }
 

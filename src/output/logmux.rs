@@ -57,6 +57,15 @@ pub enum LogEvent {
     },
     /// A container was recreated (`<name> has been recreated`).
     Recreated { name: String },
+    /// The attached `up`'s first line: `Attaching to db-1, web-1`.
+    Attaching { names: Vec<String> },
+    /// A line of the command itself (`Gracefully stopping...`), in order with the feed.
+    Notice {
+        text: String,
+        stream: LogStream,
+        /// Bold red when colours are on, as the reference's `Aborting on container exit...`.
+        alarm: bool,
+    },
 }
 
 /// How lines look.
@@ -205,6 +214,30 @@ impl LogMux {
                 self.status(name, &message, output);
             }
             LogEvent::Recreated { name } => self.status(name, "has been recreated", output),
+            LogEvent::Attaching { names } => {
+                output.stdout.extend_from_slice(b"Attaching to ");
+                output.stdout.extend_from_slice(names.join(", ").as_bytes());
+                output.stdout.push(b'\n');
+            }
+            LogEvent::Notice {
+                text,
+                stream,
+                alarm,
+            } => {
+                let target = match stream {
+                    LogStream::Stdout => &mut output.stdout,
+                    LogStream::Stderr => &mut output.stderr,
+                };
+                let colour = *alarm && self.settings.colour;
+                if colour {
+                    target.extend_from_slice(b"\x1b[31m\x1b[1m");
+                }
+                target.extend_from_slice(text.as_bytes());
+                if colour {
+                    target.extend_from_slice(b"\x1b[0m");
+                }
+                target.push(b'\n');
+            }
         }
     }
 
@@ -681,6 +714,47 @@ mod tests {
         assert_eq!(character_boundary(b"ab\xE2\x82\xAC"), 5);
         assert_eq!(character_boundary(b"abc"), 3);
         assert_eq!(character_boundary(b"\xFF\xFF"), 2);
+    }
+
+    #[test]
+    fn attached_up_announces_and_notices_in_order_with_the_feed() {
+        let notice = |text: &str, stream, alarm| LogEvent::Notice {
+            text: text.to_owned(),
+            stream,
+            alarm,
+        };
+        let events = [
+            LogEvent::Attaching {
+                names: vec!["db-1".to_owned(), "web-1".to_owned()],
+            },
+            register("db-1"),
+            register("web-1"),
+            output("web-1", b"ready\n"),
+            notice(
+                "Gracefully stopping... (press Ctrl+C again to force)",
+                LogStream::Stdout,
+                false,
+            ),
+            notice("Aborting on container exit...", LogStream::Stderr, true),
+        ];
+        insta::assert_snapshot!(show(plain(), &events), @r"
+        Attaching to db-1, web-1
+        web-1  | ready
+        Gracefully stopping... (press Ctrl+C again to force)
+        [stderr]
+        Aborting on container exit...
+        ");
+        let coloured = LogSettings {
+            colour: true,
+            ..plain()
+        };
+        insta::assert_snapshot!(show(coloured, &events), @r"
+        Attaching to db-1, web-1
+        ␛[33mweb-1  | ␛[0mready
+        Gracefully stopping... (press Ctrl+C again to force)
+        [stderr]
+        ␛[31m␛[1mAborting on container exit...␛[0m
+        ");
     }
 
     #[test]

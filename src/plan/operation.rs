@@ -284,6 +284,65 @@ impl Plan {
     pub fn changes_anything(&self) -> bool {
         self.steps.iter().any(|step| !step.operation.is_wait())
     }
+
+    /// Splits the plan in two, as the reference's attached `up` runs `create` then `start`:
+    /// first everything that creates, recreates or removes; then the starts, restarts,
+    /// dependency waits and kept containers (and anything that comes after one of them).
+    /// Edges from the second part to the first are dropped: the first part is done by then.
+    /// Orphans stay with the first part.
+    pub fn split_start(&self) -> (Plan, Plan) {
+        let starts: Vec<bool> = {
+            let mut starts = Vec::with_capacity(self.steps.len());
+            for step in &self.steps {
+                let start_kind = matches!(
+                    step.operation,
+                    Operation::StartContainer { .. }
+                        | Operation::RestartContainer { .. }
+                        | Operation::WaitDependency { .. }
+                        | Operation::KeepContainer { .. }
+                );
+                let after_start = step
+                    .after
+                    .iter()
+                    .any(|before| starts.get(*before).copied().unwrap_or(false));
+                starts.push(start_kind || after_start);
+            }
+            starts
+        };
+        let mut new_ids: Vec<StepId> = Vec::with_capacity(self.steps.len());
+        let mut create = Plan {
+            steps: Vec::new(),
+            orphans: self.orphans.clone(),
+            warnings: self.warnings.clone(),
+        };
+        let mut start = Plan::default();
+        for (id, step) in self.steps.iter().enumerate() {
+            let part = if starts[id] { &mut start } else { &mut create };
+            let after: Vec<StepId> = step
+                .after
+                .iter()
+                .filter(|before| starts[**before] == starts[id])
+                .map(|before| new_ids[*before])
+                .collect();
+            new_ids.push(part.push(step.operation.clone(), step.cause.clone(), after));
+        }
+        (create, start)
+    }
+
+    /// The containers the plan keeps as they are without running them (`keep … (stopped)`).
+    pub fn kept_stopped(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter_map(|step| match &step.operation {
+                Operation::KeepContainer {
+                    name,
+                    running: false,
+                    ..
+                } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// One line per step: `#3 start container p-db-1 after #2: no existing container`.

@@ -334,8 +334,9 @@ fn inherited_mounts(service: &ServiceConfig, container: &ObservedContainer) -> V
 
 /// Whether some service waits for `service_name` to complete successfully: then a
 /// container of it that exited with 0 has done its job and is not run again
-/// (unlike the reference, docker/compose#11808).
-fn is_one_shot(project: &Project, service_name: &str) -> bool {
+/// (unlike the reference, docker/compose#11808), `--wait` takes that exit as done
+/// (docker/compose#10596) and the attached `up` does not abort on it (#5894).
+pub fn is_one_shot(project: &Project, service_name: &str) -> bool {
     project.services.values().any(|service| {
         service
             .depends_on
@@ -1164,16 +1165,17 @@ pub fn wait_plan(
         if containers.is_empty() {
             continue;
         }
+        let condition = if is_one_shot(project, service_name) {
+            WaitCondition::CompletedSuccessfully
+        } else {
+            WaitCondition::RunningOrHealthy
+        };
         plan.push(
             Operation::WaitDependency {
                 service: service_name.clone(),
                 dependency: service_name.clone(),
                 containers,
-                condition: if is_one_shot(project, service_name) {
-                    WaitCondition::CompletedSuccessfully
-                } else {
-                    WaitCondition::RunningOrHealthy
-                },
+                condition,
                 required: true,
             },
             "--wait",
