@@ -2,7 +2,8 @@
 //! `--attach`/`--no-attach`/`attach: false`, the abort flags and exit-code rules (with the
 //! one-shot cases where we differ from the reference on purpose), restarts followed, the
 //! log formatting flags, and Ctrl-C (SIGINT/SIGTERM) once (graceful, 130) and twice (kill),
-//! sent to the child process with `kill`. Waits are on output lines, never on sleeps.
+//! sent to the child process with `kill`, and `--watch` (an edit synced, the watcher's lines
+//! in the feed). Waits are on output lines and polled conditions, never on fixed sleeps.
 
 mod support;
 
@@ -395,11 +396,25 @@ fn flag_conflicts_use_the_reference_words() {
             &["--exit-code-from", "nosuch"][..],
             "no such service: nosuch: not found",
         ),
+        (
+            &["-d", "--watch"][..],
+            "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies or --watch",
+        ),
+        (
+            &["--watch"][..],
+            "none of the selected services is configured for watch, see https://docs.docker.com/compose/how-tos/file-watch/",
+        ),
     ] {
         let output = stack.up(arguments);
         assert_eq!(output.status.code(), Some(1), "{arguments:?}");
         assert_eq!(text(&output.stderr).trim_end(), message, "{arguments:?}");
     }
+    // Refused before anything was created (the reference creates, then fails `--watch`).
+    let (containers, networks, volumes) = support::project_leftovers(stack.name());
+    assert!(
+        containers.is_empty() && networks.is_empty() && volumes.is_empty(),
+        "{containers:?} {networks:?} {volumes:?}"
+    );
 }
 
 #[test]
@@ -634,4 +649,72 @@ services:
     assert_eq!(up.wait_end(), Some(130), "{:#?}", up.seen);
     assert!(!stack.running("stubborn"));
     assert_eq!(stack.exit_code("stubborn"), "137", "killed");
+}
+
+#[test]
+fn watch_syncs_an_edit_with_its_lines_in_the_feed_and_ctrl_c_stops_the_stack() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new(
+        "upa-watch",
+        r#"
+services:
+  app:
+    image: IMAGE
+    command: ["sh", "-c", "trap 'echo bye; exit 0' TERM; echo started; while true; do sleep 1; done"]
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /data
+"#,
+    );
+    let source = stack.directory.path().join("src");
+    std::fs::create_dir(&source).unwrap();
+    std::fs::write(source.join("first.txt"), "one").unwrap();
+    let mut up = Running::start(&stack, &["--watch"]);
+    // `#watch` counts in the prefix width, as in the reference: `app-1   | `.
+    let watch_prefix = format!("{} \u{29bf} ", " ".repeat(7));
+    let enabled = format!("{watch_prefix}Watch enabled");
+    up.wait_for(false, "Watch enabled", |line| line == enabled);
+    if !up.seen.iter().any(|line| line == "app-1   | started") {
+        up.wait_for(false, "the service's line", |line| {
+            line == "app-1   | started"
+        });
+    }
+    std::fs::write(source.join("second.txt"), "two").unwrap();
+    let container = format!("{}-app-1", stack.name());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let output = support::docker_output(&["exec", &container, "cat", "/data/second.txt"]);
+        if output.status.success() && output.stdout == b"two" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never reached the container: {}",
+            describe(&output)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let syncing = format!("{watch_prefix}Syncing service \"app\" after ");
+    up.wait_for(false, "the Syncing line", |line| {
+        line.starts_with(&syncing) && line.ends_with(" changes were detected")
+    });
+    up.signal("INT");
+    assert_eq!(up.wait_end(), Some(130), "{:#?}", up.seen);
+    assert!(
+        up.seen
+            .contains(&"Gracefully stopping... (press Ctrl+C again to force)".to_owned()),
+        "{:#?}",
+        up.seen
+    );
+    assert!(
+        up.seen.contains(&"app-1   | bye".to_owned()),
+        "{:#?}",
+        up.seen
+    );
+    assert!(!stack.running("app"));
+    assert_eq!(stack.exit_code("app"), "0", "stopped gracefully");
 }

@@ -4,10 +4,13 @@
 //! (`--attach`, `--no-attach`, `attach: false`, `--attach-dependencies`), the exit rules
 //! (`--abort-on-container-exit`, `--abort-on-container-failure`, `--exit-code-from`) and
 //! Ctrl-C (first: graceful stop in reverse dependency order; second: kill). The feed is
-//! `engine::logs::attach_project`, the printing `output::logmux`, the stop `commands::stop`.
+//! `engine::logs::attach_project`, the printing `output::logmux`, the stop `commands::stop`,
+//! and `--watch` the watch loop of `commands::watch`, its lines in the feed.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::io::IsTerminal;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +23,7 @@ use super::context::CommandContext;
 use super::exit;
 use super::target::{self, Progress, Target};
 use super::up::{self, ConvergeRequest, Failure, Prepared, Session};
+use super::watch::WatchOptions;
 use crate::cli::UpArgs;
 use crate::engine::execute::{self, ExecuteError, ExecutionContext, ExecutionReport};
 use crate::engine::inspect::{ContainerQuery, OneOff};
@@ -31,11 +35,19 @@ use crate::graph::Graph;
 use crate::loader::LoadedProject;
 use crate::model::Project;
 use crate::output::events::{ProgressMessage, ResourceKind, Status};
-use crate::output::logmux::{LogEvent, LogMux, LogSettings, LogStream, run_log_writer};
+use crate::output::logmux::{
+    LogEvent, LogMux, LogSettings, LogStream, WATCH_LOGGER, run_log_writer,
+};
 use crate::output::palette::log_colour;
 use crate::output::printer;
 use crate::plan::Plan;
 use crate::plan::reconcile::{is_one_shot, selected_services};
+use crate::watch::setup::{self, WatchSetup};
+use crate::watch::{WatchError, WatchNotice};
+
+/// The reference's `up --watch` message when no selected service has `develop.watch` rules
+/// (`watch` itself words it differently).
+const NOTHING_TO_WATCH: &str = "none of the selected services is configured for watch, see https://docs.docker.com/compose/how-tos/file-watch/";
 
 /// How long a graceful stop may take before we name the containers holding it up.
 const STOP_HINT_AFTER: Duration = Duration::from_secs(3);
@@ -63,9 +75,23 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             return exit::USER_ERROR;
         }
     };
-    if args.watch {
-        printer::stderr_line("WARN[0000] `--watch` is not implemented yet in dk-compose: ignored");
-    }
+    // `--watch`: configuration problems first, before anything is created (the reference
+    // creates the containers, then fails).
+    let watch_setup = if args.watch {
+        match setup::prepare(project, &selected) {
+            Ok(setup) => Some(setup),
+            Err(WatchError::NothingToWatch) => {
+                printer::stderr_line(NOTHING_TO_WATCH);
+                return exit::USER_ERROR;
+            }
+            Err(error) => {
+                printer::stderr_line(&error.to_string());
+                return exit::USER_ERROR;
+            }
+        }
+    } else {
+        None
+    };
     let mut rules = ExitRules::new(
         cascade(args),
         args.exit_code_from.clone(),
@@ -164,7 +190,7 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             stop_services: args.services.clone(),
             stop_timeout: args.timeout.map(i64::from),
         };
-        attached.run(start_plan).await
+        attached.run(start_plan, watch_setup).await
     })
 }
 
@@ -431,10 +457,14 @@ enum Stopping {
 }
 
 impl Attached<'_> {
-    async fn run(self, start_plan: Plan) -> i32 {
+    async fn run(self, start_plan: Plan, watch_setup: Option<WatchSetup>) -> i32 {
         let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
         let notices = sender.clone();
-        let mux = LogMux::new(self.settings);
+        let mut mux = LogMux::new(self.settings);
+        if watch_setup.is_some() {
+            // As the reference, whose watcher speaks first: `#watch` counts in the width.
+            mux.register(WATCH_LOGGER);
+        }
         let writer = tokio::task::spawn_blocking(move || run_log_writer(receiver, mux, |_| {}));
         let mut interrupts = match Interrupts::listen() {
             Ok(interrupts) => interrupts,
@@ -459,7 +489,7 @@ impl Attached<'_> {
             }
         };
         let outcome = self
-            .follow(start_plan, attached, &notices, &mut interrupts)
+            .follow(start_plan, attached, &notices, &mut interrupts, watch_setup)
             .await;
         drop(notices);
         // A closed stdout (`| head`) is not an error.
@@ -487,6 +517,7 @@ impl Attached<'_> {
         attached: AttachedProject,
         notices: &mpsc::Sender<LogEvent>,
         interrupts: &mut Interrupts,
+        mut watch_setup: Option<WatchSetup>,
     ) -> Outcome {
         let AttachedProject {
             mut exits,
@@ -505,7 +536,15 @@ impl Attached<'_> {
         let mut signals = 0_u32;
         let mut feed_over = false;
         let mut next_hint = tokio::time::Instant::now();
+        // `--watch`: watching begins once everything started and ends when `up` stops.
+        let (watch_sender, mut watch_notices) = mpsc::unbounded_channel::<WatchNotice>();
+        let (watch_stop_sender, watch_stop) = watch::channel(false);
+        let mut watching: Option<Watching<'_>> = None;
         loop {
+            if outcome.interrupted || feed_over || stopping != Stopping::No {
+                watch_setup = None;
+                watch_stop_sender.send_if_modified(|stop| !std::mem::replace(stop, true));
+            }
             if stopping == Stopping::Requested && start_task.is_none() {
                 stopping = Stopping::Running;
                 if let Some(pending_sender) = pending_sender.take() {
@@ -517,6 +556,7 @@ impl Attached<'_> {
                 && start_task.is_none()
                 && stop_task.is_none()
                 && kill_task.is_none()
+                && watching.is_none()
                 && stopping != Stopping::Requested
             {
                 break;
@@ -559,6 +599,17 @@ impl Attached<'_> {
                         Ok(report) => {
                             for warning in report.warnings {
                                 notice(notices, &format!("WARN[0000] {warning}"), LogStream::Stderr, false).await;
+                            }
+                            if let Some(setup) = watch_setup.take() {
+                                watching = Some(Box::pin(super::watch::watch_project(
+                                    self.context,
+                                    &self.engine,
+                                    self.loaded,
+                                    setup,
+                                    WatchOptions::default(),
+                                    &watch_sender,
+                                    watch_stop.clone(),
+                                )));
                             }
                         }
                         Err(ExecuteError::Interrupted) => {}
@@ -615,6 +666,18 @@ impl Attached<'_> {
                     // Nothing monitored is left: starting more would run unwatched.
                     let _ = cancel_sender.send(true);
                 }
+                Some(line) = watch_notices.recv() => watch_notice(notices, line).await,
+                result = watched(&mut watching), if watching.is_some() => {
+                    watching = None;
+                    if let Err(error) = result {
+                        // Watching is part of this `up`: it cannot go on without it.
+                        outcome.errors.push(error.to_string());
+                        if stopping == Stopping::No {
+                            stopping = Stopping::Requested;
+                        }
+                        let _ = cancel_sender.send(true);
+                    }
+                }
                 () = tokio::time::sleep_until(next_hint), if stopping == Stopping::Running && kill_task.is_none() => {
                     next_hint = tokio::time::Instant::now() + STOP_HINT_EVERY;
                     let holding: Vec<String> = pending.borrow().iter().cloned().collect();
@@ -624,6 +687,9 @@ impl Attached<'_> {
                     }
                 }
             }
+        }
+        while let Ok(line) = watch_notices.try_recv() {
+            watch_notice(notices, line).await;
         }
         outcome.exit_code = rules.exit_code();
         outcome
@@ -745,6 +811,38 @@ fn flatten(
     result: Result<Result<ExecutionReport, ExecuteError>, JoinError>,
 ) -> Result<ExecutionReport, ExecuteError> {
     result.unwrap_or_else(|error| Err(ExecuteError::Failed(error.to_string())))
+}
+
+/// The `up --watch` watch loop, polled alongside the feed (it borrows the project).
+type Watching<'a> = Pin<Box<dyn Future<Output = Result<(), WatchError>> + 'a>>;
+
+/// Awaits the watch loop when there is one (never returns otherwise).
+async fn watched(watching: &mut Option<Watching<'_>>) -> Result<(), WatchError> {
+    match watching {
+        Some(future) => future.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A line of the watcher into the feed: under the `#watch` prefix as the reference's
+/// `LogTo`, except warnings, which go to stderr as they are (the reference's logrus lines).
+async fn watch_notice(notices: &mpsc::Sender<LogEvent>, line: WatchNotice) {
+    let event = match &line {
+        WatchNotice::Warning { .. } => LogEvent::Notice {
+            text: line.to_string(),
+            stream: LogStream::Stderr,
+            alarm: false,
+        },
+        _ => LogEvent::Watch {
+            text: line.to_string(),
+            stream: if line.is_warning() {
+                LogStream::Stderr
+            } else {
+                LogStream::Stdout
+            },
+        },
+    };
+    let _ = notices.send(event).await;
 }
 
 async fn notice(notices: &mpsc::Sender<LogEvent>, text: &str, stream: LogStream, alarm: bool) {

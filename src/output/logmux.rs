@@ -27,6 +27,13 @@ pub const LONGEST_LINE: usize = 8 * 1024 * 1024;
 /// `\r ESC[K`: the reference's `goterm.RESET_LINE`, written before every status line.
 const RESET_LINE: &[u8] = b"\r\x1b[K";
 
+/// The reference's name for the watcher's lines (`api.WatchLogger`): it takes part in the
+/// prefix width as a container name does.
+pub const WATCH_LOGGER: &str = "#watch";
+
+/// Bright green, the colour of the watcher's prefix.
+const WATCH_COLOUR: &str = "92";
+
 /// Where a container wrote a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogStream {
@@ -59,6 +66,9 @@ pub enum LogEvent {
     Recreated { name: String },
     /// The attached `up`'s first line: `Attaching to db-1, web-1`.
     Attaching { names: Vec<String> },
+    /// Lines of `up --watch`'s watcher (`Syncing service "web" after 1 changes were
+    /// detected`), under the reference's `#watch` prefix: `<padding> ⦿ `, bright green.
+    Watch { text: String, stream: LogStream },
     /// A line of the command itself (`Gracefully stopping...`), in order with the feed.
     Notice {
         text: String,
@@ -163,7 +173,13 @@ impl LogMux {
         if self.presenters.contains_key(name) {
             return;
         }
-        let colour = (self.settings.colour && !name.is_empty()).then(|| self.palette.next_colour());
+        let colour = (self.settings.colour && !name.is_empty()).then(|| {
+            if name == WATCH_LOGGER {
+                WATCH_COLOUR
+            } else {
+                self.palette.next_colour()
+            }
+        });
         self.presenters.insert(
             name.to_owned(),
             Presenter {
@@ -183,7 +199,11 @@ impl LogMux {
         if self.settings.prefix {
             let width = self.width;
             for (name, presenter) in &mut self.presenters {
-                let text = format!("{name:<width$} | ");
+                let text = if name == WATCH_LOGGER {
+                    format!("{} \u{29bf} ", " ".repeat(width))
+                } else {
+                    format!("{name:<width$} | ")
+                };
                 presenter.prefix.clear();
                 paint(presenter.colour, text.as_bytes(), &mut presenter.prefix);
             }
@@ -219,6 +239,7 @@ impl LogMux {
                 output.stdout.extend_from_slice(names.join(", ").as_bytes());
                 output.stdout.push(b'\n');
             }
+            LogEvent::Watch { text, stream } => self.watch_line(text, *stream, output),
             LogEvent::Notice {
                 text,
                 stream,
@@ -291,6 +312,25 @@ impl LogMux {
                 line(&presenter.prefix, clock, partial, target);
                 partial.clear();
             }
+        }
+    }
+
+    /// A line of the watcher: each of its lines under the `#watch` prefix, as the
+    /// reference's `LogTo.Log(api.WatchLogger, …)`.
+    fn watch_line(&mut self, text: &str, stream: LogStream, output: &mut Rendered) {
+        if !self.presenters.contains_key(WATCH_LOGGER) {
+            self.register(WATCH_LOGGER);
+        }
+        let Some(presenter) = self.presenters.get(WATCH_LOGGER) else {
+            return;
+        };
+        let target = match stream {
+            LogStream::Stderr => &mut output.stderr,
+            LogStream::Stdout => &mut output.stdout,
+        };
+        let clock = self.settings.timestamps.then_some(self.clock.as_str());
+        for part in text.split('\n') {
+            line(&presenter.prefix, clock, part.as_bytes(), target);
         }
     }
 
@@ -714,6 +754,37 @@ mod tests {
         assert_eq!(character_boundary(b"ab\xE2\x82\xAC"), 5);
         assert_eq!(character_boundary(b"abc"), 3);
         assert_eq!(character_boundary(b"\xFF\xFF"), 2);
+    }
+
+    #[test]
+    fn watch_lines_have_the_reference_prefix_and_count_in_the_width() {
+        let watch = |text: &str, stream| LogEvent::Watch {
+            text: text.to_owned(),
+            stream,
+        };
+        let events = [
+            register(WATCH_LOGGER),
+            register("app-1"),
+            watch("Watch enabled", LogStream::Stdout),
+            output("app-1", b"hello\n"),
+            watch(
+                "Syncing service \"app\" after 1 changes were detected",
+                LogStream::Stdout,
+            ),
+            watch("Build failed. Error: no", LogStream::Stderr),
+        ];
+        insta::assert_snapshot!(show(plain(), &events), @r#"
+                ⦿ Watch enabled
+        app-1   | hello
+                ⦿ Syncing service "app" after 1 changes were detected
+        [stderr]
+                ⦿ Build failed. Error: no
+        "#);
+        let coloured = LogSettings {
+            colour: true,
+            ..plain()
+        };
+        insta::assert_snapshot!(show(coloured, &events[..3]), @"␛[92m        ⦿ ␛[0mWatch enabled");
     }
 
     #[test]
