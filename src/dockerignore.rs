@@ -4,6 +4,7 @@
 //! `!` re-includes, a pattern matching a parent directory excludes what is inside).
 //! Pure: no file system access beyond what the caller passes in.
 
+pub use crate::slash_path::clean as clean_path;
 use regex::Regex;
 
 /// One compiled line of a `.dockerignore`.
@@ -61,35 +62,6 @@ pub fn read_patterns(text: &str) -> Vec<String> {
         patterns.push(cleaned);
     }
     patterns
-}
-
-/// Go's `filepath.Clean` on a slash-separated path: collapses `//`, removes `.` elements,
-/// resolves `..` against the preceding element, drops a trailing `/`.
-pub fn clean_path(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
 }
 
 impl Matcher {

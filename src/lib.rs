@@ -12,5 +12,6 @@ pub mod loader;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod slash_path;
 pub mod swarm;
 pub mod watch;

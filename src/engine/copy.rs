@@ -3,6 +3,7 @@
 //! into an existing directory, or renamed to a new name, `dir/.` for a directory's contents,
 //! `-L` following a symbolic link at the source), local archives built and extracted here.
 
+use crate::slash_path::clean;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
@@ -80,31 +81,6 @@ pub fn split_path_dir_entry(path: &str) -> (String, String) {
         Some(("", base)) => ("/".to_owned(), base.to_owned()),
         Some((parent, base)) => (parent.to_owned(), base.to_owned()),
         None => (".".to_owned(), cleaned),
-    }
-}
-
-/// Go's `filepath.Clean` for slash paths.
-fn clean(path: &str) -> String {
-    let absolute = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !absolute {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (absolute, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
     }
 }
 

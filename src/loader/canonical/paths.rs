@@ -183,32 +183,7 @@ fn join(base: &str, rest: &str) -> String {
 }
 
 /// Go `path.Clean`: the shortest equivalent path, lexically.
-pub(super) fn clean_slash_path(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
-}
+pub(super) use crate::slash_path::clean as clean_slash_path;
 
 /// compose-go `paths.IsWindowsAbs`: `C:\x`, `C:/x`, `\\host\share\x`.
 fn is_windows_absolute(path: &str) -> bool {
