@@ -575,6 +575,29 @@ warning: a network with name p_default exists but was not created for project \"
 warning: volume \"p_data\" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume
 "
     );
+    // A volume of the project whose config changed is kept, with a warning.
+    state.foreign_networks.clear();
+    state.foreign_volumes.clear();
+    let mut data = ObservedVolume {
+        name: "p_data".to_owned(),
+        driver: "local".to_owned(),
+        labels: BTreeMap::from([(
+            "com.docker.compose.config-hash".to_owned(),
+            "stale".to_owned(),
+        )]),
+    };
+    state.volumes = vec![data.clone()];
+    let text = up(&project, &state, &UpOptions::default());
+    assert!(
+        text.contains("warning: volume \"p_data\" exists but doesn't match configuration"),
+        "{text}"
+    );
+    data.labels.insert(
+        "com.docker.compose.config-hash".to_owned(),
+        hash::volume_hash(&project.volumes["data"]),
+    );
+    state.volumes = vec![data];
+    assert!(!up(&project, &state, &UpOptions::default()).contains("warning"));
 }
 
 #[test]

@@ -492,7 +492,18 @@ pub fn reconcile_up(
             continue;
         };
         let name = volume_name(project, key);
-        if volume.external || observed.volume(&name).is_some() {
+        if volume.external {
+            continue;
+        }
+        if let Some(existing) = observed.volume(&name) {
+            // The reference asks whether to recreate it (losing its data) and, without an
+            // answer, keeps it: kept here too, but said.
+            let hash = existing.label(labels::CONFIG_HASH).unwrap_or_default();
+            if !hash.is_empty() && hash != hash::volume_hash(volume) {
+                plan.warnings.push(format!(
+                    "volume \"{name}\" exists but doesn't match configuration in compose file: kept as it is (`down -v` removes it; its data will be lost)"
+                ));
+            }
             continue;
         }
         // The reference uses a volume of that name made elsewhere, with a warning.
