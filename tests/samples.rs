@@ -291,10 +291,12 @@ fn hello_world_example_prints_hello_world() {
         return;
     }
     let sample = Sample::new("examples/hello-world/compose.yaml");
-    // Detached `up`, then `wait` for the one container to exit and read its `logs` (the
-    // attached `up` that prints them itself is another issue's).
-    sample.compose_ok(&["up", "-d"]);
-    sample.compose_ok(&["wait", "hello"]);
+    // As the example says: attached `up` prints the line and ends when the container exits.
+    let output = text(&sample.compose_ok(&["up", "--no-color"]).stdout);
+    assert!(
+        output.contains("hello-1  | hello world"),
+        "no hello world in:\n{output}"
+    );
     assert_eq!(sample.inspect("hello", "{{.State.ExitCode}}"), "0");
     let logs = text(&sample.compose_ok(&["logs", "--no-color"]).stdout);
     assert!(
