@@ -9,7 +9,6 @@ use super::exit;
 use super::target::{self, Progress};
 use crate::cli::CommitArgs;
 use crate::engine::copy::CommitSettings;
-use crate::engine::inspect::OneOff;
 use crate::output::events::{EventState, ProgressEvent, ResourceId, Status};
 use crate::output::printer;
 
@@ -40,23 +39,11 @@ pub fn run(context: &CommandContext, args: &CommitArgs) -> i32 {
         return exit::INTERNAL;
     };
     runtime.block_on(async {
-        let engine = match target::connect().await {
-            Ok(engine) => engine,
-            Err(code) => return code,
-        };
-        let container = match target::specified_container(
-            &engine,
-            &name,
-            &args.service,
-            args.index,
-            OneOff::Include,
-            false,
-        )
-        .await
-        {
-            Ok(container) => container,
-            Err(code) => return code,
-        };
+        let (engine, container) =
+            match target::connect_to_container(&name, &args.service, args.index).await {
+                Ok(found) => found,
+                Err(code) => return code,
+            };
         let progress = match Progress::start(context, "Committing") {
             Ok(progress) => progress,
             Err(code) => return code,

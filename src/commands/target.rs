@@ -330,6 +330,26 @@ pub async fn run_in_order(
     first_error.map_or(Ok(()), Err)
 }
 
+/// Connects, then finds the container a single-container command (`commit`, `export`) acts
+/// on: [`specified_container`] among running ones, one-off containers included.
+pub async fn connect_to_container(
+    project_name: &str,
+    service: &str,
+    index: u32,
+) -> Result<(Engine, ContainerSummary), i32> {
+    let engine = connect().await?;
+    let container = specified_container(
+        &engine,
+        project_name,
+        service,
+        index,
+        crate::engine::inspect::OneOff::Include,
+        false,
+    )
+    .await?;
+    Ok((engine, container))
+}
+
 /// The reference's `getSpecifiedContainer`: container number `index` of a service, or (index
 /// 0) the lowest-numbered one, one-off containers last. `all` includes stopped containers.
 /// Prints `service "x" is not running [container #n]` when there is none.
