@@ -16,10 +16,12 @@ use support::{
     project_leftovers, unique_project,
 };
 
-/// `dkuser` / `dk-secret`, bcrypt cost 4 (the registry only reads bcrypt hashes).
+/// `dkuser` / `dk?secret???`, bcrypt cost 4 (the registry only reads bcrypt hashes). The
+/// `???` puts a `/` in the standard base64 of any JSON holding the password, so a client that
+/// sends `X-Registry-Auth` in standard base64 instead of the URL-safe one moby decodes fails.
 const TEST_USER: &str = "dkuser";
-const TEST_PASSWORD: &str = "dk-secret";
-const TEST_PASSWORD_HASH: &str = "$2b$04$akC6CoT1yQfjBFXY1VfgB.4xjYs9w0cz/rI/waMSSrHeg3VzlwB9q";
+const TEST_PASSWORD: &str = "dk?secret???";
+const TEST_PASSWORD_HASH: &str = "$2b$04$jK5vtvfsGE6VrKByOJEP0e1b71znKIpPzzyvIZ36ZnbmFCWQ5CKBK";
 
 fn ready() -> bool {
     if !engine_available() || !registry_available() {
