@@ -495,7 +495,7 @@ mod tests {
 
     #[test]
     fn registry_headers_are_sent_url_safe() {
-        let mut request = bollard::BollardRequest::new(bollard::body_full(Default::default()));
+        let mut request = bollard::BollardRequest::new(bollard::body_full(Vec::new().into()));
         for (name, value) in [
             ("x-registry-auth", "eyJ+Pz8/fQ=="),
             ("x-registry-config", "e30="),
