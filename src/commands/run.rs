@@ -587,25 +587,20 @@ async fn ensure_resources(run: &OneOffRun<'_>, engine: &Engine) -> Result<(), i3
     }
     let progress =
         target::Progress::start(&display_context(run.context, run.args.quiet), "Running")?;
-    let mut created = Ok(());
-    for (network, network_labels) in networks {
-        created = engine
-            .ensure_network(network, network_labels, &progress.sender)
-            .await;
-        if created.is_err() {
-            break;
+    let created = async {
+        for (network, network_labels) in networks {
+            engine
+                .ensure_network(network, network_labels, &progress.sender)
+                .await?;
         }
-    }
-    if created.is_ok() {
         for (volume, volume_labels) in volumes {
-            created = engine
+            engine
                 .ensure_volume(volume, volume_labels, &progress.sender)
-                .await;
-            if created.is_err() {
-                break;
-            }
+                .await?;
         }
+        Ok(())
     }
+    .await;
     progress.finish().await;
     created.map_err(report)
 }

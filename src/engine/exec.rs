@@ -244,13 +244,7 @@ impl Engine {
                 }
             }
         };
-        let status = if created.is_ok() {
-            Status::Created
-        } else {
-            Status::Error
-        };
-        shown(progress, &resource, status).await;
-        created
+        shown_outcome(progress, &resource, created).await
     }
 
     /// Creates a project volume unless it exists, shown as [`Engine::ensure_network`].
@@ -287,13 +281,7 @@ impl Engine {
             .await
             .map(|_| ())
             .map_err(|error| self.error(error, ErrorContext::volume(&name).action("create")));
-        let status = if created.is_ok() {
-            Status::Created
-        } else {
-            Status::Error
-        };
-        shown(progress, &resource, status).await;
-        created
+        shown_outcome(progress, &resource, created).await
     }
 }
 
@@ -301,6 +289,21 @@ impl Engine {
 async fn shown(progress: &mpsc::Sender<ProgressMessage>, resource: &ResourceId, status: Status) {
     let event = ProgressEvent::new(resource.clone(), status, std::time::Instant::now());
     let _ = progress.send(ProgressMessage::Event(event)).await;
+}
+
+/// Shows how a creation ended (`Created` or `Error`) and passes its outcome on.
+async fn shown_outcome(
+    progress: &mpsc::Sender<ProgressMessage>,
+    resource: &ResourceId,
+    created: Result<(), EngineError>,
+) -> Result<(), EngineError> {
+    let status = if created.is_ok() {
+        Status::Created
+    } else {
+        Status::Error
+    };
+    shown(progress, resource, status).await;
+    created
 }
 
 /// Copies `stdin` (when given) to the session and the session's output to `stdout` /
