@@ -333,11 +333,12 @@ pub async fn run_in_order(
 /// Connects, then finds the container a single-container command (`commit`, `export`) acts
 /// on: [`specified_container`] among running ones, one-off containers included.
 pub async fn connect_to_container(
+    context: &CommandContext,
     project_name: &str,
     service: &str,
     index: u32,
 ) -> Result<(Engine, ContainerSummary), i32> {
-    let engine = connect().await?;
+    let engine = connect_for_changes(context).await?;
     let container = specified_container(
         &engine,
         project_name,

@@ -495,7 +495,6 @@ pub(crate) async fn prepare_images(
         let settings = PullSettings {
             quiet: preparation.quiet_pull,
             parallel: parallel_limit(context),
-            dry_run: context.global.dry_run,
         };
         let pulls = engine.run_pulls(jobs, settings, &progress.sender).await;
         progress.finish().await;
@@ -539,7 +538,8 @@ pub(crate) async fn build_images(
     preparation: ImagePreparation,
 ) -> Result<(), i32> {
     let policy = preparation.build;
-    if policy == BuildPolicy::Never || engine.is_dry_run() {
+    // Under `--dry-run` the builds are shown, not run (the engine pretends them).
+    if policy == BuildPolicy::Never {
         return Ok(());
     }
     let project = &loaded.project;
