@@ -800,9 +800,9 @@ pub struct UpArgs {
     /// Return the exit code of the selected service container. Implies --abort-on-container-exit
     #[arg(long = "exit-code-from", value_name = "string")]
     pub exit_code_from: Option<String>,
-    /// Enable interactive shortcuts when running attached. Incompatible with --detach.
-    #[arg(long)]
-    pub menu: bool,
+    /// Enable interactive shortcuts when running attached. Incompatible with --detach. Can also be enable/disable by setting COMPOSE_MENU environment var.
+    #[arg(long, value_name = "bool", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, value_parser = go_bool)]
+    pub menu: Option<bool>,
     /// Do not attach (stream logs) to the specified services
     #[arg(long = "no-attach", value_name = "stringArray")]
     pub no_attach: Vec<String>,
@@ -1054,4 +1054,16 @@ pub struct ExecArgs {
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+/// A flag's boolean value in Go's `strconv.ParseBool` words (`1`, `t`, `TRUE`, `0`, `f`,
+/// `False`, ...), as pflag takes them.
+fn go_bool(text: &str) -> Result<bool, String> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing \"{text}\": invalid syntax"
+        )),
+    }
 }

@@ -31,6 +31,7 @@ pub mod top;
 pub mod unpause;
 pub mod up;
 pub mod up_attached;
+pub mod up_menu;
 pub mod version;
 pub mod wait;
 pub mod watch;

@@ -16,7 +16,7 @@ use crate::output::printer;
 
 /// The reference's `StringToBool`: lower-cased, `y` or what Go's `ParseBool` calls true
 /// (`1`, `t`, `true`); `yes` is not.
-fn is_yes(answer: &str) -> bool {
+pub(crate) fn is_yes(answer: &str) -> bool {
     matches!(
         answer.trim().to_lowercase().as_str(),
         "y" | "1" | "t" | "true"

@@ -1,6 +1,7 @@
 //! Read-only engine calls for the listing commands (`ps`, `top`, `port`, `images`): the
 //! project's containers with everything `ps` shows, their processes, their images. Results
 //! are plain data; the reference's selection rules (config-hash label, one-off) live here.
+//! Also whether the engine is Docker Desktop's (the navigation menu of attached `up`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -373,7 +374,25 @@ impl Engine {
             last_tag_time_text,
         })
     }
+
+    /// Whether the engine is Docker Desktop's (its info labels name
+    /// `com.docker.desktop.address`, the reference's `isDesktopIntegrationActive`).
+    pub async fn is_docker_desktop(&self) -> Result<bool, EngineError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|error| self.error(error, ErrorContext::engine()))?;
+        Ok(info.labels.unwrap_or_default().iter().any(|label| {
+            label
+                .split_once('=')
+                .is_some_and(|(key, _)| key == DESKTOP_ADDRESS_LABEL)
+        }))
+    }
 }
+
+/// The engine label Docker Desktop sets.
+const DESKTOP_ADDRESS_LABEL: &str = "com.docker.desktop.address";
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ pub mod diagnostic;
 pub mod events;
 pub mod listing;
 pub mod logmux;
+pub mod menu;
 pub mod palette;
 pub mod printer;
 pub mod progress;

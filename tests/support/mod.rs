@@ -164,6 +164,44 @@ impl ProjectGuard {
     }
 }
 
+/// A project on disk (`compose.yaml` in a temporary directory, `IMAGE` replaced by the
+/// test image) and its guard.
+pub struct Stack {
+    pub guard: ProjectGuard,
+    pub directory: tempfile::TempDir,
+}
+
+impl Stack {
+    pub fn new(prefix: &str, compose: &str) -> Self {
+        let guard = ProjectGuard::unique(prefix);
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::write(
+            directory.path().join("compose.yaml"),
+            compose.replace("IMAGE", BUSYBOX_IMAGE),
+        )
+        .unwrap();
+        Self { guard, directory }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.guard.name
+    }
+
+    pub fn compose_file(&self) -> PathBuf {
+        self.directory.path().join("compose.yaml")
+    }
+
+    /// The first container of a service: `<project>-<service>-1`.
+    pub fn container(&self, service: &str) -> String {
+        format!("{}-{service}-1", self.name())
+    }
+
+    /// `docker inspect --format` of that container.
+    pub fn inspect(&self, service: &str, format: &str) -> String {
+        docker(&["inspect", "--format", format, &self.container(service)])
+    }
+}
+
 impl Drop for ProjectGuard {
     fn drop(&mut self) {
         self.cleanup();
