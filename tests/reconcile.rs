@@ -348,6 +348,30 @@ fn network_disconnected_container_is_recreated() {
 }
 
 #[test]
+fn a_container_in_the_network_namespace_of_a_recreated_one_is_recreated_too() {
+    // The loader's implicit `depends_on` (restart: true) for `service:db` must not turn
+    // the recreation into a restart: the old namespace is gone.
+    let project = project(
+        "
+services:
+  db: {image: busybox}
+  sidecar: {image: busybox, network_mode: 'service:db'}
+",
+    );
+    let mut db = container(&project, "db", 1);
+    db.config_hash = Some("stale".to_owned());
+    let text = up(
+        &project,
+        &observed(vec![db, container(&project, "sidecar", 1)]),
+        &UpOptions::default(),
+    );
+    assert!(
+        text.contains("#6 create container sidecar10123_p-sidecar-1 to replace p-sidecar-1 after #4: dependency db was recreated"),
+        "{text}"
+    );
+}
+
+#[test]
 fn volumes_are_created_once_and_external_ones_are_left_to_the_checks() {
     let project = project(
         "

@@ -613,14 +613,16 @@ pub fn reconcile_up(
             });
         }
         // A container that shares a namespace or volumes with a recreated one, by id, must
-        // follow it (the reference's hash of it changes with that id).
-        let replaced_reference = graph
-            .direct_dependencies(service_name)
+        // follow it (the reference's hash of it changes with that id). From the service
+        // itself: the graph keeps one kind per pair, and the loader's implicit `depends_on`
+        // for `network_mode: service:x` hides the namespace one.
+        let replaced_reference = service
+            .dependencies()
             .into_iter()
             .filter(|(_, kind)| *kind != DependencyKind::DependsOn)
             .find(|(dependency, _)| {
                 anchors
-                    .get(*dependency)
+                    .get(dependency)
                     .is_some_and(|anchor| anchor.replaced)
             })
             .map(|(dependency, _)| format!("dependency {dependency} was recreated"));
