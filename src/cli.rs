@@ -772,6 +772,9 @@ pub struct CreateFlags {
     /// Assume "yes" as answer to all prompts and run non-interactively
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// `--y`: the reference's first spelling of `--yes`, still taken, with a warning.
+    #[arg(long = "y", hide = true)]
+    pub yes_misspelt: bool,
 }
 
 /// `up` flags, as `docker compose up --help` lists them.

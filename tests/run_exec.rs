@@ -200,23 +200,13 @@ fn run_pipes_stdin_without_a_terminal() {
     }
     ensure_test_images();
     let stack = Stack::new("run-stdin", "services:\n  cat:\n    image: IMAGE\n");
-    let mut child = stack
-        .command(
+    let output = support::output_with_stdin(
+        &mut stack.command(
             std::path::Path::new(env!("CARGO_BIN_EXE_dk-compose")),
             &["run", "--rm", "-T", "cat", "cat"],
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"hi\nthere\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        ),
+        b"hi\nthere\n",
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "hi\nthere\n");
     assert_eq!(stack.containers(), Vec::<String>::new());

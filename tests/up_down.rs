@@ -1,6 +1,7 @@
 //! `up -d`, `down`, `create`, `start` on the real engine: dependency conditions, parallel
 //! starts, convergence (re-up changes nothing, a change recreates only what changed),
-//! scale, orphans, `--dry-run`, engine errors, and interop with the reference both ways.
+//! scale, orphans, a changed volume (asked, `-y`), `--dry-run`, engine errors, and interop
+//! with the reference both ways.
 //! Each test has its own project and a guard that removes it even on failure.
 
 mod support;
@@ -1372,4 +1373,178 @@ fn dry_run_is_refused_where_it_cannot_be_pretended() {
     // `scale` is not implemented: refused as such, nothing created.
     let (_, stderr) = dry_run(&stack, &["scale", "web=2"], 1);
     assert!(stderr.contains("`scale` is not implemented"), "{stderr}");
+}
+
+/// Runs dk-compose with `answer` on its stdin (a pipe, as a script would).
+fn ours_answering(stack: &Stack, answer: &str, arguments: &[&str]) -> Output {
+    support::output_with_stdin(
+        Command::new(binary())
+            .current_dir(stack.path())
+            .args(["-p", &stack.guard.name, "--progress", "plain"])
+            .args(arguments),
+        answer.as_bytes(),
+    )
+}
+
+const VOLUME_QUESTION: &str =
+    "exists but doesn't match configuration in compose file. Recreate (data will be lost)?";
+
+const CHANGING_VOLUME: &str = "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '3600']
+    stop_signal: SIGKILL
+    volumes: [data:/data]
+  web:
+    image: IMAGE
+    command: [sleep, '3600']
+    stop_signal: SIGKILL
+    depends_on: [db]
+volumes:
+  data: {}
+";
+
+/// The volume's labels (`key=value ` pairs, sorted) and whether `/data/kept` is in `db`.
+fn volume_state(stack: &Stack) -> (String, bool) {
+    let volume = format!("{}_data", stack.guard.name);
+    let labels = docker(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{range $key, $value := .Labels}}{{$key}}={{$value}} {{end}}",
+        &volume,
+    ]);
+    let kept = support::docker_output(&["exec", &stack.name("db", 1), "test", "-f", "/data/kept"])
+        .status
+        .success();
+    (labels, kept)
+}
+
+#[test]
+fn a_volume_whose_config_changed_is_kept_unless_the_answer_is_yes() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("volchange", CHANGING_VOLUME);
+    stack.ours(&["up", "-d"]);
+    docker(&["exec", &stack.name("db", 1), "touch", "/data/kept"]);
+    let before = stack.containers();
+    stack.write(&CHANGING_VOLUME.replace("data: {}", "data:\n    labels: {tier: two}"));
+
+    // No answer (stdin closed): the question, then the volume and the containers as they were.
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        format!("Volume \"{}_data\" {VOLUME_QUESTION}", stack.guard.name)
+    );
+    assert_eq!(stack.containers(), before);
+    let (labels, kept) = volume_state(&stack);
+    assert!(kept && !labels.contains("tier=two"), "{labels}");
+    // "n" on the pipe, and "yes" (a pipe takes `y`, not `yes`, as the reference): kept too.
+    for answer in ["n\n", "yes\n"] {
+        let output = ours_answering(&stack, answer, &["up", "-d"]);
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(stack.containers(), before);
+        assert!(volume_state(&stack).1);
+    }
+    // `--dry-run -y` shows the recreation and touches nothing.
+    let dry = stack.ours(&["--dry-run", "up", "-d", "-y"]);
+    assert!(
+        dry.contains(&format!(
+            "remove volume {}_data after #2: volume config changed",
+            stack.guard.name
+        )) && dry.contains("DRY-RUN MODE"),
+        "{dry}"
+    );
+    assert_eq!(stack.containers(), before);
+    assert!(volume_state(&stack).1);
+
+    // `-y`: db goes, the volume comes back empty with the new labels, db is recreated and
+    // runs; web, which does not mount it, is left alone.
+    let output = stack.ours(&["up", "-d", "-y"]);
+    assert!(!output.contains(VOLUME_QUESTION), "{output}");
+    let (labels, kept) = volume_state(&stack);
+    assert!(!kept, "the old data is still there");
+    assert!(labels.contains("tier=two"), "{labels}");
+    let after = stack.containers();
+    assert_eq!(after.len(), 2);
+    assert_ne!(after[0], before[0], "db was not recreated");
+    assert_eq!(after[1], before[1], "web was recreated");
+    let running = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("db", 1),
+    ]);
+    assert_eq!(running, "running");
+    // Converged: nothing more to ask or do.
+    let again = stack.run_with(&binary(), &["up", "-d"]);
+    assert!(again.stdout.is_empty(), "{again:?}");
+    assert_eq!(stack.containers(), after);
+
+    stack.ours(&["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+#[test]
+fn create_and_run_ask_about_a_changed_volume_too() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("volchange-create", CHANGING_VOLUME);
+    stack.ours(&["up", "-d"]);
+    docker(&["exec", &stack.name("db", 1), "touch", "/data/kept"]);
+    stack.write(&CHANGING_VOLUME.replace("data: {}", "data:\n    labels: {tier: two}"));
+    // `create`, answered `y` on the pipe: recreated, the container only created.
+    let output = ours_answering(&stack, "y\n", &["create"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains(VOLUME_QUESTION));
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("db", 1),
+    ]);
+    assert_eq!(state, "created");
+    // `run` (no `-y` there, as the reference), answered `y`: the volume is recreated
+    // before the one-off container mounts it.
+    stack.write(&CHANGING_VOLUME.replace("data: {}", "data:\n    labels: {tier: three}"));
+    let volume = format!("{}_data", stack.guard.name);
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/data"),
+        BUSYBOX_IMAGE,
+        "touch",
+        "/data/stale-file",
+    ]);
+    let output = ours_answering(
+        &stack,
+        "y\n",
+        &["run", "--rm", "db", "sh", "-c", "ls /data; echo listed"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(VOLUME_QUESTION)
+            && stdout.contains("listed")
+            && !stdout.contains("stale-file"),
+        "{stdout}"
+    );
+    let labels = docker(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{index .Labels \"tier\"}}",
+        &volume,
+    ]);
+    assert_eq!(labels, "three");
+    stack.ours(&["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 }

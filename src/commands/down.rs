@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use super::context::CommandContext;
 use super::exit;
-use super::up::{Session, block_on, connect, engine_failure, parallel_limit, warn_orphans};
+use super::up::{
+    block_on, connect, engine_failure, execute_displayed, parallel_limit, warn_orphans,
+};
 use crate::cli::DownArgs;
 use crate::engine::Engine;
-use crate::engine::execute::{self, ExecuteError, ExecutionContext};
+use crate::engine::execute::ExecutionContext;
 use crate::loader::{self, LoadedProject, SkipStages};
 use crate::output::printer;
 use crate::plan::{DownOptions, ImageRemoval, VolumeRemoval, reconcile_down};
@@ -109,13 +111,6 @@ pub(crate) async fn take_down(
         }
     };
     warn_orphans(&plan);
-    let session = match Session::start(context, "Running") {
-        Ok(session) => session,
-        Err(message) => {
-            printer::stderr_line(&message);
-            return exit::USER_ERROR;
-        }
-    };
     let execution = Arc::new(ExecutionContext {
         project: loaded
             .map(|loaded| loaded.project.clone())
@@ -124,26 +119,9 @@ pub(crate) async fn take_down(
         parallel: parallel_limit(context),
         ..ExecutionContext::default()
     });
-    let result = execute::execute(
-        engine,
-        &plan,
-        execution,
-        session.progress.clone(),
-        session.cancel.clone(),
-    )
-    .await;
-    session.finish().await;
-    if engine.is_dry_run() && result.is_ok() {
-        // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
-        printer::stdout(&plan.to_string());
-    }
-    match result {
-        Ok(_) => exit::OK,
-        Err(ExecuteError::Failed(message)) => {
-            printer::stderr_line(&message);
-            exit::USER_ERROR
-        }
-        Err(ExecuteError::Interrupted) => exit::INTERRUPTED,
+    match execute_displayed(context, engine, &plan, execution).await {
+        Ok(()) => exit::OK,
+        Err(code) => code,
     }
 }
 

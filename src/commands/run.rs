@@ -13,7 +13,10 @@ use super::context::CommandContext;
 use super::exit;
 use super::session::{self, SessionSettings};
 use super::target;
-use super::up::{BuildPolicy, ConvergeRequest, ImagePreparation, converge, prepare_images};
+use super::up::{
+    BuildPolicy, ConvergeRequest, ImagePreparation, Questions, converge, prepare_images,
+    recreate_volumes_first,
+};
 use crate::cli::{ProgressMode, RunArgs};
 use crate::engine::build::random_hex;
 use crate::engine::convert::{
@@ -31,7 +34,7 @@ use crate::model::{
     DependencyCondition, ServiceConfig, ServicePortConfig, ServiceVolumeConfig, VolumeType,
 };
 use crate::output::printer;
-use crate::plan::OrphanPolicy;
+use crate::plan::{DependencyPolicy, OrphanPolicy, UpOptions};
 
 pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
     // `--project-name` is shadowed by `run -p` (publish); put it back where it belongs.
@@ -82,6 +85,21 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
         Ok(image_id) => image_id,
         Err(code) => return code,
     };
+    // A changed volume of the service or its dependencies: asked about once, here, and
+    // recreated first when the user says yes (the reference asks in its dependencies'
+    // `create`); their `up` below then keeps the answer.
+    let volume_options = UpOptions {
+        services: vec![args.service.clone()],
+        dependencies: if args.no_deps {
+            DependencyPolicy::Exclude
+        } else {
+            DependencyPolicy::Include
+        },
+        ..UpOptions::default()
+    };
+    if let Err(code) = runtime.block_on(recreate_volumes_first(context, &loaded, &volume_options)) {
+        return code;
+    }
     // Dependencies go through `up`'s own path (create, then start honouring conditions), as
     // the reference's `startDependencies` does; what was not running before is what this
     // run started (for `--down-deps`).
@@ -137,6 +155,8 @@ fn start_dependencies(
         } else {
             BuildPolicy::Missing
         },
+        // Asked already, before the dependencies.
+        questions: Questions::AssumeNo,
         ..ConvergeRequest::default()
     };
     request.options.services.clone_from(&services);

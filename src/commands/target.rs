@@ -3,7 +3,6 @@
 //! connection, the progress task, and running per-service work in dependency order.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 use std::time::SystemTime;
 
 use futures_util::future::BoxFuture;
@@ -205,11 +204,6 @@ impl Progress {
         drop(self.sender);
         let _ = self.task.await;
     }
-}
-
-/// Whether stdin is a terminal (for confirmation prompts).
-pub fn stdin_is_terminal() -> bool {
-    std::io::stdin().is_terminal()
 }
 
 /// Dependencies between services: from the compose file when there is one, else from the

@@ -135,19 +135,17 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
                 Ok(pulls) => pulls,
                 Err(code) => return code,
             };
+        // Questions (a volume to recreate) are asked before the display starts.
+        let prepared = up::prepare(&engine, context, &loaded, &selected, request, &pulls).await;
+        let Prepared { plan, execution } = match prepared {
+            Ok(prepared) => prepared,
+            Err(failure) => return failure.report(),
+        };
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
                 printer::stderr_line(&message);
                 return exit::USER_ERROR;
-            }
-        };
-        let prepared = up::prepare(&engine, context, &loaded, &selected, request, &pulls).await;
-        let Prepared { plan, execution } = match prepared {
-            Ok(prepared) => prepared,
-            Err(failure) => {
-                session.finish().await;
-                return failure.report();
             }
         };
         if context.global.dry_run {

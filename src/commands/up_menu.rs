@@ -52,7 +52,7 @@ pub(crate) fn menu_enabled(
 ) -> bool {
     terminals
         && !plain_progress
-        && flag.unwrap_or_else(|| compose_menu.is_none_or(super::rm::is_yes))
+        && flag.unwrap_or_else(|| compose_menu.is_none_or(crate::output::prompt::pipe_answer))
 }
 
 /// Whether the progress mode is the reference's `plain`, which turns the menu off.

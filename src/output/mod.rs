@@ -9,6 +9,7 @@ pub mod menu;
 pub mod palette;
 pub mod printer;
 pub mod progress;
+pub mod prompt;
 pub mod table;
 pub mod template;
 pub mod yaml;

@@ -83,6 +83,23 @@ pub fn unique_project(prefix: &str) -> String {
     format!("dkt-{prefix}-{}-{counter}", std::process::id())
 }
 
+/// Runs `command` with `input` on its stdin (a pipe, closed once written) and returns its
+/// output.
+pub fn output_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Runs the docker CLI and returns its output (whatever the exit status).
 pub fn docker_output(arguments: &[&str]) -> Output {
     Command::new("docker")
