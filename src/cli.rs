@@ -185,9 +185,9 @@ pub enum Command {
     /// Unpause services
     Unpause(ServicesArgs),
     /// Scale services
-    Scale(PendingArgs),
+    Scale(ScaleArgs),
     /// Receive real time events from containers
-    Events(PendingArgs),
+    Events(EventsArgs),
     /// Display a live stream of container(s) resource usage statistics
     Stats(PendingArgs),
     /// Attach local standard input, output, and error streams to a service's running container
@@ -197,7 +197,7 @@ pub enum Command {
     /// Export a service container's filesystem as a tar archive
     Export(ExportArgs),
     /// List volumes
-    Volumes(PendingArgs),
+    Volumes(VolumesArgs),
     /// Manage Docker Swarm stacks (`docker stack` semantics)
     Stack(StackArgs),
 }
@@ -420,6 +420,44 @@ pub struct RmArgs {
 /// Commands whose only arguments are service names (`pause`, `unpause`, `top`).
 #[derive(Debug, Args, Default)]
 pub struct ServicesArgs {
+    pub service_names: Vec<String>,
+}
+
+/// `volumes` flags.
+#[derive(Debug, Args, Default)]
+pub struct VolumesArgs {
+    /// Format the output: `table` (default), `table TEMPLATE`, `json` or `TEMPLATE`
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Only display volume names
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub service_names: Vec<String>,
+}
+
+/// `scale` flags.
+#[derive(Debug, Args, Default)]
+pub struct ScaleArgs {
+    /// Don't start linked services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// `SERVICE=REPLICAS`
+    #[arg(value_name = "SERVICE=REPLICAS", required = true)]
+    pub replicas: Vec<String>,
+}
+
+/// `events` flags.
+#[derive(Debug, Args, Default)]
+pub struct EventsArgs {
+    /// Output events as a stream of json objects
+    #[arg(long)]
+    pub json: bool,
+    /// Show all events created since timestamp
+    #[arg(long, value_name = "string")]
+    pub since: Option<String>,
+    /// Stream events until this timestamp
+    #[arg(long, value_name = "string")]
+    pub until: Option<String>,
     pub service_names: Vec<String>,
 }
 

@@ -33,6 +33,7 @@ pub mod up;
 pub mod up_attached;
 pub mod up_menu;
 pub mod version;
+pub mod volumes;
 pub mod wait;
 pub mod watch;
 
@@ -83,6 +84,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Commit(args) => commit::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Watch(args) => watch::run(&context, &args),
+        Command::Volumes(args) => volumes::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

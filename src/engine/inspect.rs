@@ -1,12 +1,13 @@
-//! Read-only engine calls for the listing commands (`ps`, `top`, `port`, `images`): the
-//! project's containers with everything `ps` shows, their processes, their images. Results
-//! are plain data; the reference's selection rules (config-hash label, one-off) live here.
-//! Also whether the engine is Docker Desktop's (the navigation menu of attached `up`).
+//! Read-only engine calls for the listing commands (`ps`, `top`, `port`, `images`,
+//! `volumes`): the project's containers with everything `ps` shows, their processes, their
+//! images, its volumes. Results are plain data; the reference's selection rules (config-hash
+//! label, one-off, volumes of running containers) live here. Also whether the engine is
+//! Docker Desktop's (the navigation menu of attached `up`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::ContainerSummary as EngineContainer;
-use bollard::query_parameters::{ListContainersOptions, TopOptions};
+use bollard::query_parameters::{ListContainersOptions, ListVolumesOptions, TopOptions};
 
 use super::connect::Engine;
 use super::error::{EngineError, ErrorContext};
@@ -112,6 +113,17 @@ pub struct ImageSummary {
     pub last_tag_time: f64,
     /// The engine's RFC 3339 text of the same moment.
     pub last_tag_time_text: String,
+}
+
+/// One volume of the project (`volumes`), as the docker CLI's volume formatter reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VolumeSummary {
+    pub name: String,
+    pub driver: String,
+    /// `local` or `global`.
+    pub scope: String,
+    pub mountpoint: String,
+    pub labels: BTreeMap<String, String>,
 }
 
 fn label_filters(query: &ContainerQuery, project_name: &str) -> HashMap<String, Vec<String>> {
@@ -297,6 +309,60 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// The volumes labelled with the project, sorted by name; with `services`, only those
+    /// mounted by a running container of one of them (the reference's `Volumes`).
+    pub async fn list_project_volumes(
+        &self,
+        project_name: &str,
+        services: &[String],
+    ) -> Result<Vec<VolumeSummary>, EngineError> {
+        let options = ListVolumesOptions {
+            filters: Some(HashMap::from([(
+                "label".to_owned(),
+                vec![format!("{}={project_name}", labels::PROJECT)],
+            )])),
+        };
+        let response = self
+            .docker
+            .list_volumes(Some(options))
+            .await
+            .map_err(|error| {
+                self.error(
+                    error,
+                    ErrorContext::project(project_name).action("list the volumes of"),
+                )
+            })?;
+        let mut volumes: Vec<VolumeSummary> = response
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|volume| VolumeSummary {
+                name: volume.name,
+                driver: volume.driver,
+                scope: volume
+                    .scope
+                    .map(|scope| scope.to_string())
+                    .unwrap_or_default(),
+                mountpoint: volume.mountpoint,
+                labels: volume.labels.into_iter().collect(),
+            })
+            .collect();
+        if !services.is_empty() {
+            let running = self
+                .project_containers(project_name, super::observe::ContainerScope::Running)
+                .await?;
+            let mounted: Vec<&str> = running
+                .iter()
+                .filter(|container| services.contains(&container.service))
+                .flat_map(|container| &container.mounts)
+                .filter_map(|mount| mount.name.as_deref())
+                .collect();
+            volumes.retain(|volume| mounted.contains(&volume.name.as_str()));
+        }
+        volumes.sort_by(|left, right| left.name.cmp(&right.name));
+        Ok(volumes)
     }
 
     /// The processes of a running container (`docker top`).

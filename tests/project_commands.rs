@@ -1,0 +1,235 @@
+//! Real-daemon tests of `volumes`, `scale` and `events`: each test brings up its own project
+//! with dk-compose, checks the engine state and the output, and compares with the reference
+//! (`REFERENCE_COMPOSE` or its usual path) when it is installed.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::{BUSYBOX_IMAGE, ProjectGuard, engine_available, ensure_test_images};
+
+fn ours_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_dk-compose"))
+}
+
+fn reference_binary() -> Option<PathBuf> {
+    let path = std::env::var_os("REFERENCE_COMPOSE").map_or_else(
+        || PathBuf::from("/root/.cache/reference-compose/2.40.3/docker-compose"),
+        PathBuf::from,
+    );
+    path.exists().then_some(path)
+}
+
+/// A project directory holding `compose.yaml`, and the guard removing the project.
+struct Project {
+    directory: tempfile::TempDir,
+    guard: ProjectGuard,
+}
+
+impl Project {
+    fn new(prefix: &str, yaml: &str) -> Self {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::write(
+            directory.path().join("compose.yaml"),
+            yaml.replace("IMAGE", BUSYBOX_IMAGE),
+        )
+        .unwrap();
+        Self {
+            directory,
+            guard: ProjectGuard::unique(prefix),
+        }
+    }
+
+    fn command(&self, program: &Path, arguments: &[&str]) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(self.directory.path())
+            .args(["-p", &self.guard.name, "--progress", "plain"])
+            .args(arguments)
+            .env("NO_COLOR", "1")
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, program: &Path, arguments: &[&str]) -> Output {
+        self.command(program, arguments).output().unwrap()
+    }
+
+    /// Runs dk-compose, whatever its exit status.
+    fn ours(&self, arguments: &[&str]) -> Output {
+        self.run(&ours_binary(), arguments)
+    }
+
+    /// Runs dk-compose; panics unless it succeeds; its stdout.
+    fn ours_ok(&self, arguments: &[&str]) -> String {
+        let output = self.ours(arguments);
+        assert!(
+            output.status.success(),
+            "dk-compose {arguments:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_owned).collect()
+}
+
+/// The lines of a listing after its header, sorted (the engine's order is not stable).
+fn sorted_rows(text: &str) -> Vec<String> {
+    let mut rows: Vec<String> = text.lines().skip(1).map(str::to_owned).collect();
+    rows.sort();
+    rows
+}
+
+/// One `volumes --format json` line with its labels as a set (Go prints a map unordered).
+fn volume_json(line: &str) -> (Value, BTreeSet<String>) {
+    let mut value: Value = serde_json::from_str(line).unwrap();
+    let labels = value["Labels"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .filter(|label| !label.starts_with("com.docker.compose.version="))
+        .map(str::to_owned)
+        .collect();
+    value["Labels"] = Value::Null;
+    (value, labels)
+}
+
+const VOLUMES: &str = r"
+services:
+  web:
+    image: IMAGE
+    command: sleep 3600
+    volumes: [data:/data]
+  db:
+    image: IMAGE
+    command: sleep 3600
+    volumes: [dbdata:/db, /anonymous]
+  other:
+    image: IMAGE
+    command: sleep 3600
+volumes:
+  data:
+  dbdata:
+    labels:
+      tier: db
+";
+
+#[test]
+fn volumes_lists_the_projects_volumes_as_table_json_and_names() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let project = Project::new("project_commands-volumes", VOLUMES);
+    project.ours_ok(&["up", "-d"]);
+    let data = format!("{}_data", project.guard.name);
+    let dbdata = format!("{}_dbdata", project.guard.name);
+
+    // The named volumes only (not the anonymous one), sorted by name.
+    let table = project.ours_ok(&["volumes"]);
+    assert_eq!(
+        lines(&table),
+        [
+            "DRIVER    VOLUME NAME".to_owned(),
+            format!("local     {data}"),
+            format!("local     {dbdata}"),
+        ]
+    );
+    assert_eq!(
+        lines(&project.ours_ok(&["volumes", "-q"])),
+        [data.clone(), dbdata.clone()]
+    );
+    assert_eq!(
+        lines(&project.ours_ok(&["volumes", "--format", "json", "-q"])),
+        [data.clone(), dbdata.clone()]
+    );
+    let json = project.ours_ok(&["volumes", "--format", "json"]);
+    let objects: Vec<(Value, BTreeSet<String>)> = json.lines().map(volume_json).collect();
+    assert_eq!(objects.len(), 2);
+    let (object, labels) = &objects[1];
+    assert_eq!(object["Name"], Value::from(dbdata.clone()));
+    assert_eq!(object["Driver"], "local");
+    assert_eq!(object["Scope"], "local");
+    assert_eq!(object["Size"], "N/A");
+    assert!(labels.contains("tier=db"), "{labels:?}");
+    assert!(labels.contains("com.docker.compose.volume=dbdata"));
+    let keys: Vec<&String> = object.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "Availability",
+            "Driver",
+            "Group",
+            "Labels",
+            "Links",
+            "Mountpoint",
+            "Name",
+            "Scope",
+            "Size",
+            "Status"
+        ]
+    );
+    assert_eq!(
+        project.ours_ok(&["volumes", "--format", "{{.Name}}:{{.Label \"tier\"}}"]),
+        format!("{data}:\n{dbdata}:db\n")
+    );
+    let custom = project.ours_ok(&["volumes", "--format", "table {{.Name}}\t{{.Links}}"]);
+    let custom = lines(&custom);
+    assert!(custom[0].starts_with("VOLUME NAME ") && custom[0].ends_with(" LINKS"));
+    assert!(custom[1].starts_with(&data) && custom[1].ends_with(" N/A"));
+
+    // Services: the volumes their running containers mount.
+    assert_eq!(
+        sorted_rows(&project.ours_ok(&["volumes", "web"])),
+        [format!("local     {data}")]
+    );
+    assert_eq!(
+        project.ours_ok(&["volumes", "other"]),
+        "DRIVER    VOLUME NAME\n"
+    );
+    project.ours_ok(&["stop", "db"]);
+    assert_eq!(project.ours_ok(&["volumes", "-q", "db"]), "");
+
+    // An unknown service with the compose file: the reference's error, nothing printed.
+    let unknown = project.ours(&["-f", "compose.yaml", "volumes", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such service"));
+    assert!(unknown.stdout.is_empty());
+    let bad_template = project.ours(&["volumes", "--format", "{{.Nope}}"]);
+    assert!(!bad_template.status.success());
+
+    if let Some(reference) = reference_binary() {
+        project.ours_ok(&["start", "db"]);
+        for arguments in [
+            &["volumes"][..],
+            &["volumes", "-q"],
+            &["volumes", "web"],
+            &[
+                "volumes",
+                "--format",
+                "table {{.Name}}\t{{.Scope}}\t{{.Size}}",
+            ],
+        ] {
+            let theirs = project.run(&reference, arguments);
+            assert!(theirs.status.success());
+            let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+            let ours = project.ours_ok(arguments);
+            assert_eq!(ours.lines().next(), theirs.lines().next(), "{arguments:?}");
+            assert_eq!(sorted_rows(&ours), sorted_rows(&theirs), "{arguments:?}");
+        }
+        let theirs = project.run(&reference, &["volumes", "--format", "json"]);
+        let mut theirs: Vec<(Value, BTreeSet<String>)> = String::from_utf8_lossy(&theirs.stdout)
+            .lines()
+            .map(volume_json)
+            .collect();
+        theirs.sort_by(|left, right| left.0["Name"].as_str().cmp(&right.0["Name"].as_str()));
+        assert_eq!(objects, theirs);
+    }
+}
