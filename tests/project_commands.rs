@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::{BUSYBOX_IMAGE, ProjectGuard, engine_available, ensure_test_images};
+use support::{
+    BUSYBOX_IMAGE, ProjectGuard, docker, engine_available, ensure_test_images, project_leftovers,
+};
 
 fn ours_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dk-compose"))
@@ -73,6 +75,25 @@ impl Project {
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn name(&self, service: &str, number: u32) -> String {
+        format!("{}-{service}-{number}", self.guard.name)
+    }
+
+    /// `name id state` of every container of the project, sorted.
+    fn containers(&self) -> Vec<String> {
+        let listing = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label={}", self.guard.label()),
+            "--format",
+            "{{.Names}} {{.ID}} {{.State}}",
+        ]);
+        let mut lines: Vec<String> = listing.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
     }
 }
 
@@ -232,4 +253,135 @@ fn volumes_lists_the_projects_volumes_as_table_json_and_names() {
         theirs.sort_by(|left, right| left.0["Name"].as_str().cmp(&right.0["Name"].as_str()));
         assert_eq!(objects, theirs);
     }
+}
+
+const SCALE: &str = r"
+services:
+  web:
+    image: IMAGE
+    command: sleep 3600
+    depends_on: [db]
+  db:
+    image: IMAGE
+    command: sleep 3600
+  other:
+    image: IMAGE
+    command: sleep 3600
+";
+
+/// The `name id state` line of one container among `containers`.
+fn line_of<'a>(containers: &'a [String], name: &str) -> &'a str {
+    containers
+        .iter()
+        .find(|line| line.split(' ').next() == Some(name))
+        .unwrap_or_else(|| panic!("no container {name} in {containers:?}"))
+}
+
+#[test]
+fn scale_adds_and_removes_replicas_and_leaves_the_rest_alone() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let project = Project::new("project_commands-scale", SCALE);
+    project.ours_ok(&["up", "-d"]);
+    let before = project.containers();
+    assert_eq!(before.len(), 3, "{before:?}");
+
+    project.ours_ok(&["scale", "web=3"]);
+    let scaled = project.containers();
+    let names: Vec<&str> = scaled
+        .iter()
+        .filter_map(|line| line.split(' ').next())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            project.name("db", 1),
+            project.name("other", 1),
+            project.name("web", 1),
+            project.name("web", 2),
+            project.name("web", 3)
+        ]
+    );
+    // The containers that were there are kept (same ids), the new ones run.
+    for line in &before {
+        assert!(scaled.contains(line), "{line} changed: {scaled:?}");
+    }
+    assert!(
+        scaled.iter().all(|line| line.ends_with(" running")),
+        "{scaled:?}"
+    );
+
+    project.ours_ok(&["scale", "web=1"]);
+    assert_eq!(project.containers(), before);
+
+    // A stopped service that is not named stays stopped; a stopped dependency is started.
+    project.ours_ok(&["stop", "other", "db"]);
+    project.ours_ok(&["scale", "web=2"]);
+    let after = project.containers();
+    assert!(line_of(&after, &project.name("other", 1)).ends_with(" exited"));
+    assert!(line_of(&after, &project.name("db", 1)).ends_with(" running"));
+    assert!(line_of(&after, &project.name("web", 2)).ends_with(" running"));
+    assert_eq!(
+        line_of(&after, &project.name("web", 1)),
+        line_of(&before, &project.name("web", 1))
+    );
+    project.ours_ok(&["scale", "web=0"]);
+    assert!(
+        !project
+            .containers()
+            .iter()
+            .any(|line| line.contains("-web-")),
+        "{:?}",
+        project.containers()
+    );
+}
+
+#[test]
+fn scale_no_deps_creates_only_the_named_service_and_bad_input_creates_nothing() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let project = Project::new("project_commands-scale-bad", SCALE);
+    let bad: [&[&str]; 6] = [
+        &["scale", "nope=2"],
+        &["scale", "web=2", "nope=1"],
+        &["scale", "web"],
+        &["scale", "web=x"],
+        &["scale", "web=-1"],
+        &["scale"],
+    ];
+    for arguments in bad {
+        let output = project.ours(arguments);
+        assert!(!output.status.success(), "{arguments:?} succeeded");
+        assert!(!output.stderr.is_empty(), "{arguments:?}: no message");
+    }
+    assert_eq!(
+        project_leftovers(&project.guard.name),
+        (Vec::new(), Vec::new(), Vec::new()),
+        "bad input changed the engine"
+    );
+    if let Some(reference) = reference_binary() {
+        // Same words as the reference for the specifiers it rejects.
+        for arguments in [&["scale", "web"][..], &["scale", "web=x"], &["scale", "=2"]] {
+            let theirs = project.run(&reference, arguments);
+            let ours = project.ours(arguments);
+            assert_eq!(theirs.status.code(), ours.status.code(), "{arguments:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stderr),
+                String::from_utf8_lossy(&theirs.stderr),
+                "{arguments:?}"
+            );
+        }
+    }
+
+    project.ours_ok(&["scale", "--no-deps", "web=2"]);
+    let names: Vec<String> = project
+        .containers()
+        .iter()
+        .filter_map(|line| line.split(' ').next().map(str::to_owned))
+        .collect();
+    assert_eq!(names, [project.name("web", 1), project.name("web", 2)]);
 }

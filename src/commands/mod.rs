@@ -22,6 +22,7 @@ pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
+pub mod scale;
 pub mod session;
 pub mod stack;
 pub mod start;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Export(args) => export::run(&context, &args),
         Command::Watch(args) => watch::run(&context, &args),
         Command::Volumes(args) => volumes::run(&context, &args),
+        Command::Scale(args) => scale::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(
