@@ -5,8 +5,11 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use support::{
@@ -384,4 +387,182 @@ fn scale_no_deps_creates_only_the_named_service_and_bad_input_creates_nothing() 
         .filter_map(|line| line.split(' ').next().map(str::to_owned))
         .collect();
     assert_eq!(names, [project.name("web", 1), project.name("web", 2)]);
+}
+
+/// A running `events` child process and its stdout lines, read on a thread.
+struct EventsChild {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl EventsChild {
+    fn spawn(project: &Project, arguments: &[&str]) -> Self {
+        let mut child = project
+            .command(&ours_binary(), arguments)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Lines until one satisfies `last` (a generous bound only guards against a hang).
+    fn read_until(&self, last: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(120)) {
+            let done = last(&line);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+        panic!("the awaited event never came; got {seen:?}");
+    }
+}
+
+impl Drop for EventsChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn events_streams_the_projects_container_events_as_json_and_text() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let project = Project::new("project_commands-events", SCALE);
+    // From now on (replayed by the engine, then live): no race with the subscription.
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .saturating_sub(1)
+        .to_string();
+    let mut json = EventsChild::spawn(&project, &["events", "--json", "--since", &since]);
+    let text = EventsChild::spawn(&project, &["events", "--since", &since, "other"]);
+    project.ours_ok(&["up", "-d", "other", "db"]);
+    project.ours_ok(&["run", "--rm", "other", "true"]);
+    project.ours_ok(&["stop", "-t", "1", "other"]);
+    let other = project.name("other", 1);
+    let other_id = docker(&["inspect", "--format", "{{.Id}}", &other]);
+
+    let objects: Vec<Value> = json
+        .read_until(|line| line.contains("\"action\":\"stop\"") && line.contains(&other_id))
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    for object in &objects {
+        let keys: Vec<&String> = object.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["action", "attributes", "id", "service", "time", "type"],
+            "{object}"
+        );
+        assert_eq!(object["type"], "container");
+        // No one-off (`run`) container, no compose labels among the attributes.
+        let name = object["attributes"]["name"].as_str().unwrap();
+        assert!(!name.contains("-run-"), "{object}");
+        assert!(
+            object["attributes"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .all(|key| !key.starts_with("com.docker.compose.")),
+            "{object}"
+        );
+    }
+    let actions = |container: &str| -> Vec<String> {
+        objects
+            .iter()
+            .filter(|object| object["attributes"]["name"] == container)
+            .map(|object| object["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let of_other = actions(&other);
+    for expected in ["create", "start", "die", "stop"] {
+        assert!(
+            of_other.contains(&expected.to_owned()),
+            "{expected} missing: {of_other:?}"
+        );
+    }
+    let die = objects
+        .iter()
+        .find(|object| object["action"] == "die" && object["id"] == other_id.as_str())
+        .unwrap();
+    assert_eq!(die["service"], "other");
+    assert!(die["attributes"]["exitCode"].is_string());
+    assert!(die["time"].as_str().unwrap().ends_with('Z'));
+    assert!(actions(&project.name("db", 1)).contains(&"start".to_owned()));
+
+    // The text form, for the named service only: `TIME container ACTION ID (k=v, ...)`.
+    let line_format = regex::Regex::new(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} container (\S+) ([0-9a-f]{64}) \((.*)\)$",
+    )
+    .unwrap();
+    let lines = text.read_until(|line| line.contains(" container stop "));
+    let events: Vec<(String, String, String)> = lines
+        .iter()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let captures = line_format
+                .captures(line)
+                .unwrap_or_else(|| panic!("not an event line: {line:?}"));
+            (
+                captures[1].to_owned(),
+                captures[2].to_owned(),
+                captures[3].to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        events.iter().all(|(_, id, _)| *id == other_id),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|(action, _, attributes)| action == "start"
+                && attributes.contains(&format!("name={other}"))),
+        "{events:?}"
+    );
+
+    // A bounded replay (`--until`) ends with 0 and prints the reference's objects (the
+    // reference then fails with `EOF`).
+    if let Some(reference) = reference_binary() {
+        let until = (SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 2)
+        .to_string();
+        let arguments = ["events", "--json", "--since", &since, "--until", &until];
+        let ours = project.ours(&arguments);
+        assert!(ours.status.success());
+        let theirs = project.run(&reference, &arguments);
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&theirs.stdout)
+        );
+        assert!(!ours.stdout.is_empty());
+    }
+
+    // SIGTERM ends it with the reference's 130.
+    let killed = Command::new("kill")
+        .args(["-TERM", &json.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(json.child.wait().unwrap().code(), Some(130));
 }

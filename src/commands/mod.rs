@@ -8,6 +8,7 @@ pub mod context;
 pub mod cp;
 pub mod create;
 pub mod down;
+pub mod events;
 pub mod exec;
 pub mod export;
 pub mod images;
@@ -87,6 +88,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Watch(args) => watch::run(&context, &args),
         Command::Volumes(args) => volumes::run(&context, &args),
         Command::Scale(args) => scale::run(&context, &args),
+        Command::Events(args) => events::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -146,7 +146,7 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
 }
 
 /// Ctrl-C or SIGTERM.
-async fn wait_for_interrupt() {
+pub(crate) async fn wait_for_interrupt() {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {

@@ -1,5 +1,6 @@
 //! Renderers of the listing commands, byte-compatible with the reference: `ps` (table, json,
-//! templates), `ls`, `images`, `top`, `volumes`. Pure: data, format and clock in; text out.
+//! templates), `ls`, `images`, `top`, `volumes`, and the lines of `events`. Pure: data,
+//! format and clock in; text out.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,8 +11,11 @@ use super::table::{
     displayable_ports, ellipsis, go_json_escape, go_quote, go_time_string_utc, human_duration,
     human_size, tabwrite, time_ago,
 };
+use super::table::{go_microsecond_time_utc, go_rfc3339_nano_utc};
 use super::template::{FormatChoice, Template, TemplateData, TemplateError};
+use crate::engine::events::ContainerEvent;
 use crate::engine::inspect::{ContainerProcesses, ContainerSummary, ImageSummary, VolumeSummary};
+use crate::labels;
 use crate::plan::observed::ProjectSummary;
 
 /// The reference's default `ps` table (`cmd/formatter/container.go`).
@@ -397,6 +401,49 @@ fn render_rows(
     Ok(if table { tabwrite(&text, 10, 3) } else { text })
 }
 
+/// The attributes `events` shows: the actor's, without the `com.docker.compose.` labels.
+fn event_attributes(event: &ContainerEvent) -> impl Iterator<Item = (&String, &String)> {
+    event
+        .attributes
+        .iter()
+        .filter(|(key, _)| !key.starts_with("com.docker.compose."))
+}
+
+/// One `events` event, with its newline: the reference's text line (`TIME container ACTION
+/// ID (key=value, ...)`, then an empty line, as it prints one) or, with `json`, its object
+/// (keys sorted). Times are UTC; attributes are sorted (the reference's order is random).
+pub fn render_event(event: &ContainerEvent, json: bool) -> String {
+    let service = event
+        .attributes
+        .get(labels::SERVICE)
+        .cloned()
+        .unwrap_or_default();
+    if json {
+        let attributes: Map<String, Value> = event_attributes(event)
+            .map(|(key, value)| (key.clone(), Value::from(value.clone())))
+            .collect();
+        let object = json!({
+            "action": event.action_name,
+            "attributes": attributes,
+            "id": event.container_id,
+            "service": service,
+            "time": go_rfc3339_nano_utc(event.time_nanos),
+            "type": "container",
+        });
+        return format!("{}\n", go_json_escape(&object.to_string()));
+    }
+    let attributes: Vec<String> = event_attributes(event)
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    format!(
+        "{} container {} {} ({})\n\n",
+        go_microsecond_time_utc(event.time_nanos),
+        event.action_name,
+        event.container_id,
+        attributes.join(", ")
+    )
+}
+
 /// `{{json .}}` of a `ps` row: exposed for tests comparing keys with the reference.
 pub fn ps_json(container: &ContainerSummary, truncate: bool, now: f64) -> String {
     go_json_escape(&Value::Object(ps_fields(container, truncate, now)).to_string())
@@ -594,5 +641,33 @@ mod tests {
             "b local\n"
         );
         assert!(render_volumes(&volumes, "{{.Nope}}", false).is_err());
+    }
+
+    #[test]
+    fn events_print_as_the_reference() {
+        let event = ContainerEvent {
+            container_id: "451d0aae21b7".to_owned(),
+            container_name: "p-other-1".to_owned(),
+            service: Some("other".to_owned()),
+            action: crate::engine::events::ContainerAction::Die {
+                exit_code: Some(137),
+            },
+            action_name: "die".to_owned(),
+            time_nanos: 1_795_874_905_000_629_677,
+            attributes: BTreeMap::from([
+                ("name".to_owned(), "p-other-1".to_owned()),
+                ("exitCode".to_owned(), "137".to_owned()),
+                ("com.docker.compose.service".to_owned(), "other".to_owned()),
+                ("image".to_owned(), "busybox<1>".to_owned()),
+            ]),
+        };
+        assert_eq!(
+            render_event(&event, false),
+            "2026-11-28 14:08:25.000629 container die 451d0aae21b7 (exitCode=137, image=busybox<1>, name=p-other-1)\n\n"
+        );
+        assert_eq!(
+            render_event(&event, true),
+            "{\"action\":\"die\",\"attributes\":{\"exitCode\":\"137\",\"image\":\"busybox\\u003c1\\u003e\",\"name\":\"p-other-1\"},\"id\":\"451d0aae21b7\",\"service\":\"other\",\"time\":\"2026-11-28T14:08:25.000629677Z\",\"type\":\"container\"}\n"
+        );
     }
 }
