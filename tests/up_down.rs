@@ -1370,9 +1370,10 @@ fn dry_run_is_refused_where_it_cannot_be_pretended() {
         let (_, stderr) = dry_run(&stack, arguments, 1);
         assert_eq!(stderr, message);
     }
-    // `scale` is not implemented: refused as such, nothing created.
-    let (_, stderr) = dry_run(&stack, &["scale", "web=2"], 1);
-    assert!(stderr.contains("`scale` is not implemented"), "{stderr}");
+    // `scale` is `up`'s converge: pretended as the reference does, nothing created.
+    let (_, stderr) = dry_run(&stack, &["scale", "web=2"], 0);
+    let started = dry_line(&format!("Container {}  Started", stack.name("web", 2)));
+    assert!(stderr.contains(&started), "{stderr}");
 }
 
 /// Runs dk-compose with `answer` on its stdin (a pipe, as a script would).
