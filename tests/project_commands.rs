@@ -12,9 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use support::{
-    BUSYBOX_IMAGE, ProjectGuard, docker, engine_available, ensure_test_images, project_leftovers,
-};
+use support::{docker, engine_available, ensure_test_images, project_leftovers};
 
 fn ours_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dk-compose"))
@@ -28,31 +26,28 @@ fn reference_binary() -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
-/// A project directory holding `compose.yaml`, and the guard removing the project.
-struct Project {
-    directory: tempfile::TempDir,
-    guard: ProjectGuard,
+/// The shared project on disk (`support::Stack`), with this file's ways of running
+/// commands in it.
+struct Project(support::Stack);
+
+impl std::ops::Deref for Project {
+    type Target = support::Stack;
+
+    fn deref(&self) -> &support::Stack {
+        &self.0
+    }
 }
 
 impl Project {
     fn new(prefix: &str, yaml: &str) -> Self {
-        let directory = tempfile::tempdir().unwrap();
-        std::fs::write(
-            directory.path().join("compose.yaml"),
-            yaml.replace("IMAGE", BUSYBOX_IMAGE),
-        )
-        .unwrap();
-        Self {
-            directory,
-            guard: ProjectGuard::unique(prefix),
-        }
+        Self(support::Stack::new(prefix, yaml))
     }
 
     fn command(&self, program: &Path, arguments: &[&str]) -> Command {
         let mut command = Command::new(program);
         command
             .current_dir(self.directory.path())
-            .args(["-p", &self.guard.name, "--progress", "plain"])
+            .args(["-p", self.name(), "--progress", "plain"])
             .args(arguments)
             .env("NO_COLOR", "1")
             .env_remove("COMPOSE_PROJECT_NAME")
@@ -80,8 +75,8 @@ impl Project {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    fn name(&self, service: &str, number: u32) -> String {
-        format!("{}-{service}-{number}", self.guard.name)
+    fn replica(&self, service: &str, number: u32) -> String {
+        format!("{}-{service}-{number}", self.name())
     }
 
     /// `name id state` of every container of the project, sorted.
@@ -153,8 +148,8 @@ fn volumes_lists_the_projects_volumes_as_table_json_and_names() {
     ensure_test_images();
     let project = Project::new("project_commands-volumes", VOLUMES);
     project.ours_ok(&["up", "-d"]);
-    let data = format!("{}_data", project.guard.name);
-    let dbdata = format!("{}_dbdata", project.guard.name);
+    let data = format!("{}_data", project.name());
+    let dbdata = format!("{}_dbdata", project.name());
 
     // The named volumes only (not the anonymous one), sorted by name.
     let table = project.ours_ok(&["volumes"]);
@@ -300,11 +295,11 @@ fn scale_adds_and_removes_replicas_and_leaves_the_rest_alone() {
     assert_eq!(
         names,
         [
-            project.name("db", 1),
-            project.name("other", 1),
-            project.name("web", 1),
-            project.name("web", 2),
-            project.name("web", 3)
+            project.replica("db", 1),
+            project.replica("other", 1),
+            project.replica("web", 1),
+            project.replica("web", 2),
+            project.replica("web", 3)
         ]
     );
     // The containers that were there are kept (same ids), the new ones run.
@@ -323,12 +318,12 @@ fn scale_adds_and_removes_replicas_and_leaves_the_rest_alone() {
     project.ours_ok(&["stop", "other", "db"]);
     project.ours_ok(&["scale", "web=2"]);
     let after = project.containers();
-    assert!(line_of(&after, &project.name("other", 1)).ends_with(" exited"));
-    assert!(line_of(&after, &project.name("db", 1)).ends_with(" running"));
-    assert!(line_of(&after, &project.name("web", 2)).ends_with(" running"));
+    assert!(line_of(&after, &project.replica("other", 1)).ends_with(" exited"));
+    assert!(line_of(&after, &project.replica("db", 1)).ends_with(" running"));
+    assert!(line_of(&after, &project.replica("web", 2)).ends_with(" running"));
     assert_eq!(
-        line_of(&after, &project.name("web", 1)),
-        line_of(&before, &project.name("web", 1))
+        line_of(&after, &project.replica("web", 1)),
+        line_of(&before, &project.replica("web", 1))
     );
     project.ours_ok(&["scale", "web=0"]);
     assert!(
@@ -362,7 +357,7 @@ fn scale_no_deps_creates_only_the_named_service_and_bad_input_creates_nothing() 
         assert!(!output.stderr.is_empty(), "{arguments:?}: no message");
     }
     assert_eq!(
-        project_leftovers(&project.guard.name),
+        project_leftovers(project.name()),
         (Vec::new(), Vec::new(), Vec::new()),
         "bad input changed the engine"
     );
@@ -386,7 +381,10 @@ fn scale_no_deps_creates_only_the_named_service_and_bad_input_creates_nothing() 
         .iter()
         .filter_map(|line| line.split(' ').next().map(str::to_owned))
         .collect();
-    assert_eq!(names, [project.name("web", 1), project.name("web", 2)]);
+    assert_eq!(
+        names,
+        [project.replica("web", 1), project.replica("web", 2)]
+    );
 }
 
 /// A running `events` child process and its stdout lines, read on a thread.
@@ -455,7 +453,7 @@ fn events_streams_the_projects_container_events_as_json_and_text() {
     project.ours_ok(&["up", "-d", "other", "db"]);
     project.ours_ok(&["run", "--rm", "other", "true"]);
     project.ours_ok(&["stop", "-t", "1", "other"]);
-    let other = project.name("other", 1);
+    let other = project.replica("other", 1);
     let other_id = docker(&["inspect", "--format", "{{.Id}}", &other]);
 
     let objects: Vec<Value> = json
@@ -504,7 +502,7 @@ fn events_streams_the_projects_container_events_as_json_and_text() {
     assert_eq!(die["service"], "other");
     assert!(die["attributes"]["exitCode"].is_string());
     assert!(die["time"].as_str().unwrap().ends_with('Z'));
-    assert!(actions(&project.name("db", 1)).contains(&"start".to_owned()));
+    assert!(actions(&project.replica("db", 1)).contains(&"start".to_owned()));
 
     // The text form, for the named service only: `TIME container ACTION ID (k=v, ...)`.
     let line_format = regex::Regex::new(

@@ -10,7 +10,7 @@ use super::context::CommandContext;
 use super::exit;
 use super::target::{self, project_or_name};
 use crate::cli::EventsArgs;
-use crate::engine::logs::parse_moment;
+use crate::engine::logs::parse_window;
 use crate::labels;
 use crate::output::{listing, printer};
 
@@ -22,15 +22,13 @@ pub fn run(context: &CommandContext, args: &EventsArgs) -> i32 {
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let now = SystemTime::now();
-    let moment = |text: &Option<String>| {
-        text.as_deref()
-            .map(|text| parse_moment(text, now))
-            .transpose()
-    };
-    let (since, until) = match (moment(&args.since), moment(&args.until)) {
-        (Ok(since), Ok(until)) => (since, until),
-        (Err(message), _) | (_, Err(message)) => {
+    let (since, until) = match parse_window(
+        args.since.as_deref(),
+        args.until.as_deref(),
+        SystemTime::now(),
+    ) {
+        Ok(window) => window,
+        Err(message) => {
             printer::stderr_line(&message);
             return exit::USER_ERROR;
         }

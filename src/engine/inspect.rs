@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::ContainerSummary as EngineContainer;
-use bollard::query_parameters::{ListContainersOptions, ListVolumesOptions, TopOptions};
+use bollard::query_parameters::{ListContainersOptions, TopOptions};
 
 use super::connect::Engine;
 use super::error::{EngineError, ErrorContext};
@@ -318,25 +318,9 @@ impl Engine {
         project_name: &str,
         services: &[String],
     ) -> Result<Vec<VolumeSummary>, EngineError> {
-        let options = ListVolumesOptions {
-            filters: Some(HashMap::from([(
-                "label".to_owned(),
-                vec![format!("{}={project_name}", labels::PROJECT)],
-            )])),
-        };
-        let response = self
-            .docker
-            .list_volumes(Some(options))
-            .await
-            .map_err(|error| {
-                self.error(
-                    error,
-                    ErrorContext::project(project_name).action("list the volumes of"),
-                )
-            })?;
-        let mut volumes: Vec<VolumeSummary> = response
-            .volumes
-            .unwrap_or_default()
+        let mut volumes: Vec<VolumeSummary> = self
+            .labelled_volumes(project_name)
+            .await?
             .into_iter()
             .map(|volume| VolumeSummary {
                 name: volume.name,
