@@ -1,6 +1,7 @@
 //! One file per CLI command. Commands wire loader, engine and output together and decide
 //! nothing themselves. `run` maps every outcome to the process exit code.
 
+pub mod attach;
 pub mod build;
 pub mod commit;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod run;
 pub mod session;
 pub mod stack;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod target;
 pub mod top;
@@ -82,6 +84,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Commit(args) => commit::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Watch(args) => watch::run(&context, &args),
+        Command::Stats(args) => stats::run(&context, &args),
+        Command::Attach(args) => attach::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

@@ -8,6 +8,7 @@ pub mod logmux;
 pub mod palette;
 pub mod printer;
 pub mod progress;
+pub mod stats;
 pub mod table;
 pub mod template;
 pub mod yaml;
