@@ -10,7 +10,7 @@ use super::table::{
     displayable_ports, ellipsis, go_json_escape, go_quote, go_time_string_utc, human_duration,
     human_size, tabwrite, time_ago,
 };
-use super::template::{FormatChoice, Template, TemplateData, TemplateError};
+use super::template::{TemplateData, TemplateError, render_rows};
 use crate::engine::inspect::{ContainerProcesses, ContainerSummary, ImageSummary};
 use crate::plan::observed::ProjectSummary;
 
@@ -142,28 +142,22 @@ pub fn render_ps(
     truncate: bool,
     now: f64,
 ) -> Result<String, TemplateError> {
-    let choice = FormatChoice::parse(format);
-    let (source, table) = match &choice {
-        FormatChoice::DefaultTable => (PS_TABLE, true),
-        FormatChoice::Table(source) => (source.as_str(), true),
-        FormatChoice::Json => ("{{json .}}", false),
-        FormatChoice::Template(source) => (source.as_str(), false),
-    };
-    let template = Template::parse(source)?;
-    let mut text = String::new();
-    if table {
-        text.push_str(&template.render_header(&ps_header));
-        text.push('\n');
-    }
-    for container in containers {
-        let fields = ps_fields(container, truncate, now);
-        text.push_str(&template.render(&TemplateData {
-            fields: &fields,
-            labels: &container.labels,
-        })?);
-        text.push('\n');
-    }
-    Ok(if table { tabwrite(&text, 10, 3) } else { text })
+    let fields: Vec<Map<String, Value>> = containers
+        .iter()
+        .map(|container| ps_fields(container, truncate, now))
+        .collect();
+    render_rows(
+        format,
+        PS_TABLE,
+        &ps_header,
+        containers
+            .iter()
+            .zip(&fields)
+            .map(|(container, fields)| TemplateData {
+                fields,
+                labels: &container.labels,
+            }),
+    )
 }
 
 /// An unknown `--format` value for `ls`/`images` (the reference's words).

@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use super::table::{bytes_size, human_size_float, tabwrite};
-use super::template::{FormatChoice, Template, TemplateData, TemplateError};
+use super::table::{bytes_size, human_size_float};
+use super::template::{TemplateData, TemplateError, render_rows};
 use crate::engine::stats::UsageSample;
 
 const STATS_TABLE: &str = "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}";
@@ -103,29 +103,18 @@ pub fn render_stats(
     format: &str,
     truncate: bool,
 ) -> Result<String, TemplateError> {
-    let choice = FormatChoice::parse(format);
-    let (source, table) = match &choice {
-        FormatChoice::DefaultTable => (STATS_TABLE, true),
-        FormatChoice::Table(source) => (source.as_str(), true),
-        FormatChoice::Json => ("{{json .}}", false),
-        FormatChoice::Template(source) => (source.as_str(), false),
-    };
-    let template = Template::parse(source)?;
-    let mut text = String::new();
-    if table {
-        text.push_str(&template.render_header(&stats_header));
-        text.push('\n');
-    }
     let labels = std::collections::BTreeMap::new();
-    for row in rows {
-        let fields = stats_fields(row, truncate);
-        text.push_str(&template.render(&TemplateData {
-            fields: &fields,
+    let fields: Vec<Map<String, Value>> =
+        rows.iter().map(|row| stats_fields(row, truncate)).collect();
+    render_rows(
+        format,
+        STATS_TABLE,
+        &stats_header,
+        fields.iter().map(|fields| TemplateData {
+            fields,
             labels: &labels,
-        })?);
-        text.push('\n');
-    }
-    Ok(if table { tabwrite(&text, 10, 3) } else { text })
+        }),
+    )
 }
 
 /// One redraw of the streaming mode, byte for byte what the docker CLI writes (on a terminal
