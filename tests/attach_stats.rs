@@ -319,3 +319,60 @@ fn attach_passes_the_exit_code_and_refuses_a_stopped_service() {
         "service \"done\" is not running"
     );
 }
+
+#[test]
+fn attach_to_a_tty_container_detaches_with_the_keys() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::up(
+        "attach-stats-tty",
+        "services:\n  shell:\n    image: IMAGE\n    tty: true\n    stdin_open: true\n    command: sh\n",
+    );
+    stack.wait_state("shell", "running");
+    // A real pseudo-terminal under `script`; ctrl-p ctrl-q once the command's answer is back.
+    let attach = format!("{} -p {} attach shell", ours().display(), stack.guard.name);
+    let mut child = Command::new("script")
+        .args(["-qec", &attach, "/dev/null"])
+        .current_dir(stack.directory.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut collected = Vec::new();
+        let mut buffer = [0u8; 1024];
+        let mut stdout = stdout;
+        while let Ok(read) = std::io::Read::read(&mut stdout, &mut buffer) {
+            if read == 0 {
+                break;
+            }
+            collected.extend_from_slice(&buffer[..read]);
+            let _ = sender.send(String::from_utf8_lossy(&collected).into_owned());
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = String::new();
+    while !seen.contains("hello-3") {
+        // Typed until the shell (attached by now) answers.
+        let _ = stdin.write_all(b"echo hello-$((1+2))\r");
+        let _ = stdin.flush();
+        if let Ok(latest) = receiver.recv_timeout(Duration::from_millis(500)) {
+            seen = latest;
+        }
+        assert!(Instant::now() < deadline, "no answer: {seen:?}");
+    }
+    stdin.write_all(b"\x10\x11").expect("detach keys");
+    stdin.flush().expect("flushed");
+    let status = child.wait().expect("script ends");
+    while let Ok(latest) = receiver.recv_timeout(Duration::from_secs(5)) {
+        seen = latest;
+    }
+    assert_eq!(status.code(), Some(1), "{seen:?}");
+    assert!(seen.contains("read escape sequence"), "{seen:?}");
+    assert_eq!(stack.state("shell"), "running");
+}

@@ -2,7 +2,8 @@
 //! `docker attach` does: stdin only when the container keeps it open (and not
 //! `--no-stdin`), the terminal raw for a TTY container, signals forwarded without a TTY
 //! (`--sig-proxy`), the engine's detach keys (`--detach-keys`, default ctrl-p,ctrl-q); the
-//! container's exit code as ours when it ends, 0 when detached.
+//! container's exit code as ours when it ends; detaching is reported as the CLI does
+//! (`read escape sequence`, exit 1).
 
 use super::context::CommandContext;
 use super::exit;
@@ -15,7 +16,7 @@ use crate::output::printer;
 
 /// How long the container may take to be seen stopped once its streams closed; still
 /// running after that means the user detached.
-const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub fn run(context: &CommandContext, args: &AttachArgs) -> i32 {
     let name = match project_name(context) {
@@ -72,8 +73,11 @@ pub fn run(context: &CommandContext, args: &AttachArgs) -> i32 {
         match tokio::time::timeout(EXIT_GRACE, engine.wait_container_exit(&container.id)).await {
             Ok(Ok(code)) => session::exit_code(code),
             Ok(Err(error)) => target::report(&error),
-            // Detached: the container goes on.
-            Err(_) => exit::OK,
+            // Detached with the detach keys: the container goes on; the docker CLI's words.
+            Err(_) => {
+                printer::stderr_line("read escape sequence");
+                exit::USER_ERROR
+            }
         }
     });
     runtime.shutdown_background();
