@@ -189,9 +189,9 @@ pub enum Command {
     /// Receive real time events from containers
     Events(EventsArgs),
     /// Display a live stream of container(s) resource usage statistics
-    Stats(PendingArgs),
+    Stats(StatsArgs),
     /// Attach local standard input, output, and error streams to a service's running container
-    Attach(PendingArgs),
+    Attach(AttachArgs),
     /// Create a new image from a service container's changes
     Commit(CommitArgs),
     /// Export a service container's filesystem as a tar archive
@@ -200,6 +200,42 @@ pub enum Command {
     Volumes(VolumesArgs),
     /// Manage Docker Swarm stacks (`docker stack` semantics)
     Stack(StackArgs),
+}
+
+/// `stats` flags, as `docker compose stats --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct StatsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Format output using a custom template: 'table', 'table TEMPLATE', 'json' or 'TEMPLATE'
+    #[arg(long, value_name = "string", default_value = "")]
+    pub format: String,
+    /// Disable streaming stats and only pull the first result
+    #[arg(long = "no-stream")]
+    pub no_stream: bool,
+    /// Do not truncate output
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+    pub service: Option<String>,
+}
+
+/// `attach` flags, as `docker compose attach --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct AttachArgs {
+    /// Override the key sequence for detaching from a container.
+    #[arg(long = "detach-keys", value_name = "string")]
+    pub detach_keys: Option<String>,
+    /// index of the container if service has multiple replicas.
+    #[arg(long, value_name = "int", default_value_t = 0)]
+    pub index: u32,
+    /// Do not attach STDIN
+    #[arg(long = "no-stdin")]
+    pub no_stdin: bool,
+    /// Proxy all received signals to the process (default true)
+    #[arg(long = "sig-proxy", value_name = "bool", default_value = "true", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub sig_proxy: bool,
+    pub service: String,
 }
 
 /// Arguments of a command that dk-compose does not implement yet: accepted, then refused clearly.

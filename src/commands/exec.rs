@@ -10,7 +10,7 @@ use super::session::{self, SessionSettings};
 use super::target::{self, project_or_name};
 use crate::cli::ExecArgs;
 use crate::engine::exec::{ExecRequest, TtyTarget};
-use crate::engine::inspect::{ContainerQuery, OneOff};
+use crate::engine::inspect::OneOff;
 use crate::output::printer;
 use crate::output::progress::plain::DRY_RUN_PREFIX;
 use crate::output::table::go_quote;
@@ -48,31 +48,17 @@ pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let query = ContainerQuery::new(false, OneOff::Exclude)
-            .services(std::slice::from_ref(&args.service));
-        let mut containers = match engine.list_containers(&target.name, &query).await {
-            Ok(containers) => containers,
-            Err(error) => return target::report(&error),
-        };
-        containers.retain(|container| container.state == "running");
-        containers.sort_by_key(|container| container.number.unwrap_or(u32::MAX));
-        let container = if args.index == 0 {
-            containers.first()
-        } else {
-            containers
-                .iter()
-                .find(|container| container.number == Some(args.index))
-        };
-        let Some(container) = container else {
-            if args.index > 0 && !containers.is_empty() {
-                printer::stderr_line(&format!(
-                    "service \"{}\" is not running container #{}",
-                    args.service, args.index
-                ));
-            } else {
-                printer::stderr_line(&format!("service \"{}\" is not running", args.service));
-            }
-            return exit::USER_ERROR;
+        let container = match target::running_container(
+            &engine,
+            &target.name,
+            &args.service,
+            args.index,
+            OneOff::Exclude,
+        )
+        .await
+        {
+            Ok(container) => container,
+            Err(code) => return code,
         };
         let tty = !args.no_tty && !args.detach && session::stdin_is_terminal();
         let attach_stdin = args.interactive && !args.detach;

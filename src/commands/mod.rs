@@ -1,6 +1,7 @@
 //! One file per CLI command. Commands wire loader, engine and output together and decide
 //! nothing themselves. `run` maps every outcome to the process exit code.
 
+pub mod attach;
 pub mod build;
 pub mod commit;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod scale;
 pub mod session;
 pub mod stack;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod target;
 pub mod top;
@@ -40,7 +42,6 @@ pub mod wait;
 pub mod watch;
 
 use crate::cli::{Cli, Command};
-use crate::output::printer;
 
 /// Exit codes shared by all commands (the reference's conventions).
 pub mod exit {
@@ -89,22 +90,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Volumes(args) => volumes::run(&context, &args),
         Command::Scale(args) => scale::run(&context, &args),
         Command::Events(args) => events::run(&context, &args),
-        other => {
-            let name = command_name(&other);
-            printer::stderr_line(&format!(
-                "`{name}` is not implemented yet in dk-compose {}; use `docker compose {name}` meanwhile",
-                env!("CARGO_PKG_VERSION")
-            ));
-            exit::USER_ERROR
-        }
+        Command::Stats(args) => stats::run(&context, &args),
+        Command::Attach(args) => attach::run(&context, &args),
     }
-}
-
-fn command_name(command: &Command) -> String {
-    let debug = format!("{command:?}");
-    debug
-        .split(['(', ' ', '{'])
-        .next()
-        .unwrap_or_default()
-        .to_lowercase()
 }

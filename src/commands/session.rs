@@ -1,4 +1,4 @@
-//! What `run` and `exec` share once a process is attached: the terminal in raw mode while a
+//! What `run`, `exec` and `attach` share once a process is attached: the terminal in raw mode while a
 //! TTY session runs (restored on every exit path by a guard), window-size changes passed on,
 //! signals forwarded to the container when there is no TTY, stdin piped.
 

@@ -429,6 +429,45 @@ pub fn of_services<'a>(
         .filter(move |container| services.is_none_or(|names| names.contains(&container.service)))
 }
 
+/// The running container of `service` that `exec` and `attach` use: replica `index` (the
+/// first one when 0), or the reference's `service "x" is not running` (`… container #N`).
+pub async fn running_container(
+    engine: &Engine,
+    project: &str,
+    service: &str,
+    index: u32,
+    oneoff: crate::engine::inspect::OneOff,
+) -> Result<ContainerSummary, i32> {
+    let services = [service.to_owned()];
+    let query = crate::engine::inspect::ContainerQuery::new(false, oneoff).services(&services);
+    let mut containers = engine
+        .list_containers(project, &query)
+        .await
+        .map_err(|error| report(&error))?;
+    containers.retain(|container| container.state == "running");
+    containers.sort_by_key(|container| container.number.unwrap_or(u32::MAX));
+    let position = if index == 0 {
+        (!containers.is_empty()).then_some(0)
+    } else {
+        containers
+            .iter()
+            .position(|container| container.number == Some(index))
+    };
+    match position {
+        Some(position) => Ok(containers.swap_remove(position)),
+        None if index > 0 && !containers.is_empty() => {
+            printer::stderr_line(&format!(
+                "service \"{service}\" is not running container #{index}"
+            ));
+            Err(exit::USER_ERROR)
+        }
+        None => {
+            printer::stderr_line(&format!("service \"{service}\" is not running"));
+            Err(exit::USER_ERROR)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,8 +58,21 @@ impl Engine {
         container: &str,
         stdin: bool,
     ) -> Result<Attached, EngineError> {
+        self.attach_streams(container, stdin, None, "run").await
+    }
+
+    /// Attaches to a container's streams with the engine watching stdin for `detach_keys`
+    /// (its default `ctrl-p,ctrl-q` when `None`); `session` names the command refused
+    /// under `--dry-run`.
+    pub async fn attach_streams(
+        &self,
+        container: &str,
+        stdin: bool,
+        detach_keys: Option<String>,
+        session: &'static str,
+    ) -> Result<Attached, EngineError> {
         if self.is_dry_run() {
-            return Err(EngineError::DryRunInteractive { session: "run" });
+            return Err(EngineError::DryRunInteractive { session });
         }
         let context = ErrorContext::container(container).action("attach to");
         let options = AttachContainerOptions {
@@ -68,7 +81,7 @@ impl Engine {
             stdout: true,
             stderr: true,
             logs: false,
-            detach_keys: None,
+            detach_keys,
         };
         let attached = self
             .docker
@@ -80,6 +93,22 @@ impl Engine {
             input: attached.input,
             context,
         })
+    }
+
+    /// How a container was created for sessions: `(tty, open_stdin)`.
+    pub async fn container_terminal(&self, container: &str) -> Result<(bool, bool), EngineError> {
+        let inspected = self
+            .docker
+            .inspect_container(container, None)
+            .await
+            .map_err(|error| {
+                self.error(error, ErrorContext::container(container).action("inspect"))
+            })?;
+        let config = inspected.config.unwrap_or_default();
+        Ok((
+            config.tty.unwrap_or_default(),
+            config.open_stdin.unwrap_or_default(),
+        ))
     }
 
     /// Starts a created container.

@@ -17,6 +17,7 @@ pub mod logs;
 pub mod observe;
 pub mod reference;
 pub mod resources;
+pub mod stats;
 pub mod swarm;
 pub mod sync;
 

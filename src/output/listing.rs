@@ -12,7 +12,7 @@ use super::table::{
     human_size, tabwrite, time_ago,
 };
 use super::table::{go_microsecond_time_utc, go_rfc3339_nano_utc};
-use super::template::{FormatChoice, Template, TemplateData, TemplateError};
+use super::template::{TemplateData, TemplateError, render_rows};
 use crate::engine::events::ContainerEvent;
 use crate::engine::inspect::{ContainerProcesses, ContainerSummary, ImageSummary, VolumeSummary};
 use crate::labels;
@@ -146,11 +146,22 @@ pub fn render_ps(
     truncate: bool,
     now: f64,
 ) -> Result<String, TemplateError> {
-    let rows: Vec<(Map<String, Value>, &BTreeMap<String, String>)> = containers
+    let fields: Vec<Map<String, Value>> = containers
         .iter()
-        .map(|container| (ps_fields(container, truncate, now), &container.labels))
+        .map(|container| ps_fields(container, truncate, now))
         .collect();
-    render_rows(&rows, format, PS_TABLE, &ps_header)
+    render_rows(
+        format,
+        PS_TABLE,
+        &ps_header,
+        containers
+            .iter()
+            .zip(&fields)
+            .map(|(container, fields)| TemplateData {
+                fields,
+                labels: &container.labels,
+            }),
+    )
 }
 
 /// An unknown `--format` value for `ls`/`images` (the reference's words).
@@ -366,39 +377,19 @@ pub fn render_volumes(
             .flat_map(|volume| [volume.name.as_str(), "\n"])
             .collect());
     }
-    let rows: Vec<(Map<String, Value>, &BTreeMap<String, String>)> = volumes
-        .iter()
-        .map(|volume| (volume_fields(volume), &volume.labels))
-        .collect();
-    render_rows(&rows, format, VOLUMES_TABLE, &volume_header)
-}
-
-/// Renders rows with `--format` as the docker CLI's formatter does: a table (header line,
-/// columns aligned), `{{json .}}` a line, or a template a line.
-fn render_rows(
-    rows: &[(Map<String, Value>, &BTreeMap<String, String>)],
-    format: &str,
-    default_table: &str,
-    headers: &dyn Fn(&str) -> Option<&'static str>,
-) -> Result<String, TemplateError> {
-    let choice = FormatChoice::parse(format);
-    let (source, table) = match &choice {
-        FormatChoice::DefaultTable => (default_table, true),
-        FormatChoice::Table(source) => (source.as_str(), true),
-        FormatChoice::Json => ("{{json .}}", false),
-        FormatChoice::Template(source) => (source.as_str(), false),
-    };
-    let template = Template::parse(source)?;
-    let mut text = String::new();
-    if table {
-        text.push_str(&template.render_header(headers));
-        text.push('\n');
-    }
-    for (fields, labels) in rows {
-        text.push_str(&template.render(&TemplateData { fields, labels })?);
-        text.push('\n');
-    }
-    Ok(if table { tabwrite(&text, 10, 3) } else { text })
+    let fields: Vec<Map<String, Value>> = volumes.iter().map(volume_fields).collect();
+    render_rows(
+        format,
+        VOLUMES_TABLE,
+        &volume_header,
+        volumes
+            .iter()
+            .zip(&fields)
+            .map(|(volume, fields)| TemplateData {
+                fields,
+                labels: &volume.labels,
+            }),
+    )
 }
 
 /// The attributes `events` shows: the actor's, without the `com.docker.compose.` labels.

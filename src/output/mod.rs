@@ -10,6 +10,7 @@ pub mod palette;
 pub mod printer;
 pub mod progress;
 pub mod prompt;
+pub mod stats;
 pub mod table;
 pub mod template;
 pub mod yaml;

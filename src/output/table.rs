@@ -132,18 +132,33 @@ pub fn time_ago(created: i64, now: f64) -> String {
 
 /// go-units `HumanSizeWithPrecision(size, 3)`: decimal units, three significant digits.
 pub fn human_size(bytes: i64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     #[allow(clippy::cast_precision_loss)]
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit + 1 < UNITS.len() {
-        size /= 1000.0;
-        unit += 1;
-    }
-    format!("{}{}", go_general_float(size, 3), UNITS[unit])
+    human_size_float(bytes as f64)
 }
 
-/// Go's `%.<precision>g` for the magnitudes `human_size` produces (below 1000).
+/// [`human_size`] of a float (the docker CLI's network and block I/O columns).
+pub fn human_size_float(size: f64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    custom_size(size, 1000.0, &UNITS, 3)
+}
+
+/// go-units `BytesSize`: binary units (`KiB`, `MiB`…), four significant digits.
+pub fn bytes_size(size: f64) -> String {
+    const UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+    custom_size(size, 1024.0, &UNITS, 4)
+}
+
+/// go-units `CustomSize`: divide by `base` while it fits, then Go's `%.<precision>g`.
+fn custom_size(mut size: f64, base: f64, units: &[&str], precision: usize) -> String {
+    let mut unit = 0;
+    while size >= base && unit + 1 < units.len() {
+        size /= base;
+        unit += 1;
+    }
+    format!("{}{}", go_general_float(size, precision), units[unit])
+}
+
+/// Go's `%.<precision>g` for the magnitudes the size functions produce (below 1024).
 fn go_general_float(value: f64, precision: usize) -> String {
     if value == 0.0 {
         return "0".to_owned();

@@ -267,6 +267,39 @@ impl FormatChoice {
     }
 }
 
+/// Renders rows for a `--format` value (`table`, `table TEMPLATE`, `json`, `TEMPLATE`) as the
+/// docker CLI's formatters do: `default_table` for plain `table`, the header line from
+/// `headers` and Go's tabwriter layout for tables, one line per row.
+pub fn render_rows<'a>(
+    format: &str,
+    default_table: &str,
+    headers: &dyn Fn(&str) -> Option<&'static str>,
+    rows: impl IntoIterator<Item = TemplateData<'a>>,
+) -> Result<String, TemplateError> {
+    let choice = FormatChoice::parse(format);
+    let (source, table) = match &choice {
+        FormatChoice::DefaultTable => (default_table, true),
+        FormatChoice::Table(source) => (source.as_str(), true),
+        FormatChoice::Json => ("{{json .}}", false),
+        FormatChoice::Template(source) => (source.as_str(), false),
+    };
+    let template = Template::parse(source)?;
+    let mut text = String::new();
+    if table {
+        text.push_str(&template.render_header(headers));
+        text.push('\n');
+    }
+    for row in rows {
+        text.push_str(&template.render(&row)?);
+        text.push('\n');
+    }
+    Ok(if table {
+        super::table::tabwrite(&text, 10, 3)
+    } else {
+        text
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
