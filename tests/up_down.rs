@@ -848,6 +848,101 @@ services:
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 }
 
+/// `count` services that sleep until stopped.
+fn many_services(count: usize) -> String {
+    (0..count).fold(String::from("services:\n"), |yaml, number| {
+        format!("{yaml}  s{number}: {{image: IMAGE, command: [sleep, '1000'], init: true}}\n")
+    })
+}
+
+/// `name state` of every container of the project.
+fn states(stack: &Stack) -> Vec<String> {
+    docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label={}", stack.guard.label()),
+        "--format",
+        "{{.Names}} {{.State}}",
+    ])
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+#[test]
+fn sigterm_during_the_create_phase_stops_as_ctrl_c_does_and_a_new_up_converges() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    const SERVICES: usize = 18;
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("sigterm-create", &many_services(SERVICES));
+    // One engine call at a time: the create phase goes on long after the first container
+    // is created, so the signal lands in it.
+    let mut child = Command::new(binary())
+        .current_dir(stack.path())
+        .args([
+            "-p",
+            &stack.guard.name,
+            "--progress",
+            "plain",
+            "--parallel",
+            "1",
+        ])
+        .args(["up", "-d"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let created = line.starts_with(" Container ") && line.ends_with(" Created");
+        seen.push(line);
+        if created {
+            break;
+        }
+    }
+    assert!(
+        seen.last().is_some_and(|line| line.ends_with(" Created")),
+        "no container created:\n{}",
+        seen.join("\n")
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    seen.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    // As Ctrl-C and as the reference: 130, and its empty last line.
+    assert_eq!(status.code(), Some(130), "{}", seen.join("\n"));
+    assert_eq!(seen.last().map(String::as_str), Some(""), "{seen:#?}");
+    let states = states(&stack);
+    assert!(
+        states.len() < SERVICES && !states.is_empty(),
+        "creating did not stop at the signal: {states:?}"
+    );
+
+    // A new `up -d` converges, `down` leaves nothing.
+    stack.ours(&["up", "-d"]);
+    let states = self::states(&stack);
+    assert_eq!(states.len(), SERVICES, "{states:?}");
+    assert!(
+        states.iter().all(|line| line.ends_with(" running")),
+        "{states:?}"
+    );
+    stack.ours(&["down", "-t", "0"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(
+        containers.is_empty() && networks.is_empty() && volumes.is_empty(),
+        "{containers:?} {networks:?} {volumes:?}"
+    );
+}
+
 #[test]
 fn a_network_whose_config_changed_is_recreated_keeping_the_containers() {
     if !ready() {

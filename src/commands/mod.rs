@@ -11,6 +11,7 @@ pub mod down;
 pub mod exec;
 pub mod export;
 pub mod images;
+pub mod interrupts;
 pub mod kill;
 pub mod logs;
 pub mod ls;

@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinError, JoinHandle};
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Interrupts;
 use super::target::{self, Progress, Target};
 use super::up::{self, ConvergeRequest, Failure, Prepared, Session};
 use super::watch::WatchOptions;
@@ -127,11 +127,18 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             quiet_pull: request.quiet_pull,
             quiet_build: request.quiet_build,
         };
-        let pulls =
-            match up::prepare_images(context, &engine, &loaded, &selected, preparation).await {
-                Ok(pulls) => pulls,
-                Err(code) => return code,
-            };
+        // Listened to from here to the end: a signal during the create phase is seen by
+        // the session (which stops creating) and, when the create phase ended anyway, by
+        // the attached phase (which stops what started).
+        let mut interrupts = match Interrupts::listen_or_report() {
+            Ok(interrupts) => interrupts,
+            Err(code) => return code,
+        };
+        let preparing = up::prepare_images(context, &engine, &loaded, &selected, preparation);
+        let pulls = match interrupts.unless_interrupted(preparing).await {
+            Ok(Ok(pulls)) => pulls,
+            Ok(Err(code)) | Err(code) => return code,
+        };
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
@@ -190,7 +197,7 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             stop_services: args.services.clone(),
             stop_timeout: args.timeout.map(i64::from),
         };
-        attached.run(start_plan, watch_setup).await
+        attached.run(start_plan, watch_setup, interrupts).await
     })
 }
 
@@ -401,28 +408,6 @@ impl ExitRules {
     }
 }
 
-/// SIGINT and SIGTERM, as one stream.
-struct Interrupts {
-    interrupt: Signal,
-    terminate: Signal,
-}
-
-impl Interrupts {
-    fn listen() -> std::io::Result<Self> {
-        Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    async fn next(&mut self) {
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-    }
-}
-
 /// Awaits the task when there is one (never returns otherwise).
 async fn joined<T>(task: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
     match task.as_mut() {
@@ -457,7 +442,12 @@ enum Stopping {
 }
 
 impl Attached<'_> {
-    async fn run(self, start_plan: Plan, watch_setup: Option<WatchSetup>) -> i32 {
+    async fn run(
+        self,
+        start_plan: Plan,
+        watch_setup: Option<WatchSetup>,
+        mut interrupts: Interrupts,
+    ) -> i32 {
         let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
         let notices = sender.clone();
         let mut mux = LogMux::new(self.settings);
@@ -466,13 +456,6 @@ impl Attached<'_> {
             mux.register(WATCH_LOGGER);
         }
         let writer = tokio::task::spawn_blocking(move || run_log_writer(receiver, mux, |_| {}));
-        let mut interrupts = match Interrupts::listen() {
-            Ok(interrupts) => interrupts,
-            Err(error) => {
-                printer::stderr_line(&format!("cannot listen to signals: {error}"));
-                return exit::INTERNAL;
-            }
-        };
         let options = LogOptions {
             timestamps: false,
             ..LogOptions::default()
