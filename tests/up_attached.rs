@@ -471,6 +471,18 @@ services:
     assert!(text(&output.stdout).contains("\nflaky-1  | run\n"));
 }
 
+#[test]
+fn each_run_then_its_status_line_then_the_next_run() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new("upa-runs", support::RESTARTING_STACK);
+    let output = stack.up(&["--no-color"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let lines: Vec<String> = text(&output.stdout).lines().map(str::to_owned).collect();
+    support::assert_each_run_then_its_status(&lines);
+}
+
 /// The child `up` with its output read line by line in the background.
 struct Running {
     child: Child,
