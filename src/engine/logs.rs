@@ -592,6 +592,50 @@ async fn cut_off(cut: &mut Option<watch::Receiver<bool>>) {
     std::future::pending::<()>().await;
 }
 
+/// A chunk of output as `(stream, bytes)`; `None` for stdin.
+fn split_output(output: LogOutput) -> Option<(LogStream, Vec<u8>)> {
+    match output {
+        LogOutput::StdErr { message } => Some((LogStream::Stderr, message.to_vec())),
+        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+            Some((LogStream::Stdout, message.to_vec()))
+        }
+        LogOutput::StdIn { .. } => None,
+    }
+}
+
+/// Puts output on the feed (unless cut first) and counts it.
+async fn forward(
+    sender: &mpsc::Sender<LogEvent>,
+    name: &str,
+    stream: LogStream,
+    bytes: Vec<u8>,
+    control: &mut PumpControl,
+) -> Result<(), PumpEnd> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let count = bytes.len();
+    let event = LogEvent::Output {
+        name: name.to_owned(),
+        stream,
+        bytes,
+    };
+    tokio::select! {
+        biased;
+        () = cut_off(&mut control.cut) => return Err(PumpEnd::Cut),
+        sent = sender.send(event) => {
+            if sent.is_err() {
+                return Err(PumpEnd::ReaderGone);
+            }
+        }
+    }
+    control
+        .forwarded
+        .of(stream)
+        .fetch_add(count, Ordering::Relaxed);
+    Ok(())
+}
+
 /// Forwards a container's output to the feed, merging chunks that are already waiting (up
 /// to [`BATCH_BYTES`], one stream at a time) so that a fast writer costs few events.
 async fn pump(
@@ -601,14 +645,10 @@ async fn pump(
     batching: Batching,
     mut control: PumpControl,
 ) -> PumpEnd {
+    if let Some(check) = control.check.take() {
+        return pump_checked(stream, name, sender, control, &check).await;
+    }
     let (mut skip_stdout, mut skip_stderr) = control.skip;
-    let split = |output: LogOutput| match output {
-        LogOutput::StdErr { message } => Some((LogStream::Stderr, message)),
-        LogOutput::StdOut { message } | LogOutput::Console { message } => {
-            Some((LogStream::Stdout, message))
-        }
-        LogOutput::StdIn { .. } => None,
-    };
     let mut carried: Option<(LogStream, Vec<u8>)> = None;
     loop {
         let (stream_kind, mut bytes) = match carried.take() {
@@ -620,8 +660,8 @@ async fn pump(
             } {
                 None => return PumpEnd::Ended,
                 Some(Err(error)) => return PumpEnd::Failed(error),
-                Some(Ok(output)) => match split(output) {
-                    Some((kind, message)) => (kind, message.to_vec()),
+                Some(Ok(output)) => match split_output(output) {
+                    Some(item) => item,
                     None => continue,
                 },
             },
@@ -633,12 +673,12 @@ async fn pump(
                 Batching::Ready => stream.next().now_or_never(),
             };
             match next {
-                Some(Some(Ok(output))) => match split(output) {
+                Some(Some(Ok(output))) => match split_output(output) {
                     Some((kind, message)) if kind == stream_kind => {
                         bytes.extend_from_slice(&message);
                     }
-                    Some((kind, message)) => {
-                        carried = Some((kind, message.to_vec()));
+                    Some(item) => {
+                        carried = Some(item);
                         break;
                     }
                     None => {}
@@ -661,35 +701,87 @@ async fn pump(
         let dropped = (*skipped).min(bytes.len());
         *skipped -= dropped;
         bytes.drain(..dropped);
-        if let Some(check) = &control.check {
-            if !bytes.is_empty() && !check.going_on().await {
-                cut_off(&mut control.cut).await;
-                return PumpEnd::Cut;
-            }
-        }
-        if !bytes.is_empty() {
-            let count = bytes.len();
-            let event = LogEvent::Output {
-                name: name.to_owned(),
-                stream: stream_kind,
-                bytes,
-            };
-            tokio::select! {
-                biased;
-                () = cut_off(&mut control.cut) => return PumpEnd::Cut,
-                sent = sender.send(event) => {
-                    if sent.is_err() {
-                        return PumpEnd::ReaderGone;
-                    }
-                }
-            }
-            control
-                .forwarded
-                .of(stream_kind)
-                .fetch_add(count, Ordering::Relaxed);
+        if let Err(end) = forward(sender, name, stream_kind, bytes, &mut control).await {
+            return end;
         }
         if let Some(end) = ended {
             return end;
+        }
+    }
+}
+
+/// As [`pump`], for a run that the engine may follow with another in the same read: what
+/// is read goes on the feed only once a check begun after it finds the run still going
+/// (the reading goes on meanwhile, so one check covers all that came before it); when the
+/// run is over, the read waits to be cut (at the run's `die`, to be resumed up to it).
+async fn pump_checked(
+    mut stream: LogStreamBox,
+    name: &str,
+    sender: &mpsc::Sender<LogEvent>,
+    mut control: PumpControl,
+    check: &RunCheck,
+) -> PumpEnd {
+    let mut unsent: VecDeque<(LogStream, Vec<u8>)> = VecDeque::new();
+    let mut unsent_bytes = 0;
+    let mut stream_end: Option<PumpEnd> = None;
+    // Reads a chunk into `unsent`, merged with the last one unless that one is `sealed`
+    // (covered by a check under way); gives how the stream ended, if it did.
+    let read = |item: Option<Result<LogOutput, bollard::errors::Error>>,
+                unsent: &mut VecDeque<(LogStream, Vec<u8>)>,
+                unsent_bytes: &mut usize,
+                sealed: usize| match item {
+        None => Some(PumpEnd::Ended),
+        Some(Err(error)) => Some(PumpEnd::Failed(error)),
+        Some(Ok(output)) => {
+            if let Some((kind, bytes)) = split_output(output) {
+                *unsent_bytes += bytes.len();
+                let open = unsent.len() > sealed;
+                match unsent.back_mut() {
+                    Some((last, merged)) if open && *last == kind && merged.len() < BATCH_BYTES => {
+                        merged.extend_from_slice(&bytes);
+                    }
+                    _ => unsent.push_back((kind, bytes)),
+                }
+            }
+            None
+        }
+    };
+    loop {
+        if unsent.is_empty() {
+            if let Some(end) = stream_end {
+                return end;
+            }
+            let next = tokio::select! {
+                biased;
+                () = cut_off(&mut control.cut) => return PumpEnd::Cut,
+                next = stream.next() => next,
+            };
+            stream_end = read(next, &mut unsent, &mut unsent_bytes, 0);
+            continue;
+        }
+        // What the check covers: all read before it begins.
+        let covered = unsent.len();
+        let checking = check.going_on();
+        tokio::pin!(checking);
+        let going_on = loop {
+            tokio::select! {
+                biased;
+                () = cut_off(&mut control.cut) => return PumpEnd::Cut,
+                going_on = &mut checking => break going_on,
+                next = stream.next(), if stream_end.is_none() && unsent_bytes < 4 * BATCH_BYTES => {
+                    stream_end = read(next, &mut unsent, &mut unsent_bytes, covered);
+                }
+            }
+        };
+        if !going_on {
+            cut_off(&mut control.cut).await;
+            return PumpEnd::Cut;
+        }
+        for (kind, bytes) in unsent.drain(..covered).collect::<Vec<_>>() {
+            unsent_bytes -= bytes.len();
+            if let Err(end) = forward(sender, name, kind, bytes, &mut control).await {
+                return end;
+            }
         }
     }
 }
