@@ -185,9 +185,9 @@ pub enum Command {
     /// Unpause services
     Unpause(ServicesArgs),
     /// Scale services
-    Scale(PendingArgs),
+    Scale(ScaleArgs),
     /// Receive real time events from containers
-    Events(PendingArgs),
+    Events(EventsArgs),
     /// Display a live stream of container(s) resource usage statistics
     Stats(PendingArgs),
     /// Attach local standard input, output, and error streams to a service's running container
@@ -197,7 +197,7 @@ pub enum Command {
     /// Export a service container's filesystem as a tar archive
     Export(ExportArgs),
     /// List volumes
-    Volumes(PendingArgs),
+    Volumes(VolumesArgs),
     /// Manage Docker Swarm stacks (`docker stack` semantics)
     Stack(StackArgs),
 }
@@ -420,6 +420,44 @@ pub struct RmArgs {
 /// Commands whose only arguments are service names (`pause`, `unpause`, `top`).
 #[derive(Debug, Args, Default)]
 pub struct ServicesArgs {
+    pub service_names: Vec<String>,
+}
+
+/// `volumes` flags.
+#[derive(Debug, Args, Default)]
+pub struct VolumesArgs {
+    /// Format the output: `table` (default), `table TEMPLATE`, `json` or `TEMPLATE`
+    #[arg(long, value_name = "string", default_value = "table")]
+    pub format: String,
+    /// Only display volume names
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub service_names: Vec<String>,
+}
+
+/// `scale` flags.
+#[derive(Debug, Args, Default)]
+pub struct ScaleArgs {
+    /// Don't start linked services
+    #[arg(long = "no-deps")]
+    pub no_deps: bool,
+    /// `SERVICE=REPLICAS`
+    #[arg(value_name = "SERVICE=REPLICAS", required = true)]
+    pub replicas: Vec<String>,
+}
+
+/// `events` flags.
+#[derive(Debug, Args, Default)]
+pub struct EventsArgs {
+    /// Output events as a stream of json objects
+    #[arg(long)]
+    pub json: bool,
+    /// Show all events created since timestamp
+    #[arg(long, value_name = "string")]
+    pub since: Option<String>,
+    /// Stream events until this timestamp
+    #[arg(long, value_name = "string")]
+    pub until: Option<String>,
     pub service_names: Vec<String>,
 }
 
@@ -772,6 +810,9 @@ pub struct CreateFlags {
     /// Assume "yes" as answer to all prompts and run non-interactively
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// `--y`: the reference's first spelling of `--yes`, still taken, with a warning.
+    #[arg(long = "y", hide = true)]
+    pub yes_misspelt: bool,
 }
 
 /// `up` flags, as `docker compose up --help` lists them.
@@ -800,9 +841,9 @@ pub struct UpArgs {
     /// Return the exit code of the selected service container. Implies --abort-on-container-exit
     #[arg(long = "exit-code-from", value_name = "string")]
     pub exit_code_from: Option<String>,
-    /// Enable interactive shortcuts when running attached. Incompatible with --detach.
-    #[arg(long)]
-    pub menu: bool,
+    /// Enable interactive shortcuts when running attached. Incompatible with --detach. Can also be enable/disable by setting COMPOSE_MENU environment var.
+    #[arg(long, value_name = "bool", num_args = 0..=1, require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set, value_parser = go_bool)]
+    pub menu: Option<bool>,
     /// Do not attach (stream logs) to the specified services
     #[arg(long = "no-attach", value_name = "stringArray")]
     pub no_attach: Vec<String>,
@@ -1054,4 +1095,16 @@ pub struct ExecArgs {
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+/// A flag's boolean value in Go's `strconv.ParseBool` words (`1`, `t`, `TRUE`, `0`, `f`,
+/// `False`, ...), as pflag takes them.
+fn go_bool(text: &str) -> Result<bool, String> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing \"{text}\": invalid syntax"
+        )),
+    }
 }

@@ -7,7 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use support::{BUSYBOX_IMAGE, ProjectGuard, docker, engine_available, ensure_test_images};
+use support::{docker, engine_available, ensure_test_images};
 
 fn reference_binary() -> PathBuf {
     std::env::var_os("REFERENCE_COMPOSE").map_or_else(
@@ -16,26 +16,21 @@ fn reference_binary() -> PathBuf {
     )
 }
 
-/// A project on disk: a temporary directory with its compose file, and its guard.
-struct Stack {
-    guard: ProjectGuard,
-    directory: tempfile::TempDir,
+/// The shared project on disk (`support::Stack`), with this file's ways of running
+/// commands in it.
+struct Stack(support::Stack);
+
+impl std::ops::Deref for Stack {
+    type Target = support::Stack;
+
+    fn deref(&self) -> &support::Stack {
+        &self.0
+    }
 }
 
 impl Stack {
     fn new(prefix: &str, compose: &str) -> Self {
-        let guard = ProjectGuard::unique(prefix);
-        let directory = tempfile::tempdir().unwrap();
-        std::fs::write(
-            directory.path().join("compose.yaml"),
-            compose.replace("IMAGE", BUSYBOX_IMAGE),
-        )
-        .unwrap();
-        Self { guard, directory }
-    }
-
-    fn name(&self) -> &str {
-        &self.guard.name
+        Self(support::Stack::new(prefix, compose))
     }
 
     fn file(&self) -> PathBuf {

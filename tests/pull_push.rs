@@ -10,16 +10,14 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use support::registry::{BasicAuth, ImageGuard, LocalRegistry, registry_available};
+use support::registry::{
+    BasicAuth, ImageGuard, LocalRegistry, TEST_PASSWORD, TEST_PASSWORD_HASH, TEST_USER,
+    registry_available,
+};
 use support::{
     BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images,
     project_leftovers, unique_project,
 };
-
-/// `dkuser` / `dk-secret`, bcrypt cost 4 (the registry only reads bcrypt hashes).
-const TEST_USER: &str = "dkuser";
-const TEST_PASSWORD: &str = "dk-secret";
-const TEST_PASSWORD_HASH: &str = "$2b$04$akC6CoT1yQfjBFXY1VfgB.4xjYs9w0cz/rI/waMSSrHeg3VzlwB9q";
 
 fn ready() -> bool {
     if !engine_available() || !registry_available() {

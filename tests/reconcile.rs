@@ -12,9 +12,9 @@ use dk_compose::plan::observed::{
     ObservedVolume,
 };
 use dk_compose::plan::{
-    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, NetworkPolicy,
-    OrphanPolicy, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down,
-    reconcile_up,
+    AnonymousVolumePolicy, DependencyPolicy, Desired, DivergedVolume, DownOptions, ImageRemoval,
+    NetworkPolicy, OrphanPolicy, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval,
+    reconcile_down, reconcile_up, reconcile_volume_recreation,
 };
 
 const IMAGE_ID: &str = "sha256:1111";
@@ -348,6 +348,30 @@ fn network_disconnected_container_is_recreated() {
 }
 
 #[test]
+fn a_container_in_the_network_namespace_of_a_recreated_one_is_recreated_too() {
+    // The loader's implicit `depends_on` (restart: true) for `service:db` must not turn
+    // the recreation into a restart: the old namespace is gone.
+    let project = project(
+        "
+services:
+  db: {image: busybox}
+  sidecar: {image: busybox, network_mode: 'service:db'}
+",
+    );
+    let mut db = container(&project, "db", 1);
+    db.config_hash = Some("stale".to_owned());
+    let text = up(
+        &project,
+        &observed(vec![db, container(&project, "sidecar", 1)]),
+        &UpOptions::default(),
+    );
+    assert!(
+        text.contains("#6 create container sidecar10123_p-sidecar-1 to replace p-sidecar-1 after #4: dependency db was recreated"),
+        "{text}"
+    );
+}
+
+#[test]
 fn volumes_are_created_once_and_external_ones_are_left_to_the_checks() {
     let project = project(
         "
@@ -575,29 +599,228 @@ warning: a network with name p_default exists but was not created for project \"
 warning: volume \"p_data\" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume
 "
     );
-    // A volume of the project whose config changed is kept, with a warning.
-    state.foreign_networks.clear();
-    state.foreign_volumes.clear();
-    let mut data = ObservedVolume {
+}
+
+/// The project's volume `p_data` as the engine holds it, with this config hash.
+fn data_volume(config_hash: &str) -> ObservedVolume {
+    ObservedVolume {
         name: "p_data".to_owned(),
         driver: "local".to_owned(),
-        labels: BTreeMap::from([(
-            "com.docker.compose.config-hash".to_owned(),
-            "stale".to_owned(),
-        )]),
-    };
-    state.volumes = vec![data.clone()];
-    let text = up(&project, &state, &UpOptions::default());
+        labels: BTreeMap::from([
+            (
+                "com.docker.compose.config-hash".to_owned(),
+                config_hash.to_owned(),
+            ),
+            ("com.docker.compose.project".to_owned(), "p".to_owned()),
+            ("com.docker.compose.volume".to_owned(), "data".to_owned()),
+        ]),
+    }
+}
+
+/// `container` with the volume `p_data` mounted at `/data`.
+fn mounting_data(mut container: ObservedContainer) -> ObservedContainer {
+    container.mounts = vec![ObservedMount {
+        kind: "volume".to_owned(),
+        name: Some("p_data".to_owned()),
+        source: "/var/lib/docker/volumes/p_data/_data".to_owned(),
+        destination: "/data".to_owned(),
+    }];
+    container
+}
+
+const VOLUME_USERS: &str = "
+services:
+  db: {image: busybox, volumes: [data:/data], scale: 2}
+  web: {image: busybox, depends_on: [db]}
+  sidecar: {image: busybox, network_mode: 'service:db'}
+volumes:
+  data:
+    labels: {tier: two}
+";
+
+fn volume_users_state(project: &Project) -> ObservedProject {
+    let mut stopped = mounting_data(container(project, "db", 2));
+    stopped.state = ContainerState::Exited;
+    stopped.exit_code = Some(0);
+    let mut state = observed(vec![
+        mounting_data(container(project, "db", 1)),
+        stopped,
+        container(project, "sidecar", 1),
+        container(project, "web", 1),
+    ]);
+    state.volumes = vec![data_volume("stale")];
+    state
+}
+
+#[test]
+fn a_volume_whose_config_changed_is_kept_when_the_answer_is_no() {
+    let project = project(VOLUME_USERS);
+    let state = volume_users_state(&project);
+    let diverged =
+        dk_compose::plan::diverged_volumes(&project, &state, &UpOptions::default()).unwrap();
+    assert_eq!(
+        diverged,
+        [DivergedVolume {
+            key: "data".to_owned(),
+            name: "p_data".to_owned()
+        }]
+    );
+    // No answer, or no: used as it is, nothing touched, nothing more said.
+    assert_eq!(
+        up(&project, &state, &UpOptions::default()),
+        "\
+#1 keep container p-db-1 (running): up to date
+#2 start container p-db-2: not running
+#3 keep container p-sidecar-1 (running) after #1,#2: up to date
+#4 keep container p-web-1 (running) after #1,#2: up to date
+"
+    );
+    // Once recreated with the new hash, nothing to ask.
+    let mut converged = state.clone();
+    converged.volumes = vec![data_volume(&hash::volume_hash(&project.volumes["data"]))];
     assert!(
-        text.contains("warning: volume \"p_data\" exists but doesn't match configuration"),
+        dk_compose::plan::diverged_volumes(&project, &converged, &UpOptions::default())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_volume_whose_config_changed_is_recreated_with_its_containers_when_the_answer_is_yes() {
+    let project = project(VOLUME_USERS);
+    let state = volume_users_state(&project);
+    let options = UpOptions {
+        recreate_volumes: ["data".to_owned()].into(),
+        ..UpOptions::default()
+    };
+    // The containers that mount it go (running or not), then the volume, which comes back
+    // before them; a dependent sharing a namespace follows, one that only depends stays.
+    assert_eq!(
+        up(&project, &state, &options),
+        "\
+#1 stop container p-db-1: volume config changed
+#2 remove container p-db-1 after #1: volume config changed
+#3 remove container p-db-2: volume config changed
+#4 remove volume p_data after #2,#3: volume config changed
+#5 create volume p_data after #4: volume config changed
+#6 create container p-db-1 after #2,#3,#5: volume config changed
+#7 start container p-db-1 after #6: volume config changed
+#8 create container p-db-2 after #2,#3,#5: volume config changed
+#9 start container p-db-2 after #8: volume config changed
+#10 create container sidecar10123_p-sidecar-1 to replace p-sidecar-1 after #6,#8: dependency db was recreated
+#11 stop container p-sidecar-1 after #10: replaced
+#12 remove container p-sidecar-1 after #11: replaced
+#13 rename container sidecar10123_p-sidecar-1 to p-sidecar-1 after #12: replaced
+#14 start container p-sidecar-1 after #7,#9,#13: dependency db was recreated
+#15 keep container p-web-1 (running) after #7,#9: up to date
+"
+    );
+    // `create`: the same, nothing started.
+    let created = up(
+        &project,
+        &state,
+        &UpOptions {
+            start: StartPolicy::NoStart,
+            ..options.clone()
+        },
+    );
+    assert!(
+        created.contains("#6 create container p-db-1 after #2,#3,#5: volume config changed")
+            && !created.contains("start container p-db"),
+        "{created}"
+    );
+    // A volume the user said yes to that has not changed is left alone.
+    let mut converged = state.clone();
+    converged.volumes = vec![data_volume(&hash::volume_hash(&project.volumes["data"]))];
+    assert!(!up(&project, &converged, &options).contains("volume"));
+}
+
+#[test]
+fn a_volume_to_recreate_that_a_container_left_out_mounts_is_refused() {
+    let project = project(
+        "
+services:
+  db: {image: busybox, volumes: [data:/data]}
+  backup: {image: busybox, volumes: [data:/backup]}
+volumes:
+  data: {}
+",
+    );
+    let mut state = observed(vec![
+        mounting_data(container(&project, "backup", 1)),
+        mounting_data(container(&project, "db", 1)),
+    ]);
+    state.volumes = vec![data_volume("stale")];
+    let options = UpOptions {
+        services: vec!["db".to_owned()],
+        recreate_volumes: ["data".to_owned()].into(),
+        ..UpOptions::default()
+    };
+    // `up db`: backup is not part of it and would keep the volume busy.
+    let error = reconcile_up(&desired(&project), &state, &options).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "volume \"p_data\" cannot be recreated: container p-backup-1 uses it and is not part of this operation"
+    );
+    // A one-off container likewise; an orphan too, unless `--remove-orphans` removes it.
+    let mut oneoff = mounting_data(container(&project, "db", 1));
+    oneoff.name = "p-db-run-0123".to_owned();
+    oneoff.oneoff = true;
+    let mut orphan = mounting_data(container(&project, "gone", 1));
+    orphan.service = "gone".to_owned();
+    for (intruder, name) in [(oneoff, "p-db-run-0123"), (orphan.clone(), "p-gone-1")] {
+        let mut state = observed(vec![mounting_data(container(&project, "db", 1)), intruder]);
+        state.volumes = vec![data_volume("stale")];
+        let options = UpOptions {
+            recreate_volumes: ["data".to_owned()].into(),
+            ..UpOptions::default()
+        };
+        let error = reconcile_up(&desired(&project), &state, &options).unwrap_err();
+        assert!(error.to_string().contains(name), "{error}");
+    }
+    let mut state = observed(vec![mounting_data(container(&project, "db", 1)), orphan]);
+    state.volumes = vec![data_volume("stale")];
+    let text = up(
+        &project,
+        &state,
+        &UpOptions {
+            recreate_volumes: ["data".to_owned()].into(),
+            orphans: OrphanPolicy::Remove,
+            ..UpOptions::default()
+        },
+    );
+    assert!(
+        text.contains("#4 remove container p-gone-1 after #3: volume config changed")
+            && text.contains("#5 remove volume p_data after #2,#4: volume config changed")
+            && !text.contains("orphan"),
         "{text}"
     );
-    data.labels.insert(
-        "com.docker.compose.config-hash".to_owned(),
-        hash::volume_hash(&project.volumes["data"]),
+}
+
+#[test]
+fn run_recreates_a_volume_removing_the_service_containers_that_mount_it() {
+    let project = project(VOLUME_USERS);
+    let state = volume_users_state(&project);
+    let volumes =
+        dk_compose::plan::diverged_volumes(&project, &state, &UpOptions::default()).unwrap();
+    let plan = reconcile_volume_recreation(&project, &state, &volumes).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "\
+#1 stop container p-db-1: volume config changed
+#2 remove container p-db-1 after #1: volume config changed
+#3 remove container p-db-2: volume config changed
+#4 remove volume p_data after #2,#3: volume config changed
+#5 create volume p_data after #4: volume config changed
+"
     );
-    state.volumes = vec![data];
-    assert!(!up(&project, &state, &UpOptions::default()).contains("warning"));
+    let mut running_oneoff = mounting_data(container(&project, "db", 1));
+    running_oneoff.name = "p-db-run-0123".to_owned();
+    running_oneoff.oneoff = true;
+    let mut state = state;
+    state.containers.push(running_oneoff);
+    let error = reconcile_volume_recreation(&project, &state, &volumes).unwrap_err();
+    assert!(error.to_string().contains("p-db-run-0123"), "{error}");
 }
 
 #[test]

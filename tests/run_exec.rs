@@ -11,9 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{
-    BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images,
-};
+use support::{docker, docker_output, engine_available, ensure_test_images};
 
 fn reference_binary() -> PathBuf {
     std::env::var_os("REFERENCE_COMPOSE").map_or_else(
@@ -22,25 +20,21 @@ fn reference_binary() -> PathBuf {
     )
 }
 
-struct Stack {
-    guard: ProjectGuard,
-    directory: tempfile::TempDir,
+/// The shared project on disk (`support::Stack`), with this file's ways of running
+/// commands in it.
+struct Stack(support::Stack);
+
+impl std::ops::Deref for Stack {
+    type Target = support::Stack;
+
+    fn deref(&self) -> &support::Stack {
+        &self.0
+    }
 }
 
 impl Stack {
     fn new(prefix: &str, compose: &str) -> Self {
-        let guard = ProjectGuard::unique(prefix);
-        let directory = tempfile::tempdir().unwrap();
-        std::fs::write(
-            directory.path().join("compose.yaml"),
-            compose.replace("IMAGE", BUSYBOX_IMAGE),
-        )
-        .unwrap();
-        Self { guard, directory }
-    }
-
-    fn name(&self) -> &str {
-        &self.guard.name
+        Self(support::Stack::new(prefix, compose))
     }
 
     fn command(&self, program: &std::path::Path, arguments: &[&str]) -> Command {
@@ -200,23 +194,13 @@ fn run_pipes_stdin_without_a_terminal() {
     }
     ensure_test_images();
     let stack = Stack::new("run-stdin", "services:\n  cat:\n    image: IMAGE\n");
-    let mut child = stack
-        .command(
+    let output = support::output_with_stdin(
+        &mut stack.command(
             std::path::Path::new(env!("CARGO_BIN_EXE_dk-compose")),
             &["run", "--rm", "-T", "cat", "cat"],
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"hi\nthere\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        ),
+        b"hi\nthere\n",
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "hi\nthere\n");
     assert_eq!(stack.containers(), Vec::<String>::new());

@@ -13,6 +13,10 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use support::registry::{
+    BasicAuth, ImageGuard, LocalRegistry, TEST_PASSWORD, TEST_PASSWORD_HASH, TEST_USER,
+    registry_available,
+};
 use support::{BUSYBOX_IMAGE, docker, docker_output, engine_available, ensure_test_images};
 
 const STACK_LABEL: &str = "com.docker.stack.namespace";
@@ -1007,4 +1011,81 @@ services:
         )) && stderr.contains("non-zero exit (3)"),
         "{stderr}"
     );
+}
+
+/// `--resolve-image always` asks the registry for the image's digest with the docker
+/// config's credentials, as the docker CLI does: an image in a registry behind basic auth is
+/// deployed pinned to `image@sha256:...` (asked anonymously, the registry refuses and only
+/// the tag would be deployed, with a warning).
+#[test]
+fn resolve_image_pins_a_private_image_with_the_configured_credentials() {
+    if !engine_available() || !registry_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = format!("dkswarmpin{}", std::process::id());
+    let registry = LocalRegistry::start_with_auth(&BasicAuth {
+        user: TEST_USER,
+        bcrypt_hash: TEST_PASSWORD_HASH,
+    });
+    let mut images = ImageGuard::new();
+    let image = images.track(format!("{}/{stack}/busybox:private", registry.address()));
+    let directory = tempfile::tempdir().unwrap();
+    let workdir = directory.path();
+    let docker_config = workdir.join("docker-config");
+    std::fs::create_dir(&docker_config).unwrap();
+    let auth = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{TEST_USER}:{TEST_PASSWORD}"))
+    };
+    std::fs::write(
+        docker_config.join("config.json"),
+        format!(
+            "{{\"auths\": {{\"{}\": {{\"auth\": \"{auth}\"}}}}}}",
+            registry.address()
+        ),
+    )
+    .unwrap();
+    docker(&["tag", BUSYBOX_IMAGE, &image]);
+    let pushed = Command::new("docker")
+        .args(["push", &image])
+        .env("DOCKER_CONFIG", &docker_config)
+        .output()
+        .unwrap();
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+    std::fs::write(
+        workdir.join("compose.yaml"),
+        format!("services:\n  app:\n    image: {image}\n    command: [sleep, '2147483647']\n"),
+    )
+    .unwrap();
+    let Some(_session) = SwarmSession::start(&[&stack]) else {
+        return;
+    };
+    let arguments = [
+        "stack",
+        "deploy",
+        "-c",
+        "compose.yaml",
+        "--resolve-image",
+        "always",
+        "--with-registry-auth",
+        &stack,
+    ];
+    let output = dk_compose_with(
+        workdir,
+        &arguments,
+        &[("DOCKER_CONFIG", &docker_config.to_string_lossy())],
+    );
+    assert_success(&arguments, &output);
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("could not be accessed"), "{stderr}");
+    let service = format!("{stack}_app");
+    let deployed = service_field(&service, "{{.Spec.TaskTemplate.ContainerSpec.Image}}");
+    assert!(
+        deployed.starts_with(&format!("{image}@sha256:")),
+        "{deployed}"
+    );
+    // The pinned image runs (and a task still being created is not raced by `stack rm`,
+    // which the 20.10 engine can leave half-removed).
+    wait_until("the pinned task to run", || all_running(&service, 1));
 }

@@ -1,6 +1,7 @@
 //! `up -d`, `down`, `create`, `start` on the real engine: dependency conditions, parallel
 //! starts, convergence (re-up changes nothing, a change recreates only what changed),
-//! scale, orphans, `--dry-run`, engine errors, and interop with the reference both ways.
+//! scale, orphans, a changed volume (asked, `-y`), `--dry-run`, engine errors, and interop
+//! with the reference both ways.
 //! Each test has its own project and a guard that removes it even on failure.
 
 mod support;
@@ -1056,4 +1057,570 @@ fn same_name_resources_made_by_hand_are_refused_or_used_as_the_reference_does() 
         &format!("name={}", hand.volume),
     ]);
     assert!(left.is_empty(), "{left}");
+}
+
+// --- `--dry-run` of the commands beyond up/down/start/stop: each shows what it would do, as
+// the reference does, and the engine state (and the files concerned) stays as it was.
+
+/// Exit code, stdout and stderr of dk-compose.
+fn ours_output(stack: &Stack, arguments: &[&str]) -> (Option<i32>, String, String) {
+    let output = stack.run_with(&binary(), arguments);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `--dry-run <arguments>`: asserts the exit code and that the engine state did not change;
+/// stdout and stderr.
+fn dry_run(stack: &Stack, arguments: &[&str], code: i32) -> (String, String) {
+    let before = engine_state(stack);
+    let mut with_flag = vec!["--dry-run"];
+    with_flag.extend_from_slice(arguments);
+    let (status, stdout, stderr) = ours_output(stack, &with_flag);
+    assert_eq!(
+        status,
+        Some(code),
+        "--dry-run {arguments:?}:\n{stdout}{stderr}"
+    );
+    assert_eq!(
+        engine_state(stack),
+        before,
+        "--dry-run {arguments:?} changed the engine state:\n{stdout}{stderr}"
+    );
+    (stdout, stderr)
+}
+
+fn dry_line(text: &str) -> String {
+    format!(" DRY-RUN MODE -  {text}")
+}
+
+fn image_exists(image: &str) -> bool {
+    support::docker_output(&["image", "inspect", image])
+        .status
+        .success()
+}
+
+#[test]
+fn dry_run_run_and_exec_create_and_execute_nothing() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "dryrun-run",
+        "
+services:
+  app: {image: IMAGE, depends_on: [db], volumes: [data:/data]}
+  db: {image: IMAGE}
+volumes:
+  data: {}
+",
+    );
+    let project = stack.guard.name.clone();
+    // Nothing exists yet: the reference shows the resources and the dependency, then
+    // refuses the attached session.
+    let (_, stderr) = dry_run(&stack, &["run", "app", "echo", "hi"], 1);
+    let lines: Vec<&str> = stderr.lines().collect();
+    for expected in [
+        dry_line(&format!("Network {project}_default  Created")),
+        dry_line(&format!("Container {project}-db-1  Started")),
+        dry_line(&format!("Volume {project}_data  Created")),
+    ] {
+        assert!(
+            lines.contains(&expected.as_str()),
+            "{expected:?} in:\n{stderr}"
+        );
+    }
+    assert_eq!(
+        lines.last(),
+        Some(&"interactive run is not supported in dry-run mode"),
+        "{stderr}"
+    );
+    // Detached: the name the container would have, last on stdout (after the plan of the
+    // dependencies).
+    let (stdout, _) = dry_run(&stack, &["run", "-d", "app", "echo", "hi"], 0);
+    assert!(
+        stdout.contains(&format!("start container {project}-db-1")),
+        "{stdout}"
+    );
+    let name = stdout.lines().last().unwrap_or_default();
+    let slug = name
+        .strip_prefix(&format!("{project}-app-run-"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        slug.len() == 12 && slug.chars().all(|c| c.is_ascii_hexdigit()),
+        "{stdout}"
+    );
+    let named = format!("{project}-named");
+    let (stdout, stderr) = dry_run(
+        &stack,
+        &["run", "-d", "--no-deps", "--name", &named, "app", "true"],
+        0,
+    );
+    assert_eq!(stdout, format!("{named}\n"));
+    assert!(!stderr.contains("Container"), "--no-deps: {stderr}");
+    assert!(support::project_leftovers(&project) == (vec![], vec![], vec![]));
+
+    // With the stack up: exec.
+    stack.ours(&["up", "-d", "db"]);
+    let db = stack.name("db", 1);
+    let id = docker(&["inspect", "--format", "{{.Id}}", &db]);
+    for arguments in [
+        &["exec", "db", "touch", "/x"][..],
+        &["exec", "-T", "db", "touch", "/x"],
+    ] {
+        let (stdout, stderr) = dry_run(&stack, arguments, 1);
+        assert_eq!(
+            (stdout.as_str(), stderr.as_str()),
+            ("", "interactive exec is not supported in dry-run mode\n")
+        );
+    }
+    let (stdout, _) = dry_run(&stack, &["exec", "-d", "db", "touch", "/x"], 0);
+    assert_eq!(
+        stdout,
+        format!(" DRY-RUN MODE - Executing command [\"touch\" \"/x\"] in {id} (detached mode)\n")
+    );
+    let (_, stderr) = dry_run(&stack, &["exec", "-d", "app", "touch", "/x"], 1);
+    assert_eq!(stderr, "service \"app\" is not running\n");
+    let (_, stderr) = dry_run(&stack, &["run", "--rm", "-T", "db", "touch", "/x"], 1);
+    assert_eq!(stderr, "interactive run is not supported in dry-run mode\n");
+    let touched = support::docker_output(&["exec", &db, "ls", "/x"]);
+    assert!(
+        !touched.status.success(),
+        "the command ran in the container"
+    );
+}
+
+#[test]
+fn dry_run_cp_commit_export_write_nothing() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("dryrun-cp", "services:\n  web: {image: IMAGE}\n");
+    stack.ours(&["up", "-d"]);
+    let web = stack.name("web", 1);
+    std::fs::write(stack.path().join("local.txt"), "local").unwrap();
+    let copying = |text: &str, status: &str| dry_line(&format!("{web} copy {text} {status}"));
+
+    let (_, stderr) = dry_run(&stack, &["cp", "local.txt", "web:/copied.txt"], 0);
+    let text = format!("local.txt to {web}:/copied.txt");
+    assert_eq!(
+        stderr,
+        format!(
+            "{}\n{}\n",
+            copying(&text, "Copying"),
+            copying(&text, "Copied")
+        )
+    );
+    let copied = support::docker_output(&["exec", &web, "ls", "/copied.txt"]);
+    assert!(
+        !copied.status.success(),
+        "the file was copied into the container"
+    );
+
+    let (_, stderr) = dry_run(&stack, &["cp", "web:/etc/passwd", "./passwd"], 0);
+    assert!(
+        stderr.ends_with(&format!(
+            "{}\n",
+            copying(&format!("{web}:/etc/passwd to ./passwd"), "Copied")
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !stack.path().join("passwd").exists(),
+        "the file was copied here"
+    );
+    let (stdout, _) = dry_run(&stack, &["cp", "web:/etc/passwd", "-"], 0);
+    assert_eq!(stdout, "", "an archive was written");
+
+    // What a real copy would refuse is refused (unlike the reference, which fails every
+    // copy into a container and none from one).
+    let (_, stderr) = dry_run(&stack, &["cp", "web:/nonexistent", "./x"], 1);
+    assert!(
+        stderr.ends_with(&format!(
+            "could not find the file `/nonexistent` in container `{web}`\n"
+        )),
+        "{stderr}"
+    );
+    let (_, stderr) = dry_run(&stack, &["cp", "missing.txt", "web:/m"], 1);
+    assert!(stderr.contains("missing.txt"), "{stderr}");
+
+    let image = format!("{}-committed:1", stack.guard.name);
+    let (_, stderr) = dry_run(&stack, &["commit", "web", &image], 0);
+    assert_eq!(
+        stderr,
+        format!(
+            "{}\n{}\n",
+            dry_line(&format!("{web} Commit {web} Committing")),
+            dry_line(&format!("{web} Commit {web} Committed"))
+        )
+    );
+    assert!(!image_exists(&image), "the image was committed");
+    let (_, stderr) = dry_run(&stack, &["commit", "web", "x@sha256:0000"], 1);
+    assert!(
+        stderr.ends_with("refusing to create a tag with a digest reference\n"),
+        "{stderr}"
+    );
+
+    let (stdout, stderr) = dry_run(&stack, &["export", "web", "-o", "out.tar"], 0);
+    assert_eq!(
+        (stdout, stderr),
+        (
+            String::new(),
+            format!(
+                "{}\n{}\n",
+                dry_line(&format!("{web} export {web} to out.tar Exporting")),
+                dry_line(&format!("{web} export {web} to out.tar Exported"))
+            )
+        )
+    );
+    assert!(!stack.path().join("out.tar").exists());
+}
+
+#[test]
+fn dry_run_build_builds_nothing() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("dryrun-build", "");
+    let image = format!("{}-built:1", stack.guard.name);
+    let mut images = support::registry::ImageGuard::new();
+    images.track(&image);
+    stack.write(&format!(
+        "services:\n  app:\n    image: {image}\n    build: {{context: ., tags: [\"{image}-extra\"]}}\n"
+    ));
+    images.track(format!("{image}-extra"));
+    std::fs::write(
+        stack.path().join("Dockerfile"),
+        format!("FROM {BUSYBOX_IMAGE}\nRUN touch /built\n"),
+    )
+    .unwrap();
+    let (stdout, stderr) = dry_run(&stack, &["build"], 0);
+    assert_eq!(
+        stderr,
+        format!(
+            "{}\n{}\n",
+            dry_line("Service app  Building"),
+            dry_line("Service app  Built")
+        )
+    );
+    assert_eq!(
+        stdout,
+        format!("[app] naming to {image}\n[app] naming to {image}-extra\n")
+    );
+    assert!(!image_exists(&image), "the image was built");
+    // `up --build` shows the build beside the plan, and builds nothing either.
+    let (stdout, stderr) = dry_run(&stack, &["up", "-d", "--build"], 0);
+    assert!(stderr.contains(&dry_line("Service app  Built")), "{stderr}");
+    assert!(stdout.contains("create container"), "{stdout}");
+    assert!(!image_exists(&image), "up --build built the image");
+    // The context is read as for a real build: a missing Dockerfile is an error.
+    std::fs::remove_file(stack.path().join("Dockerfile")).unwrap();
+    let (_, stderr) = dry_run(&stack, &["build"], 1);
+    assert!(stderr.contains("Dockerfile"), "{stderr}");
+}
+
+#[test]
+fn dry_run_pull_and_push_ask_the_registry_and_move_nothing() {
+    if !ready() || !support::registry::registry_available() {
+        return;
+    }
+    let registry = support::registry::LocalRegistry::start();
+    let mut images = support::registry::ImageGuard::new();
+    let stack = Stack::new("dryrun-pull", "");
+    let repository = format!("{}/{}", registry.address(), stack.guard.name);
+    let present = images.track(format!("{repository}/present:1"));
+    docker(&["tag", BUSYBOX_IMAGE, &present]);
+    docker(&["push", &present]);
+    docker(&["image", "rm", &present]);
+    let absent = format!("{repository}/absent:1");
+    let built = images.track(format!("{repository}/built:1"));
+    stack.write(&format!(
+        "services:\n  present: {{image: {present}}}\n  absent: {{image: {absent}}}\n  built: {{image: {built}, build: .}}\n"
+    ));
+
+    let (_, stderr) = dry_run(&stack, &["pull", "present"], 0);
+    assert_eq!(
+        stderr,
+        format!(
+            "{}\n{}\n",
+            dry_line("present Pulling "),
+            dry_line("present Pulled ")
+        )
+    );
+    assert!(!image_exists(&present), "the image was pulled");
+    // The registry is asked, as by the reference: a missing image fails the dry run.
+    let (_, stderr) = dry_run(&stack, &["pull", "absent"], 1);
+    assert!(stderr.contains(&dry_line("absent Error")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("service `absent`: cannot pull image `{absent}`")),
+        "{stderr}"
+    );
+
+    // Push: the image must exist here (the reference asks the registry, which never has a
+    // new tag), and nothing reaches the registry.
+    let (_, stderr) = dry_run(&stack, &["push", "built"], 1);
+    assert!(
+        stderr.contains("An image does not exist locally with the tag"),
+        "{stderr}"
+    );
+    docker(&["tag", BUSYBOX_IMAGE, &built]);
+    let (_, stderr) = dry_run(&stack, &["push", "built"], 0);
+    assert_eq!(
+        stderr,
+        format!("{}\n", dry_line(&format!("Pushing {built} Pushed ")))
+    );
+    let tags = registry.get(&format!("/v2/{}/built/tags/list", stack.guard.name));
+    assert!(
+        tags.as_ref().is_some_and(|(status, _)| *status == 404),
+        "the registry got the image: {tags:?}"
+    );
+}
+
+#[test]
+fn dry_run_wait_down_project_only_shows_the_down() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new(
+        "dryrun-wait",
+        "services:\n  quick: {image: IMAGE, command: [sh, -c, 'sleep 1; exit 3']}\n",
+    );
+    stack.ours(&["up", "-d"]);
+    let quick = stack.name("quick", 1);
+    let id = docker(&["inspect", "--format", "{{.Id}}", &quick]);
+    let mut with_flag = vec!["--dry-run", "wait", "--down-project", "quick"];
+    let (status, stdout, stderr) = ours_output(&stack, &with_flag);
+    assert_eq!(status, Some(3), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with(&format!("container \"{id}\" exited with status code 3\n")),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&dry_line(&format!("Container {quick}  Removed")))
+            && stderr.contains(&dry_line(&format!(
+                "Network {}_default  Removed",
+                stack.guard.name
+            ))),
+        "{stderr}"
+    );
+    let (containers, networks, _) = support::project_leftovers(&stack.guard.name);
+    assert_eq!(
+        (containers.len(), networks.len()),
+        (1, 1),
+        "the project was taken down"
+    );
+    // Without --dry-run, the same lines and the project is gone.
+    stack.ours(&["up", "-d"]);
+    with_flag.remove(0);
+    let (status, _, stderr) = ours_output(&stack, &with_flag);
+    assert_eq!(status, Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(" Container {quick}  Removed")),
+        "{stderr}"
+    );
+    assert_eq!(
+        support::project_leftovers(&stack.guard.name),
+        (vec![], vec![], vec![])
+    );
+}
+
+#[test]
+fn dry_run_is_refused_where_it_cannot_be_pretended() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("dryrun-refused", "services:\n  web: {image: IMAGE}\n");
+    for (arguments, message) in [
+        (
+            &["stack", "deploy", "-c", "compose.yaml", "dryrun"][..],
+            "`stack deploy` does not support --dry-run: nothing was changed\n",
+        ),
+        (
+            &["stack", "rm", "dryrun"],
+            "`stack rm` does not support --dry-run: nothing was changed\n",
+        ),
+    ] {
+        let (_, stderr) = dry_run(&stack, arguments, 1);
+        assert_eq!(stderr, message);
+    }
+    // `scale` is `up`'s converge: pretended as the reference does, nothing created.
+    let (_, stderr) = dry_run(&stack, &["scale", "web=2"], 0);
+    let started = dry_line(&format!("Container {}  Started", stack.name("web", 2)));
+    assert!(stderr.contains(&started), "{stderr}");
+}
+
+/// Runs dk-compose with `answer` on its stdin (a pipe, as a script would).
+fn ours_answering(stack: &Stack, answer: &str, arguments: &[&str]) -> Output {
+    support::output_with_stdin(
+        Command::new(binary())
+            .current_dir(stack.path())
+            .args(["-p", &stack.guard.name, "--progress", "plain"])
+            .args(arguments),
+        answer.as_bytes(),
+    )
+}
+
+const VOLUME_QUESTION: &str =
+    "exists but doesn't match configuration in compose file. Recreate (data will be lost)?";
+
+const CHANGING_VOLUME: &str = "
+services:
+  db:
+    image: IMAGE
+    command: [sleep, '3600']
+    stop_signal: SIGKILL
+    volumes: [data:/data]
+  web:
+    image: IMAGE
+    command: [sleep, '3600']
+    stop_signal: SIGKILL
+    depends_on: [db]
+volumes:
+  data: {}
+";
+
+/// The volume's labels (`key=value ` pairs, sorted) and whether `/data/kept` is in `db`.
+fn volume_state(stack: &Stack) -> (String, bool) {
+    let volume = format!("{}_data", stack.guard.name);
+    let labels = docker(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{range $key, $value := .Labels}}{{$key}}={{$value}} {{end}}",
+        &volume,
+    ]);
+    let kept = support::docker_output(&["exec", &stack.name("db", 1), "test", "-f", "/data/kept"])
+        .status
+        .success();
+    (labels, kept)
+}
+
+#[test]
+fn a_volume_whose_config_changed_is_kept_unless_the_answer_is_yes() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("volchange", CHANGING_VOLUME);
+    stack.ours(&["up", "-d"]);
+    docker(&["exec", &stack.name("db", 1), "touch", "/data/kept"]);
+    let before = stack.containers();
+    stack.write(&CHANGING_VOLUME.replace("data: {}", "data:\n    labels: {tier: two}"));
+
+    // No answer (stdin closed): the question, then the volume and the containers as they were.
+    let output = stack.run_with(&binary(), &["up", "-d"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        format!("Volume \"{}_data\" {VOLUME_QUESTION}", stack.guard.name)
+    );
+    assert_eq!(stack.containers(), before);
+    let (labels, kept) = volume_state(&stack);
+    assert!(kept && !labels.contains("tier=two"), "{labels}");
+    // "n" on the pipe, and "yes" (a pipe takes `y`, not `yes`, as the reference): kept too.
+    for answer in ["n\n", "yes\n"] {
+        let output = ours_answering(&stack, answer, &["up", "-d"]);
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(stack.containers(), before);
+        assert!(volume_state(&stack).1);
+    }
+    // `--dry-run -y` shows the recreation and touches nothing.
+    let dry = stack.ours(&["--dry-run", "up", "-d", "-y"]);
+    assert!(
+        dry.contains(&format!(
+            "remove volume {}_data after #2: volume config changed",
+            stack.guard.name
+        )) && dry.contains("DRY-RUN MODE"),
+        "{dry}"
+    );
+    assert_eq!(stack.containers(), before);
+    assert!(volume_state(&stack).1);
+
+    // `-y`: db goes, the volume comes back empty with the new labels, db is recreated and
+    // runs; web, which does not mount it, is left alone.
+    let output = stack.ours(&["up", "-d", "-y"]);
+    assert!(!output.contains(VOLUME_QUESTION), "{output}");
+    let (labels, kept) = volume_state(&stack);
+    assert!(!kept, "the old data is still there");
+    assert!(labels.contains("tier=two"), "{labels}");
+    let after = stack.containers();
+    assert_eq!(after.len(), 2);
+    assert_ne!(after[0], before[0], "db was not recreated");
+    assert_eq!(after[1], before[1], "web was recreated");
+    let running = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("db", 1),
+    ]);
+    assert_eq!(running, "running");
+    // Converged: nothing more to ask or do.
+    let again = stack.run_with(&binary(), &["up", "-d"]);
+    assert!(again.stdout.is_empty(), "{again:?}");
+    assert_eq!(stack.containers(), after);
+
+    stack.ours(&["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+#[test]
+fn create_and_run_ask_about_a_changed_volume_too() {
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("volchange-create", CHANGING_VOLUME);
+    stack.ours(&["up", "-d"]);
+    docker(&["exec", &stack.name("db", 1), "touch", "/data/kept"]);
+    stack.write(&CHANGING_VOLUME.replace("data: {}", "data:\n    labels: {tier: two}"));
+    // `create`, answered `y` on the pipe: recreated, the container only created.
+    let output = ours_answering(&stack, "y\n", &["create"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains(VOLUME_QUESTION));
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        &stack.name("db", 1),
+    ]);
+    assert_eq!(state, "created");
+    // `run` (no `-y` there, as the reference), answered `y`: the volume is recreated
+    // before the one-off container mounts it.
+    stack.write(&CHANGING_VOLUME.replace("data: {}", "data:\n    labels: {tier: three}"));
+    let volume = format!("{}_data", stack.guard.name);
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/data"),
+        BUSYBOX_IMAGE,
+        "touch",
+        "/data/stale-file",
+    ]);
+    let output = ours_answering(
+        &stack,
+        "y\n",
+        &["run", "--rm", "db", "sh", "-c", "ls /data; echo listed"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(VOLUME_QUESTION)
+            && stdout.contains("listed")
+            && !stdout.contains("stale-file"),
+        "{stdout}"
+    );
+    let labels = docker(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{index .Labels \"tier\"}}",
+        &volume,
+    ]);
+    assert_eq!(labels, "three");
+    stack.ours(&["down", "-v"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
 }

@@ -559,3 +559,56 @@ fn configuration_errors_are_explained_before_anything_starts() {
     let (containers, networks, _) = support::project_leftovers(&workspace.guard.name);
     assert!(containers.is_empty() && networks.is_empty());
 }
+
+/// `--dry-run`: watching goes on as the reference's does, every action announced and none
+/// carried out (the `--dry-run` tests of the other commands are in `up_down.rs`).
+#[test]
+fn dry_run_watch_announces_actions_and_carries_out_none() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let compose = format!(
+        "services:\n  web:\n{}",
+        sleeper(concat!(
+            "    develop:\n      watch:\n",
+            "        - path: ./data\n          action: sync\n          target: /app/data\n",
+            "        - path: ./config\n          action: sync+restart\n          target: /app/config\n",
+        ))
+    );
+    let workspace = Workspace::new("watch-dryrun", &compose);
+    std::fs::create_dir(workspace.file("data")).unwrap();
+    std::fs::create_dir(workspace.file("config")).unwrap();
+    let up = workspace.ours(&["up", "-d"]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let state = || workspace.inspect("web", "{{.Id}} {{.State.StartedAt}}");
+    let before = state();
+
+    let mut watch = workspace.watch(&["--dry-run"]);
+    watch.wait_for_output("Watch enabled");
+    workspace.write("data/hello.txt", "hello");
+    watch.wait_for_output("Syncing service \"web\" after 1 changes were detected");
+    workspace.write("config/app.conf", "level=debug");
+    watch.wait_for_output("service(s) [\"web\"] restarted");
+    let (status, output) = watch.interrupt();
+    assert_eq!(status.code(), Some(130), "{output}");
+    assert!(
+        output.contains(&format!(
+            " DRY-RUN MODE -  Container {}  Running",
+            workspace.container("web")
+        )),
+        "{output}"
+    );
+    assert_eq!(state(), before, "the container was restarted or recreated");
+    assert_eq!(
+        workspace
+            .exec("web", "ls /app/data/hello.txt /app/config/app.conf")
+            .0,
+        1,
+        "files were synced"
+    );
+}

@@ -33,7 +33,7 @@ pub fn run(context: &CommandContext, args: &BuildArgs) -> i32 {
         return exit::INTERNAL;
     };
     runtime.block_on(async {
-        let engine = match target::connect().await {
+        let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };

@@ -40,7 +40,7 @@ pub fn run(context: &CommandContext, args: &CommitArgs) -> i32 {
     };
     runtime.block_on(async {
         let (engine, container) =
-            match target::connect_to_container(&name, &args.service, args.index).await {
+            match target::connect_to_container(context, &name, &args.service, args.index).await {
                 Ok(found) => found,
                 Err(code) => return code,
             };
@@ -62,17 +62,11 @@ pub fn run(context: &CommandContext, args: &CommitArgs) -> i32 {
             .sender
             .send(event(EventState::Working, "Committing").into())
             .await;
-        let outcome = if context.global.dry_run {
-            Ok(None)
-        } else {
-            engine
-                .commit_container(&container.id, &settings)
-                .await
-                .map(Some)
-        };
+        // Under `--dry-run` the engine checks the reference and makes no image (no id).
+        let outcome = engine.commit_container(&container.id, &settings).await;
         let done = match &outcome {
-            Ok(Some(id)) => event(EventState::Done, &format!("Committed as {id}")),
-            Ok(None) => event(EventState::Done, "Committed"),
+            Ok(id) if !id.is_empty() => event(EventState::Done, &format!("Committed as {id}")),
+            Ok(_) => event(EventState::Done, "Committed"),
             Err(error) => event(EventState::Failed, &error.to_string()),
         };
         let _ = progress.sender.send(done.into()).await;

@@ -42,6 +42,13 @@ impl CommandContext {
         }
     }
 
+    /// Whether a question on the terminal may be coloured (`NO_COLOR`, `--ansi never`).
+    pub fn prompt_colour(&self) -> bool {
+        !self.os_env.contains_key("NO_COLOR")
+            && !self.global.no_ansi
+            && self.global.ansi != AnsiMode::Never
+    }
+
     /// Loader options from the global flags and the environment.
     pub fn load_options(&self, selected_services: &[String], skip: SkipStages) -> LoadOptions {
         let mut profiles = self.global.profiles.clone();

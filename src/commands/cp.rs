@@ -80,7 +80,7 @@ pub fn run(context: &CommandContext, args: &CpArgs) -> i32 {
         return exit::INTERNAL;
     };
     runtime.block_on(async {
-        let engine = match target::connect().await {
+        let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -129,20 +129,18 @@ pub fn run(context: &CommandContext, args: &CpArgs) -> i32 {
                 let _ = sender
                     .send(event(EventState::Working, "Copying").into())
                     .await;
-                let outcome = if context.global.dry_run {
-                    Ok(())
-                } else {
-                    copy_one(
-                        engine,
-                        &container.name,
-                        direction,
-                        source_path,
-                        destination_path,
-                        stdin_archive,
-                        settings,
-                    )
-                    .await
-                };
+                // Under `--dry-run` the copy is checked as a real one (source, destination)
+                // and the engine writes nothing, here or there.
+                let outcome = copy_one(
+                    engine,
+                    &container.name,
+                    direction,
+                    source_path,
+                    destination_path,
+                    stdin_archive,
+                    settings,
+                )
+                .await;
                 match &outcome {
                     Ok(()) => {
                         let _ = sender.send(event(EventState::Done, "Copied").into()).await;

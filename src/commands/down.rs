@@ -6,9 +6,12 @@ use std::sync::Arc;
 
 use super::context::CommandContext;
 use super::exit;
-use super::up::{Session, block_on, connect, engine_failure, parallel_limit, warn_orphans};
+use super::up::{
+    block_on, connect, engine_failure, execute_displayed, parallel_limit, warn_orphans,
+};
 use crate::cli::DownArgs;
-use crate::engine::execute::{self, ExecuteError, ExecutionContext};
+use crate::engine::Engine;
+use crate::engine::execute::ExecutionContext;
 use crate::loader::{self, LoadedProject, SkipStages};
 use crate::output::printer;
 use crate::plan::{DownOptions, ImageRemoval, VolumeRemoval, reconcile_down};
@@ -51,81 +54,75 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
-        let mut observed = match engine.observe_project(&project_name).await {
-            Ok(observed) => observed,
-            Err(error) => return engine_failure(&error),
-        };
-        if let (Some(loaded), VolumeRemoval::Remove) = (&loaded, options.volumes) {
-            let project = &loaded.project;
-            let names: Vec<String> = project
-                .volumes
-                .iter()
-                .filter(|(_, volume)| !volume.external)
-                .map(|(key, _)| crate::plan::reconcile::volume_name(project, key))
-                .collect();
-            if let Err(error) = engine
-                .observe_foreign_resources(&mut observed, &[], &names)
-                .await
-            {
-                return engine_failure(&error);
-            }
-        }
-        if observed.is_empty() && images == ImageRemoval::None {
-            printer::stderr_line(&format!(
-                "WARN[0000] Warning: No resource found to remove for project \"{project_name}\"."
-            ));
-            return exit::OK;
-        }
-        let plan = match reconcile_down(
-            loaded.as_ref().map(|loaded| &loaded.project),
-            &observed,
-            &options,
-        ) {
-            Ok(plan) => plan,
-            Err(error) => {
-                printer::stderr_line(&error.to_string());
-                return exit::USER_ERROR;
-            }
-        };
-        warn_orphans(&plan);
-        let session = match Session::start(context, "Running") {
-            Ok(session) => session,
-            Err(message) => {
-                printer::stderr_line(&message);
-                return exit::USER_ERROR;
-            }
-        };
-        let execution = Arc::new(ExecutionContext {
-            project: loaded
-                .as_ref()
-                .map(|loaded| loaded.project.clone())
-                .unwrap_or_default(),
-            stop_timeout: args.timeout,
-            parallel: parallel_limit(context),
-            ..ExecutionContext::default()
-        });
-        let result = execute::execute(
+        take_down(
+            context,
             &engine,
-            &plan,
-            execution,
-            session.progress.clone(),
-            session.cancel.clone(),
+            loaded.as_ref(),
+            &project_name,
+            &options,
+            args.timeout,
         )
-        .await;
-        session.finish().await;
-        if engine.is_dry_run() && result.is_ok() {
-            // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
-            printer::stdout(&plan.to_string());
-        }
-        match result {
-            Ok(_) => exit::OK,
-            Err(ExecuteError::Failed(message)) => {
-                printer::stderr_line(&message);
-                exit::USER_ERROR
-            }
-            Err(ExecuteError::Interrupted) => exit::INTERRUPTED,
-        }
+        .await
     })
+}
+
+/// Stops and removes what `options` names of the project (all of it by default), with the
+/// progress display; under `--dry-run` only shown, then the plan printed. `wait
+/// --down-project` ends this way too.
+pub(crate) async fn take_down(
+    context: &CommandContext,
+    engine: &Engine,
+    loaded: Option<&LoadedProject>,
+    project_name: &str,
+    options: &DownOptions,
+    stop_timeout: Option<i32>,
+) -> i32 {
+    let images = options.images;
+    let mut observed = match engine.observe_project(project_name).await {
+        Ok(observed) => observed,
+        Err(error) => return engine_failure(&error),
+    };
+    if let (Some(loaded), VolumeRemoval::Remove) = (loaded, options.volumes) {
+        let project = &loaded.project;
+        let names: Vec<String> = project
+            .volumes
+            .iter()
+            .filter(|(_, volume)| !volume.external)
+            .map(|(key, _)| crate::plan::reconcile::volume_name(project, key))
+            .collect();
+        if let Err(error) = engine
+            .observe_foreign_resources(&mut observed, &[], &names)
+            .await
+        {
+            return engine_failure(&error);
+        }
+    }
+    if observed.is_empty() && images == ImageRemoval::None {
+        printer::stderr_line(&format!(
+            "WARN[0000] Warning: No resource found to remove for project \"{project_name}\"."
+        ));
+        return exit::OK;
+    }
+    let plan = match reconcile_down(loaded.map(|loaded| &loaded.project), &observed, options) {
+        Ok(plan) => plan,
+        Err(error) => {
+            printer::stderr_line(&error.to_string());
+            return exit::USER_ERROR;
+        }
+    };
+    warn_orphans(&plan);
+    let execution = Arc::new(ExecutionContext {
+        project: loaded
+            .map(|loaded| loaded.project.clone())
+            .unwrap_or_default(),
+        stop_timeout,
+        parallel: parallel_limit(context),
+        ..ExecutionContext::default()
+    });
+    match execute_displayed(context, engine, &plan, execution).await {
+        Ok(()) => exit::OK,
+        Err(code) => code,
+    }
 }
 
 /// The project when a compose file is there; `None` when only a project name is given

@@ -1,6 +1,8 @@
 //! `exec`: runs a command in a running container of a service (`--index`, default the first
 //! replica), with a TTY unless `-T` (or stdin is not a terminal), stdin piped, the process's
-//! exit code as ours; `service "x" is not running` when no container of it runs.
+//! exit code as ours; `service "x" is not running` when no container of it runs. Under
+//! `--dry-run` a detached exec is only announced and an attached one refused, as the
+//! reference does.
 
 use super::context::CommandContext;
 use super::exit;
@@ -10,6 +12,14 @@ use crate::cli::ExecArgs;
 use crate::engine::exec::{ExecRequest, TtyTarget};
 use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::output::printer;
+use crate::output::progress::plain::DRY_RUN_PREFIX;
+use crate::output::table::go_quote;
+
+/// Go's `%q` of a `[]string` (`["touch" "/x"]`), as the reference prints a command.
+fn go_quote_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| go_quote(item)).collect();
+    format!("[{}]", quoted.join(" "))
+}
 
 pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
     // `-w` is the process's working directory here, not the global `--workdir`.
@@ -34,7 +44,7 @@ pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
         return exit::INTERNAL;
     };
     let code = runtime.block_on(async {
-        let engine = match target::connect().await {
+        let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
@@ -94,6 +104,13 @@ pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
             Err(error) => return target::report(&error),
         };
         let Some(attached) = attached else {
+            if engine.is_dry_run() {
+                printer::stdout(&format!(
+                    "{DRY_RUN_PREFIX}Executing command {} in {} (detached mode)\n",
+                    go_quote_list(&args.command),
+                    container.id
+                ));
+            }
             return exit::OK;
         };
         let settings = SessionSettings {

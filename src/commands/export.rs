@@ -42,7 +42,7 @@ pub fn run(context: &CommandContext, args: &ExportArgs) -> i32 {
     };
     runtime.block_on(async {
         let (engine, container) =
-            match target::connect_to_container(&name, &args.service, args.index).await {
+            match target::connect_to_container(context, &name, &args.service, args.index).await {
                 Ok(found) => found,
                 Err(code) => return code,
             };

@@ -11,7 +11,7 @@ use super::exit;
 use super::target::{self, project_or_name};
 use crate::cli::LogsArgs;
 use crate::engine::logs::{
-    CHANNEL_CAPACITY, LogOptions, Selection, parse_moment, stream_project_logs,
+    CHANNEL_CAPACITY, LogOptions, Selection, parse_window, stream_project_logs,
 };
 use crate::output::logmux::{LogMux, LogSettings, run_log_writer};
 use crate::output::palette::log_colour;
@@ -58,15 +58,13 @@ pub fn run(context: &CommandContext, args: &LogsArgs) -> i32 {
                 .collect();
         }
     }
-    let now = SystemTime::now();
-    let moment = |text: &Option<String>| {
-        text.as_deref()
-            .map(|text| parse_moment(text, now))
-            .transpose()
-    };
-    let (since, until) = match (moment(&args.since), moment(&args.until)) {
-        (Ok(since), Ok(until)) => (since, until),
-        (Err(message), _) | (_, Err(message)) => {
+    let (since, until) = match parse_window(
+        args.since.as_deref(),
+        args.until.as_deref(),
+        SystemTime::now(),
+    ) {
+        Ok(window) => window,
+        Err(message) => {
             printer::stderr_line(&message);
             return exit::USER_ERROR;
         }

@@ -8,6 +8,7 @@ pub mod context;
 pub mod cp;
 pub mod create;
 pub mod down;
+pub mod events;
 pub mod exec;
 pub mod export;
 pub mod images;
@@ -23,6 +24,7 @@ pub mod push;
 pub mod restart;
 pub mod rm;
 pub mod run;
+pub mod scale;
 pub mod session;
 pub mod stack;
 pub mod start;
@@ -32,7 +34,9 @@ pub mod top;
 pub mod unpause;
 pub mod up;
 pub mod up_attached;
+pub mod up_menu;
 pub mod version;
+pub mod volumes;
 pub mod wait;
 pub mod watch;
 
@@ -83,6 +87,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Commit(args) => commit::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),
         Command::Watch(args) => watch::run(&context, &args),
+        Command::Volumes(args) => volumes::run(&context, &args),
+        Command::Scale(args) => scale::run(&context, &args),
+        Command::Events(args) => events::run(&context, &args),
         other => {
             let name = command_name(&other);
             printer::stderr_line(&format!(

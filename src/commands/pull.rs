@@ -85,7 +85,7 @@ async fn pull(
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
 ) -> i32 {
-    let engine = match target::connect().await {
+    let engine = match target::connect_for_changes(context).await {
         Ok(engine) => engine,
         Err(code) => return code,
     };
@@ -152,7 +152,6 @@ async fn pull(
     let settings = PullSettings {
         quiet: args.quiet,
         parallel: super::up::parallel_limit(context),
-        dry_run: context.global.dry_run,
     };
     let report = engine
         .run_pulls(jobs.clone(), settings, &progress.sender)

@@ -66,7 +66,7 @@ async fn push(
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
 ) -> i32 {
-    let engine = match target::connect().await {
+    let engine = match target::connect_for_changes(context).await {
         Ok(engine) => engine,
         Err(code) => return code,
     };
@@ -93,71 +93,59 @@ async fn push(
         let _ = sender.send(event.into()).await;
     }
     let mut problems = Vec::new();
-    if context.global.dry_run {
-        for (_, tag) in targets {
-            let event = ProgressEvent::new(
-                ResourceId::bare(format!("Pushing {tag}")),
-                Status::Pulled,
-                Instant::now(),
-            )
-            .with_text("Pushed");
-            let _ = sender.send(event.into()).await;
+    let limit = Arc::new(Semaphore::new(
+        super::up::parallel_limit(context).unwrap_or(Semaphore::MAX_PERMITS),
+    ));
+    // The tags of one service name the same image: pushed one after another, so the
+    // registry does not receive the same blobs twice at once (a fresh registry then
+    // answers `blob unknown`); services are pushed concurrently.
+    let mut tags_by_service: Vec<(String, Vec<String>)> = Vec::new();
+    for (service, tag) in targets {
+        match tags_by_service.last_mut() {
+            Some((last, tags)) if *last == service => tags.push(tag),
+            _ => tags_by_service.push((service, vec![tag])),
         }
-    } else {
-        let limit = Arc::new(Semaphore::new(
-            super::up::parallel_limit(context).unwrap_or(Semaphore::MAX_PERMITS),
-        ));
-        // The tags of one service name the same image: pushed one after another, so the
-        // registry does not receive the same blobs twice at once (a fresh registry then
-        // answers `blob unknown`); services are pushed concurrently.
-        let mut tags_by_service: Vec<(String, Vec<String>)> = Vec::new();
-        for (service, tag) in targets {
-            match tags_by_service.last_mut() {
-                Some((last, tags)) if *last == service => tags.push(tag),
-                _ => tags_by_service.push((service, vec![tag])),
-            }
-        }
-        let mut running = JoinSet::new();
-        for (service, tags) in tags_by_service {
-            let engine = engine.clone();
-            let limit = Arc::clone(&limit);
-            let sender = sender.clone();
-            let quiet = args.quiet;
-            running.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let mut failures = Vec::new();
-                for tag in tags {
-                    if let Err(reason) = engine.push_image(&tag, quiet, &sender).await {
-                        failures.push((tag, reason));
-                    }
+    }
+    let mut running = JoinSet::new();
+    for (service, tags) in tags_by_service {
+        let engine = engine.clone();
+        let limit = Arc::clone(&limit);
+        let sender = sender.clone();
+        let quiet = args.quiet;
+        running.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let mut failures = Vec::new();
+            for tag in tags {
+                if let Err(reason) = engine.push_image(&tag, quiet, &sender).await {
+                    failures.push((tag, reason));
                 }
-                (service, failures)
+            }
+            (service, failures)
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(joined) = running.join_next().await {
+        if let Ok((service, failed)) = joined {
+            failures.extend(
+                failed
+                    .into_iter()
+                    .map(|(tag, reason)| (service.clone(), tag, reason)),
+            );
+        }
+    }
+    for (service, tag, reason) in failures {
+        if args.ignore_push_failures {
+            let _ = sender
+                .send(ProgressMessage::Tail(format!(
+                    "Pushing {service}: {reason}"
+                )))
+                .await;
+        } else {
+            problems.push(ImageProblem::PushFailed {
+                service,
+                image: tag,
+                reason,
             });
-        }
-        let mut failures = Vec::new();
-        while let Some(joined) = running.join_next().await {
-            if let Ok((service, failed)) = joined {
-                failures.extend(
-                    failed
-                        .into_iter()
-                        .map(|(tag, reason)| (service.clone(), tag, reason)),
-                );
-            }
-        }
-        for (service, tag, reason) in failures {
-            if args.ignore_push_failures {
-                let _ = sender
-                    .send(ProgressMessage::Tail(format!(
-                        "Pushing {service}: {reason}"
-                    )))
-                    .await;
-            } else {
-                problems.push(ImageProblem::PushFailed {
-                    service,
-                    image: tag,
-                    reason,
-                });
-            }
         }
     }
     drop(sender);

@@ -1,8 +1,5 @@
 //! `rm`: removes the project's stopped containers after confirmation (`-f` skips it, `-s`
-//! stops them first, `-v` removes their anonymous volumes). Without a terminal the question
-//! is written as is and one line of stdin answers it, as the reference's pipe prompt.
-
-use std::io::BufRead;
+//! stops them first, `-v` removes their anonymous volumes), asked with `output::prompt`.
 
 use futures_util::future::join_all;
 
@@ -13,27 +10,7 @@ use crate::cli::RmArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::output::events::Status;
 use crate::output::printer;
-
-/// The reference's `StringToBool`: lower-cased, `y` or what Go's `ParseBool` calls true
-/// (`1`, `t`, `true`); `yes` is not.
-fn is_yes(answer: &str) -> bool {
-    matches!(
-        answer.trim().to_lowercase().as_str(),
-        "y" | "1" | "t" | "true"
-    )
-}
-
-fn confirm(message: &str) -> bool {
-    if target::stdin_is_terminal() {
-        printer::stdout(&format!("? {message} (y/N) "));
-    } else {
-        printer::stdout(message);
-    }
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    // `Fscanln` reads one word.
-    is_yes(answer.split_whitespace().next().unwrap_or_default())
-}
+use crate::output::prompt::{self, PromptStyle};
 
 pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
     let target = match project_or_name(context, &args.service_names) {
@@ -109,7 +86,11 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         let message = format!("Going to remove {}", names.join(", "));
         if args.force {
             printer::stdout(&format!("{message}\n"));
-        } else if !confirm(&message) {
+        } else if !prompt::confirm(
+            &message,
+            false,
+            PromptStyle::detect(context.prompt_colour()),
+        ) {
             return exit::OK;
         }
         let progress = match Progress::start(context, "Removing") {
@@ -135,19 +116,4 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
             Some(error) => target::report(&error),
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_parse_like_the_reference() {
-        assert!(is_yes("y"));
-        assert!(is_yes("Y"));
-        assert!(!is_yes("yes"));
-        assert!(is_yes("true"));
-        assert!(!is_yes(""));
-        assert!(!is_yes("n"));
-    }
 }

@@ -13,7 +13,10 @@ use super::context::CommandContext;
 use super::exit;
 use super::session::{self, SessionSettings};
 use super::target;
-use super::up::{BuildPolicy, ConvergeRequest, ImagePreparation, converge, prepare_images};
+use super::up::{
+    BuildPolicy, ConvergeRequest, ImagePreparation, Questions, converge, prepare_images,
+    recreate_volumes_first,
+};
 use crate::cli::{ProgressMode, RunArgs};
 use crate::engine::build::random_hex;
 use crate::engine::convert::{
@@ -31,7 +34,7 @@ use crate::model::{
     DependencyCondition, ServiceConfig, ServicePortConfig, ServiceVolumeConfig, VolumeType,
 };
 use crate::output::printer;
-use crate::plan::OrphanPolicy;
+use crate::plan::{DependencyPolicy, OrphanPolicy, UpOptions};
 
 pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
     // `--project-name` is shadowed by `run -p` (publish); put it back where it belongs.
@@ -82,6 +85,21 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
         Ok(image_id) => image_id,
         Err(code) => return code,
     };
+    // A changed volume of the service or its dependencies: asked about once, here, and
+    // recreated first when the user says yes (the reference asks in its dependencies'
+    // `create`); their `up` below then keeps the answer.
+    let volume_options = UpOptions {
+        services: vec![args.service.clone()],
+        dependencies: if args.no_deps {
+            DependencyPolicy::Exclude
+        } else {
+            DependencyPolicy::Include
+        },
+        ..UpOptions::default()
+    };
+    if let Err(code) = runtime.block_on(recreate_volumes_first(context, &loaded, &volume_options)) {
+        return code;
+    }
     // Dependencies go through `up`'s own path (create, then start honouring conditions), as
     // the reference's `startDependencies` does; what was not running before is what this
     // run started (for `--down-deps`).
@@ -105,7 +123,15 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
             Err(code) => return code,
         }
     }
-    let code = runtime.block_on(run_one_off(args, &loaded, image_id, &started_dependencies));
+    let one_off = OneOffRun {
+        context,
+        args,
+        loaded: &loaded,
+        image_id,
+        converged: &dependencies,
+        started_dependencies: &started_dependencies,
+    };
+    let code = runtime.block_on(run_one_off(&one_off));
     // A blocking read of our stdin may still be pending: do not wait for it.
     runtime.shutdown_background();
     code
@@ -118,15 +144,7 @@ fn start_dependencies(
     pull: Option<PullPolicy>,
     dependencies: &BTreeSet<String>,
 ) -> i32 {
-    let mut dependency_context = CommandContext {
-        global: context.global.clone(),
-        os_env: context.os_env.clone(),
-        current_dir: context.current_dir.clone(),
-        stderr_colour: context.stderr_colour,
-    };
-    if args.quiet {
-        dependency_context.global.progress = ProgressMode::Quiet;
-    }
+    let dependency_context = display_context(context, args.quiet);
     let services: Vec<String> = dependencies.iter().cloned().collect();
     let mut request = ConvergeRequest {
         pull,
@@ -137,6 +155,8 @@ fn start_dependencies(
         } else {
             BuildPolicy::Missing
         },
+        // Asked already, before the dependencies.
+        questions: Questions::AssumeNo,
         ..ConvergeRequest::default()
     };
     request.options.services.clone_from(&services);
@@ -144,6 +164,20 @@ fn start_dependencies(
         request.options.orphans = OrphanPolicy::Remove;
     }
     converge(&dependency_context, &services, &request)
+}
+
+/// The command's context, its progress display silenced by `run --quiet`.
+fn display_context(context: &CommandContext, quiet: bool) -> CommandContext {
+    let mut global = context.global.clone();
+    if quiet {
+        global.progress = ProgressMode::Quiet;
+    }
+    CommandContext {
+        global,
+        os_env: context.os_env.clone(),
+        current_dir: context.current_dir.clone(),
+        stderr_colour: context.stderr_colour,
+    }
 }
 
 /// Names of the running (not one-off) containers of `services`.
@@ -175,7 +209,7 @@ async fn service_image(
     loaded: &LoadedProject,
     pull: Option<PullPolicy>,
 ) -> Result<Option<String>, i32> {
-    let engine = target::connect().await?;
+    let engine = target::connect_for_changes(context).await?;
     let project = &loaded.project;
     let only_service = BTreeSet::from([args.service.clone()]);
     let preparation = ImagePreparation {
@@ -206,31 +240,52 @@ async fn service_image(
         .cloned())
 }
 
-async fn run_one_off(
-    args: &RunArgs,
-    loaded: &LoadedProject,
+/// What the one-off container is made from, once the dependencies are up.
+struct OneOffRun<'a> {
+    context: &'a CommandContext,
+    args: &'a RunArgs,
+    loaded: &'a LoadedProject,
     image_id: Option<String>,
-    started_dependencies: &[String],
-) -> i32 {
-    let engine = match target::connect().await {
+    /// The dependencies `up`'s converge brought up (their networks and volumes exist).
+    converged: &'a BTreeSet<String>,
+    /// Those it started (for `--down-deps`).
+    started_dependencies: &'a [String],
+}
+
+/// Creates the one-off container and runs it. Under `--dry-run` the engine pretends every
+/// change: a detached run prints the container's name, an attached one is refused after
+/// showing what would be created, as the reference does.
+async fn run_one_off(run: &OneOffRun<'_>) -> i32 {
+    let OneOffRun {
+        context,
+        args,
+        loaded,
+        started_dependencies,
+        ..
+    } = *run;
+    let engine = match target::connect_for_changes(context).await {
         Ok(engine) => engine,
         Err(code) => return code,
     };
     let project = &loaded.project;
 
     let prepared = async {
-        ensure_resources(&engine, project, std::slice::from_ref(&args.service)).await?;
-        if args.no_deps {
+        ensure_resources(run, &engine).await?;
+        // Under `--dry-run` nothing was started: the conditions count as met, as the
+        // reference's dry-run client reports every container running and healthy.
+        if args.no_deps || engine.is_dry_run() {
             return Ok(());
         }
-        wait_dependencies(&engine, project, &args.service).await
+        wait_dependencies(&engine, project, &args.service)
+            .await
+            .map_err(|error| target::report(&error))
     }
     .await;
-    if let Err(error) = prepared {
-        return target::report(&error);
+    if let Err(code) = prepared {
+        return code;
     }
 
-    let code = match create_and_run(&engine, args, loaded, image_id).await {
+    let code = match create_and_run(&engine, args, loaded, run.image_id.clone()).await {
         Ok(code) => code,
         Err(message) => {
             printer::stderr_line(&message);
@@ -475,18 +530,14 @@ async fn peer_containers(
     Ok(peers)
 }
 
-/// Creates the networks and named volumes `services` use, when missing.
-async fn ensure_resources(
-    engine: &Engine,
+/// The network and volume keys a service uses.
+fn service_resources(
     project: &crate::model::Project,
-    services: &[String],
-) -> Result<(), EngineError> {
+    name: &str,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut network_keys: BTreeSet<String> = BTreeSet::new();
     let mut volume_keys: BTreeSet<String> = BTreeSet::new();
-    for name in services {
-        let Some(service) = project.services.get(name) else {
-            continue;
-        };
+    if let Some(service) = project.services.get(name) {
         if service.network_mode.is_empty() {
             network_keys.extend(service.networks.keys().cloned());
         }
@@ -498,11 +549,27 @@ async fn ensure_resources(
             }
         }
     }
+    (network_keys, volume_keys)
+}
+
+/// Creates the networks and named volumes the run service uses, when missing (those of the
+/// converged dependencies are there already), shown as the reference shows them
+/// (`Network x  Creating`, `Created`).
+async fn ensure_resources(run: &OneOffRun<'_>, engine: &Engine) -> Result<(), i32> {
+    let project = &run.loaded.project;
+    let (mut network_keys, mut volume_keys) = service_resources(project, &run.args.service);
+    for dependency in run.converged {
+        let (networks, volumes) = service_resources(project, dependency);
+        network_keys.retain(|key| !networks.contains(key));
+        volume_keys.retain(|key| !volumes.contains(key));
+    }
+    let report = |error: EngineError| target::report(&error);
+    let mut networks = Vec::new();
     for key in network_keys {
         let Some(network) = project.networks.get(&key) else {
             continue;
         };
-        if network.external {
+        if network.external || engine.network_exists(&network.name).await.map_err(report)? {
             continue;
         }
         let mut network_labels: std::collections::HashMap<String, String> =
@@ -514,13 +581,14 @@ async fn ensure_resources(
             labels::COMPOSE_VERSION.to_owned(),
         );
         network_labels.insert(labels::CONFIG_HASH.to_owned(), hash::network_hash(network));
-        engine.ensure_network(network, network_labels).await?;
+        networks.push((network, network_labels));
     }
+    let mut volumes = Vec::new();
     for key in volume_keys {
         let Some(volume) = project.volumes.get(&key) else {
             continue;
         };
-        if volume.external {
+        if volume.external || engine.volume_exists(&volume.name).await.map_err(report)? {
             continue;
         }
         let mut volume_labels: std::collections::HashMap<String, String> =
@@ -532,9 +600,29 @@ async fn ensure_resources(
             labels::COMPOSE_VERSION.to_owned(),
         );
         volume_labels.insert(labels::CONFIG_HASH.to_owned(), hash::volume_hash(volume));
-        engine.ensure_volume(volume, volume_labels).await?;
+        volumes.push((volume, volume_labels));
     }
-    Ok(())
+    if networks.is_empty() && volumes.is_empty() {
+        return Ok(());
+    }
+    let progress =
+        target::Progress::start(&display_context(run.context, run.args.quiet), "Running")?;
+    let created = async {
+        for (network, network_labels) in networks {
+            engine
+                .ensure_network(network, network_labels, &progress.sender)
+                .await?;
+        }
+        for (volume, volume_labels) in volumes {
+            engine
+                .ensure_volume(volume, volume_labels, &progress.sender)
+                .await?;
+        }
+        Ok(())
+    }
+    .await;
+    progress.finish().await;
+    created.map_err(report)
 }
 
 /// Splits an `--entrypoint` value into words (quotes group, as `shellwords.Parse`).

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::context::CommandContext;
 use super::exit;
-use super::up::{Session, block_on, connect, engine_failure, load, parallel_limit};
+use super::up::{block_on, connect, engine_failure, execute_displayed, load, parallel_limit};
 use crate::cli::StartArgs;
-use crate::engine::execute::{self, ExecuteError, ExecutionContext};
+use crate::engine::execute::ExecutionContext;
 use crate::output::printer;
 use crate::plan::{Desired, NetworkPolicy, OrphanPolicy, RecreatePolicy, UpOptions, reconcile_up};
 
@@ -63,13 +63,6 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
                 return exit::USER_ERROR;
             }
         };
-        let session = match Session::start(context, "Running") {
-            Ok(session) => session,
-            Err(message) => {
-                printer::stderr_line(&message);
-                return exit::USER_ERROR;
-            }
-        };
         let execution = Arc::new(ExecutionContext {
             project: project.clone(),
             config_hashes: desired.config_hashes.clone(),
@@ -80,31 +73,9 @@ pub fn run(context: &CommandContext, args: &StartArgs) -> i32 {
             parallel: parallel_limit(context),
             ..ExecutionContext::default()
         });
-        let result = execute::execute(
-            &engine,
-            &plan,
-            execution,
-            session.progress.clone(),
-            session.cancel.clone(),
-        )
-        .await;
-        session.finish().await;
-        if engine.is_dry_run() && result.is_ok() {
-            // The plan with its causes, beside the `DRY-RUN MODE` progress lines.
-            printer::stdout(&plan.to_string());
-        }
-        match result {
-            Ok(report) => {
-                for warning in report.warnings {
-                    printer::stderr_line(&format!("WARN[0000] {warning}"));
-                }
-                exit::OK
-            }
-            Err(ExecuteError::Failed(message)) => {
-                printer::stderr_line(&message);
-                exit::USER_ERROR
-            }
-            Err(ExecuteError::Interrupted) => exit::INTERRUPTED,
+        match execute_displayed(context, &engine, &plan, execution).await {
+            Ok(()) => exit::OK,
+            Err(code) => code,
         }
     })
 }

@@ -3,7 +3,6 @@
 //! connection, the progress task, and running per-service work in dependency order.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 use std::time::SystemTime;
 
 use futures_util::future::BoxFuture;
@@ -207,11 +206,6 @@ impl Progress {
     }
 }
 
-/// Whether stdin is a terminal (for confirmation prompts).
-pub fn stdin_is_terminal() -> bool {
-    std::io::stdin().is_terminal()
-}
-
 /// Dependencies between services: from the compose file when there is one, else from the
 /// containers' `com.docker.compose.depends_on` labels (`db:service_started:false,...`).
 pub fn dependencies(
@@ -333,11 +327,12 @@ pub async fn run_in_order(
 /// Connects, then finds the container a single-container command (`commit`, `export`) acts
 /// on: [`specified_container`] among running ones, one-off containers included.
 pub async fn connect_to_container(
+    context: &CommandContext,
     project_name: &str,
     service: &str,
     index: u32,
 ) -> Result<(Engine, ContainerSummary), i32> {
-    let engine = connect().await?;
+    let engine = connect_for_changes(context).await?;
     let container = specified_container(
         &engine,
         project_name,

@@ -23,10 +23,11 @@ use crate::loader::{LoadedProject, SkipStages};
 use crate::output::events::ProgressMessage;
 use crate::output::printer;
 use crate::output::progress::{self, Renderer, RendererSettings, StatusStream, colour_allowed};
+use crate::output::prompt::{self, PromptStyle};
 use crate::plan::reconcile::{self, selected_services};
 use crate::plan::{
-    AnonymousVolumePolicy, DependencyPolicy, Desired, OrphanPolicy, Plan, RecreatePolicy,
-    StartPolicy, UpOptions,
+    AnonymousVolumePolicy, DependencyPolicy, Desired, DivergedVolume, OrphanPolicy, Plan,
+    RecreatePolicy, StartPolicy, UpOptions,
 };
 
 /// `--wait`: after converging, wait for every container to be running or healthy.
@@ -50,6 +51,20 @@ pub(crate) struct ConvergeRequest {
     pub quiet_build: bool,
     pub stop_timeout: Option<i32>,
     pub wait: WaitPolicy,
+    /// How the questions `up` may ask (recreate a changed volume?) are answered.
+    pub questions: Questions,
+}
+
+/// How the questions of `up` / `create` are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Questions {
+    /// By the user, on stdin.
+    #[default]
+    Ask,
+    /// `-y/--yes`.
+    AssumeYes,
+    /// Already asked (`run` asks before its dependencies' `up`): the default answer.
+    AssumeNo,
 }
 
 /// Runs `up`.
@@ -156,6 +171,9 @@ pub(crate) fn converge_request(
     flags: &CreateFlags,
     services: &[String],
 ) -> Result<ConvergeRequest, String> {
+    if flags.yes_misspelt {
+        print_warnings(&["--y is deprecated, please use --yes instead".to_owned()]);
+    }
     let mut options = UpOptions {
         services: services.to_vec(),
         ..UpOptions::default()
@@ -213,6 +231,11 @@ pub(crate) fn converge_request(
         quiet_build: false,
         stop_timeout: None,
         wait: WaitPolicy::NoWait,
+        questions: if flags.yes || flags.yes_misspelt {
+            Questions::AssumeYes
+        } else {
+            Questions::Ask
+        },
     })
 }
 
@@ -283,7 +306,12 @@ impl Session {
 /// reference's).
 pub(crate) fn block_on<F: Future<Output = i32>>(work: F) -> i32 {
     match super::target::runtime() {
-        Ok(runtime) => interrupts::conclude(runtime.block_on(work)),
+        Ok(runtime) => {
+            let code = runtime.block_on(work);
+            // A question left unanswered (interrupted) is not waited for.
+            runtime.shutdown_background();
+            interrupts::conclude(code)
+        }
         Err(code) => code,
     }
 }
@@ -420,6 +448,13 @@ pub(crate) async fn converge_loaded(
         Ok(Ok(pulls)) => pulls,
         Ok(Err(code)) | Err(code) => return code,
     };
+    // Questions (a volume to recreate) are asked before the display starts.
+    let preparing = prepare(engine, context, loaded, selected, request, &pulls);
+    let prepared = match interrupts.unless_interrupted(preparing).await {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(failure)) => return failure.report(),
+        Err(code) => return code,
+    };
     let session = match Session::start_with(context, "Running", interrupts) {
         Ok(session) => session,
         Err(message) => {
@@ -427,7 +462,7 @@ pub(crate) async fn converge_loaded(
             return exit::USER_ERROR;
         }
     };
-    let outcome = converge_on(engine, context, loaded, selected, request, &pulls, &session).await;
+    let outcome = converge_on(engine, loaded, selected, request, prepared, &session).await;
     session.finish().await;
     match outcome {
         Ok(Outcome::Done { warnings, plan }) => {
@@ -505,7 +540,6 @@ pub(crate) async fn prepare_images(
         let settings = PullSettings {
             quiet: preparation.quiet_pull,
             parallel: parallel_limit(context),
-            dry_run: context.global.dry_run,
         };
         let pulls = engine.run_pulls(jobs, settings, &progress.sender).await;
         progress.finish().await;
@@ -549,7 +583,8 @@ pub(crate) async fn build_images(
     preparation: ImagePreparation,
 ) -> Result<(), i32> {
     let policy = preparation.build;
-    if policy == BuildPolicy::Never || engine.is_dry_run() {
+    // Under `--dry-run` the builds are shown, not run (the engine pretends them).
+    if policy == BuildPolicy::Never {
         return Ok(());
     }
     let project = &loaded.project;
@@ -636,17 +671,15 @@ pub(crate) struct Prepared {
 
 async fn converge_on(
     engine: &Engine,
-    context: &CommandContext,
     loaded: &LoadedProject,
     selected: &BTreeSet<String>,
     request: &ConvergeRequest,
-    pulls: &PullReport,
+    prepared: Prepared,
     session: &Session,
 ) -> Result<Outcome, Failure> {
     let project = &loaded.project;
     let line = |error: &EngineError| Failure::Lines(vec![error.to_string()]);
-    let Prepared { plan, execution } =
-        prepare(engine, context, loaded, selected, request, pulls).await?;
+    let Prepared { plan, execution } = prepared;
     let report = execute::execute(
         engine,
         &plan,
@@ -743,7 +776,7 @@ pub(crate) async fn prepare(
                 .insert(name.clone(), crate::hash::service_hash(&effective));
         }
     }
-    let plan = reconcile::reconcile_up(&desired, &observed, &request.options).map_err(|error| {
+    let plan_failure = |error: reconcile::PlanError| {
         let mut lines: Vec<String> = error
             .warnings()
             .iter()
@@ -751,7 +784,15 @@ pub(crate) async fn prepare(
             .collect();
         lines.push(error.to_string());
         Failure::Lines(lines)
-    })?;
+    };
+    let mut options = request.options.clone();
+    options.recreate_volumes = recreate_volume_answers(
+        context,
+        request.questions,
+        reconcile::diverged_volumes(project, &observed, &options).map_err(plan_failure)?,
+    )
+    .await;
+    let plan = reconcile::reconcile_up(&desired, &observed, &options).map_err(plan_failure)?;
     warn_orphans(&plan);
     for warning in &plan.warnings {
         printer::stderr_line(&format!("WARN[0000] {warning}"));
@@ -768,6 +809,109 @@ pub(crate) async fn prepare(
         parallel: parallel_limit(context),
     });
     Ok(Prepared { plan, execution })
+}
+
+/// The reference's question about a volume whose configuration changed.
+pub(crate) fn volume_question(volume: &DivergedVolume) -> String {
+    format!(
+        "Volume \"{}\" exists but doesn't match configuration in compose file. Recreate (data will be lost)?",
+        volume.name
+    )
+}
+
+/// The diverged volumes to recreate (keys): all with `-y`, none when already answered,
+/// else the ones the user says yes to, one question each (the reference's default: no).
+pub(crate) async fn recreate_volume_answers(
+    context: &CommandContext,
+    questions: Questions,
+    diverged: Vec<DivergedVolume>,
+) -> BTreeSet<String> {
+    let style = PromptStyle::detect(context.prompt_colour());
+    let mut keys = BTreeSet::new();
+    for volume in diverged {
+        let yes = match questions {
+            Questions::AssumeYes => true,
+            Questions::AssumeNo => false,
+            Questions::Ask => {
+                let question = volume_question(&volume);
+                tokio::task::spawn_blocking(move || prompt::confirm(&question, false, style))
+                    .await
+                    .unwrap_or(false)
+            }
+        };
+        if yes {
+            keys.insert(volume.key);
+        }
+    }
+    keys
+}
+
+/// For `run`: asks about the changed volumes that the services of `options` mount, and
+/// recreates the ones the user says yes to, with the containers that mount them removed
+/// first, as the reference's `run` does through its dependencies' `create`.
+pub(crate) async fn recreate_volumes_first(
+    context: &CommandContext,
+    loaded: &LoadedProject,
+    options: &UpOptions,
+) -> Result<(), i32> {
+    let project = &loaded.project;
+    let engine = connect(context).await?;
+    let observed = engine
+        .observe_project(&project.name)
+        .await
+        .map_err(|error| engine_failure(&error))?;
+    let plan_failure = |error: reconcile::PlanError| {
+        printer::stderr_line(&error.to_string());
+        exit::USER_ERROR
+    };
+    let diverged =
+        reconcile::diverged_volumes(project, &observed, options).map_err(plan_failure)?;
+    let keys = recreate_volume_answers(context, Questions::Ask, diverged.clone()).await;
+    let chosen: Vec<DivergedVolume> = diverged
+        .into_iter()
+        .filter(|volume| keys.contains(&volume.key))
+        .collect();
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let plan = reconcile::reconcile_volume_recreation(project, &observed, &chosen)
+        .map_err(plan_failure)?;
+    let execution = Arc::new(ExecutionContext {
+        project: project.clone(),
+        parallel: parallel_limit(context),
+        ..ExecutionContext::default()
+    });
+    execute_displayed(context, &engine, &plan, execution).await
+}
+
+/// Runs a plan under a progress display of its own, then prints its warnings, and under
+/// `--dry-run` the plan with its causes (beside the `DRY-RUN MODE` lines). On failure,
+/// the error is printed and its exit code returned.
+pub(crate) async fn execute_displayed(
+    context: &CommandContext,
+    engine: &Engine,
+    plan: &Plan,
+    execution: Arc<ExecutionContext>,
+) -> Result<(), i32> {
+    let session = Session::start(context, "Running").map_err(|message| {
+        printer::stderr_line(&message);
+        exit::USER_ERROR
+    })?;
+    let result = execute::execute(
+        engine,
+        plan,
+        execution,
+        session.progress.clone(),
+        session.cancel.clone(),
+    )
+    .await;
+    session.finish().await;
+    let report = result.map_err(|error| Failure::from(error).report())?;
+    if engine.is_dry_run() {
+        printer::stdout(&plan.to_string());
+    }
+    print_warnings(&report.warnings);
+    Ok(())
 }
 
 /// Seconds as Go prints a `time.Duration` (`5s`, `1m30s`, `1h0m0s`), for the reference's

@@ -8,9 +8,7 @@
 //! and `--watch` the watch loop of `commands::watch`, its lines in the feed.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::io::IsTerminal;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +21,9 @@ use super::exit;
 use super::interrupts::Interrupts;
 use super::target::{self, Progress, Target};
 use super::up::{self, ConvergeRequest, Failure, Prepared, Session};
-use super::watch::WatchOptions;
+use super::up_menu::{
+    Menu, MenuAction, MenuRequest, Toggled, WatchEnd, WatchPlan, WatchSwitch, next_action,
+};
 use crate::cli::UpArgs;
 use crate::engine::execute::{self, ExecuteError, ExecutionContext, ExecutionReport};
 use crate::engine::inspect::{ContainerQuery, OneOff};
@@ -36,13 +36,13 @@ use crate::loader::LoadedProject;
 use crate::model::Project;
 use crate::output::events::{ProgressMessage, ResourceKind, Status};
 use crate::output::logmux::{
-    LogEvent, LogMux, LogSettings, LogStream, WATCH_LOGGER, run_log_writer,
+    LogEvent, LogMux, LogSettings, LogStream, WATCH_LOGGER, run_log_writer_with_menu,
 };
 use crate::output::palette::log_colour;
 use crate::output::printer;
 use crate::plan::Plan;
 use crate::plan::reconcile::{is_one_shot, selected_services};
-use crate::watch::setup::{self, WatchSetup};
+use crate::watch::setup;
 use crate::watch::{WatchError, WatchNotice};
 
 /// The reference's `up --watch` message when no selected service has `develop.watch` rules
@@ -104,6 +104,9 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             .collect(),
     );
     rules.awaited = awaited_one_shots(project, &selected);
+    let menu = MenuRequest::new(context, args, &loaded);
+    let watch = WatchPlan::new(watch_setup, menu.is_some(), project, &selected);
+    let menu = menu.map(|menu| menu.with_watch(&watch));
     let settings = LogSettings {
         colour: log_colour(
             context.global.ansi,
@@ -139,19 +142,18 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             Ok(Ok(pulls)) => pulls,
             Ok(Err(code)) | Err(code) => return code,
         };
+        // Questions (a volume to recreate) are asked before the display starts.
+        let preparing = up::prepare(&engine, context, &loaded, &selected, request, &pulls);
+        let Prepared { plan, execution } = match interrupts.unless_interrupted(preparing).await {
+            Ok(Ok(prepared)) => prepared,
+            Ok(Err(failure)) => return failure.report(),
+            Err(code) => return code,
+        };
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
             Err(message) => {
                 printer::stderr_line(&message);
                 return exit::USER_ERROR;
-            }
-        };
-        let prepared = up::prepare(&engine, context, &loaded, &selected, request, &pulls).await;
-        let Prepared { plan, execution } = match prepared {
-            Ok(prepared) => prepared,
-            Err(failure) => {
-                session.finish().await;
-                return failure.report();
             }
         };
         if context.global.dry_run {
@@ -196,8 +198,9 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             settings,
             stop_services: args.services.clone(),
             stop_timeout: args.timeout.map(i64::from),
+            menu,
         };
-        attached.run(start_plan, watch_setup, interrupts).await
+        attached.run(start_plan, watch, interrupts).await
     })
 }
 
@@ -429,6 +432,8 @@ struct Attached<'a> {
     /// `Create.Services`).
     stop_services: Vec<String>,
     stop_timeout: Option<i64>,
+    /// The navigation menu, when it is on.
+    menu: Option<MenuRequest>,
 }
 
 /// Where the stop of everything stands.
@@ -442,20 +447,22 @@ enum Stopping {
 }
 
 impl Attached<'_> {
-    async fn run(
-        self,
-        start_plan: Plan,
-        watch_setup: Option<WatchSetup>,
-        mut interrupts: Interrupts,
-    ) -> i32 {
+    async fn run(self, start_plan: Plan, watch: WatchPlan, mut interrupts: Interrupts) -> i32 {
         let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
         let notices = sender.clone();
         let mut mux = LogMux::new(self.settings);
-        if watch_setup.is_some() {
+        if watch.on_start {
             // As the reference, whose watcher speaks first: `#watch` counts in the width.
             mux.register(WATCH_LOGGER);
         }
-        let writer = tokio::task::spawn_blocking(move || run_log_writer(receiver, mux, |_| {}));
+        let mut menu = match &self.menu {
+            Some(request) => Menu::start(request, &self.engine).await,
+            None => None,
+        };
+        let screen = menu.as_ref().map(Menu::screen);
+        let writer = tokio::task::spawn_blocking(move || {
+            run_log_writer_with_menu(receiver, mux, |_| {}, screen.as_deref())
+        });
         let options = LogOptions {
             timestamps: false,
             ..LogOptions::default()
@@ -472,8 +479,16 @@ impl Attached<'_> {
             }
         };
         let outcome = self
-            .follow(start_plan, attached, &notices, &mut interrupts, watch_setup)
+            .follow(
+                start_plan,
+                attached,
+                &notices,
+                &mut interrupts,
+                watch,
+                &mut menu,
+            )
             .await;
+        drop(menu);
         drop(notices);
         // A closed stdout (`| head`) is not an error.
         let _ = writer.await;
@@ -500,7 +515,8 @@ impl Attached<'_> {
         attached: AttachedProject,
         notices: &mpsc::Sender<LogEvent>,
         interrupts: &mut Interrupts,
-        mut watch_setup: Option<WatchSetup>,
+        watch: WatchPlan,
+        menu: &mut Option<Menu>,
     ) -> Outcome {
         let AttachedProject {
             mut exits,
@@ -519,14 +535,21 @@ impl Attached<'_> {
         let mut signals = 0_u32;
         let mut feed_over = false;
         let mut next_hint = tokio::time::Instant::now();
-        // `--watch`: watching begins once everything started and ends when `up` stops.
+        // `--watch` (or `w`): watching begins once everything started and ends when `up`
+        // stops; the menu (if any) goes when `up` stops, the feed ends or `d` detaches.
         let (watch_sender, mut watch_notices) = mpsc::unbounded_channel::<WatchNotice>();
-        let (watch_stop_sender, watch_stop) = watch::channel(false);
-        let mut watching: Option<Watching<'_>> = None;
+        let mut watching = WatchSwitch::new(
+            self.context,
+            &self.engine,
+            self.loaded,
+            &watch_sender,
+            watch,
+        );
+        let mut detached = false;
         loop {
             if outcome.interrupted || feed_over || stopping != Stopping::No {
-                watch_setup = None;
-                watch_stop_sender.send_if_modified(|stop| !std::mem::replace(stop, true));
+                watching.stop_for_good();
+                *menu = None;
             }
             if stopping == Stopping::Requested && start_task.is_none() {
                 stopping = Stopping::Running;
@@ -539,7 +562,7 @@ impl Attached<'_> {
                 && start_task.is_none()
                 && stop_task.is_none()
                 && kill_task.is_none()
-                && watching.is_none()
+                && !watching.is_running()
                 && stopping != Stopping::Requested
             {
                 break;
@@ -583,17 +606,7 @@ impl Attached<'_> {
                             for warning in report.warnings {
                                 notice(notices, &format!("WARN[0000] {warning}"), LogStream::Stderr, false).await;
                             }
-                            if let Some(setup) = watch_setup.take() {
-                                watching = Some(Box::pin(super::watch::watch_project(
-                                    self.context,
-                                    &self.engine,
-                                    self.loaded,
-                                    setup,
-                                    WatchOptions::default(),
-                                    &watch_sender,
-                                    watch_stop.clone(),
-                                )));
-                            }
+                            watching.start_phase_over();
                         }
                         Err(ExecuteError::Interrupted) => {}
                         Err(ExecuteError::Failed(message)) => {
@@ -646,21 +659,46 @@ impl Attached<'_> {
                             }
                         }
                     }
-                    // Nothing monitored is left: starting more would run unwatched.
-                    let _ = cancel_sender.send(true);
+                    // Nothing monitored is left: starting more would run unwatched (after
+                    // `d`, the start goes on, as the reference's).
+                    if !detached {
+                        let _ = cancel_sender.send(true);
+                    }
                 }
                 Some(line) = watch_notices.recv() => watch_notice(notices, line).await,
-                result = watched(&mut watching), if watching.is_some() => {
-                    watching = None;
-                    if let Err(error) = result {
-                        // Watching is part of this `up`: it cannot go on without it.
+                end = watching.ended(), if watching.is_running() => match end {
+                    WatchEnd::Stopped => {}
+                    WatchEnd::Disabled => watch_line(notices, "Watch disabled", LogStream::Stdout).await,
+                    WatchEnd::Failed { error, required: true } => {
+                        // `--watch` is part of this `up`: it cannot go on without it.
                         outcome.errors.push(error.to_string());
                         if stopping == Stopping::No {
                             stopping = Stopping::Requested;
                         }
                         let _ = cancel_sender.send(true);
                     }
-                }
+                    WatchEnd::Failed { error, required: false } => {
+                        watch_line(notices, &error.to_string(), LogStream::Stderr).await;
+                        if let Some(menu) = menu.as_ref() {
+                            menu.set_watching(false);
+                        }
+                    }
+                },
+                action = next_action(menu) => match action {
+                    MenuAction::Detach => {
+                        detached = true;
+                        feed.stop_following();
+                    }
+                    MenuAction::ToggleWatch => {
+                        let toggled = watching.toggle();
+                        if let Toggled::Failed(message) = &toggled {
+                            watch_line(notices, message, LogStream::Stderr).await;
+                        }
+                        if let Some(menu) = menu.as_ref() {
+                            menu.set_watching(toggled == Toggled::On);
+                        }
+                    }
+                },
                 () = tokio::time::sleep_until(next_hint), if stopping == Stopping::Running && kill_task.is_none() => {
                     next_hint = tokio::time::Instant::now() + STOP_HINT_EVERY;
                     let holding: Vec<String> = pending.borrow().iter().cloned().collect();
@@ -796,17 +834,6 @@ fn flatten(
     result.unwrap_or_else(|error| Err(ExecuteError::Failed(error.to_string())))
 }
 
-/// The `up --watch` watch loop, polled alongside the feed (it borrows the project).
-type Watching<'a> = Pin<Box<dyn Future<Output = Result<(), WatchError>> + 'a>>;
-
-/// Awaits the watch loop when there is one (never returns otherwise).
-async fn watched(watching: &mut Option<Watching<'_>>) -> Result<(), WatchError> {
-    match watching {
-        Some(future) => future.await,
-        None => std::future::pending().await,
-    }
-}
-
 /// A line of the watcher into the feed: under the `#watch` prefix as the reference's
 /// `LogTo`, except warnings, which go to stderr as they are (the reference's logrus lines).
 async fn watch_notice(notices: &mpsc::Sender<LogEvent>, line: WatchNotice) {
@@ -826,6 +853,17 @@ async fn watch_notice(notices: &mpsc::Sender<LogEvent>, line: WatchNotice) {
         },
     };
     let _ = notices.send(event).await;
+}
+
+/// A line of the command's own under `#watch` (the reference's `Watch disabled`, or why
+/// `w` could not turn watching on).
+async fn watch_line(notices: &mpsc::Sender<LogEvent>, text: &str, stream: LogStream) {
+    let _ = notices
+        .send(LogEvent::Watch {
+            text: text.to_owned(),
+            stream,
+        })
+        .await;
 }
 
 async fn notice(notices: &mpsc::Sender<LogEvent>, text: &str, stream: LogStream, alarm: bool) {

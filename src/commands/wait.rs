@@ -1,7 +1,7 @@
 //! `wait SERVICE...`: blocks until the services' running containers stop, printing each
 //! exit as the reference does, and exits with the code of the last one to stop. The engine's
 //! wait endpoint answers when a container stops (no polling). `--down-project` then removes
-//! the project's containers and networks.
+//! the project's containers and networks as `down` does (only shown under `--dry-run`).
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -11,31 +11,8 @@ use super::exit;
 use super::target::{self, project_or_name};
 use crate::cli::WaitArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
-use crate::engine::{Engine, EngineError};
 use crate::output::printer;
-
-/// What `--down-project` removes: every container of the project, then its networks.
-async fn down_project(engine: &Engine, project_name: &str) -> Result<(), EngineError> {
-    let containers = engine
-        .list_containers(project_name, &ContainerQuery::new(true, OneOff::Include))
-        .await?;
-    let removals = futures_util::future::join_all(
-        containers
-            .iter()
-            .map(|container| engine.remove_container(&container.id, true, false)),
-    )
-    .await;
-    for result in removals {
-        match result {
-            Err(error) if !error.is_not_found() && !error.is_conflict() => return Err(error),
-            _ => {}
-        }
-    }
-    for network in engine.project_networks(project_name).await? {
-        engine.remove_network_named(&network.name).await?;
-    }
-    Ok(())
-}
+use crate::plan::DownOptions;
 
 pub fn run(context: &CommandContext, args: &WaitArgs) -> i32 {
     let target = match project_or_name(context, &[]) {
@@ -84,8 +61,17 @@ pub fn run(context: &CommandContext, args: &WaitArgs) -> i32 {
             }
         }
         if args.down_project {
-            if let Err(error) = down_project(&engine, &target.name).await {
-                return target::report(&error);
+            // As the reference: `down --remove-orphans` by project name, shown (and under
+            // `--dry-run` only shown) as `down` shows it.
+            let options = DownOptions {
+                remove_orphans: true,
+                ..DownOptions::default()
+            };
+            let engine = target::for_changes(context, engine);
+            let code =
+                super::down::take_down(context, &engine, None, &target.name, &options, None).await;
+            if code != exit::OK {
+                return code;
             }
         }
         i32::try_from(last_code).unwrap_or(exit::USER_ERROR)

@@ -116,9 +116,8 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
                 return code;
             }
         }
-        if context.global.dry_run {
-            return exit::OK;
-        }
+        // Under `--dry-run` watching goes on as the reference's does: every sync, rebuild,
+        // restart and exec is announced and only pretended by the engine.
         let (notices, mut received) = mpsc::unbounded_channel::<WatchNotice>();
         let printing = tokio::spawn(async move {
             while let Some(notice) = received.recv().await {

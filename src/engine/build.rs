@@ -266,6 +266,19 @@ async fn build_with_engine(
             tags.push(tag.clone());
         }
     }
+    if engine.is_dry_run() {
+        // The context was read (so a missing Dockerfile still fails); nothing is sent.
+        drop(archive);
+        if let Some(output) = &options.output {
+            for tag in &tags {
+                let _ = output.send(BuildLine {
+                    service: service_name.to_owned(),
+                    text: format!("naming to {tag}"),
+                });
+            }
+        }
+        return Ok(String::new());
+    }
     let arguments: HashMap<String, String> =
         build_arguments(build, &options.build_args, &options.environment)
             .into_iter()

@@ -309,12 +309,38 @@ pub async fn connect_to(settings: &HostSettings) -> Result<Engine, EngineError> 
             .map_err(|error| from_bollard(error, ErrorContext::engine(), &address))?,
     };
     Ok(Engine {
-        docker,
+        docker: docker.with_request_modifier(url_safe_registry_headers),
         address,
         api_version,
         server_version: answer.server_version,
         write_mode: WriteMode::Apply,
     })
+}
+
+/// The registry credentials headers, in the URL-safe base64 the engine decodes.
+///
+/// bollard 0.21 encodes `X-Registry-Auth` and `X-Registry-Config` with the standard alphabet
+/// (fussybeaver/bollard#169), while moby reads them with Go's `base64.URLEncoding`, as the
+/// docker CLI writes them: credentials whose encoding holds a `+` or `/` (a password with
+/// `?`, `>` or `~`) would reach the registry empty. Both alphabets pad alike, so swapping the
+/// two characters is the whole conversion.
+fn url_safe_registry_headers(mut request: bollard::BollardRequest) -> bollard::BollardRequest {
+    for name in ["x-registry-auth", "x-registry-config"] {
+        let Some(value) = request.headers().get(name) else {
+            continue;
+        };
+        let Ok(standard) = value.to_str() else {
+            continue;
+        };
+        if !standard.contains(['+', '/']) {
+            continue;
+        }
+        let url_safe = standard.replace('+', "-").replace('/', "_");
+        if let Ok(value) = url_safe.parse() {
+            request.headers_mut().insert(name, value);
+        }
+    }
+    request
 }
 
 /// The newest API this build of bollard speaks.
@@ -466,6 +492,23 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn registry_headers_are_sent_url_safe() {
+        let mut request = bollard::BollardRequest::new(bollard::body_full(Vec::new().into()));
+        for (name, value) in [
+            ("x-registry-auth", "eyJ+Pz8/fQ=="),
+            ("x-registry-config", "e30="),
+            ("content-type", "a+b/c"),
+        ] {
+            request.headers_mut().insert(name, value.parse().unwrap());
+        }
+        let request = url_safe_registry_headers(request);
+        let header = |name: &str| request.headers().get(name).unwrap().to_str().unwrap();
+        assert_eq!(header("x-registry-auth"), "eyJ-Pz8_fQ==");
+        assert_eq!(header("x-registry-config"), "e30=");
+        assert_eq!(header("content-type"), "a+b/c");
+    }
 
     fn resolve(
         host: Option<&str>,

@@ -488,14 +488,20 @@ impl Engine {
                 .then(|| "true".to_owned()),
             copy_uidgid: copy_owner.then(|| "true".to_owned()),
         };
-        self.docker
-            .upload_to_container(container, Some(options), bollard::body_full(archive.into()))
-            .await
-            .map_err(|error| {
-                CopyError::Engine(
-                    self.error(error, ErrorContext::container(container).action("copy to")),
-                )
-            })
+        self.write(
+            (),
+            self.docker.upload_to_container(
+                container,
+                Some(options),
+                bollard::body_full(archive.into()),
+            ),
+        )
+        .await
+        .map_err(|error| {
+            CopyError::Engine(
+                self.error(error, ErrorContext::container(container).action("copy to")),
+            )
+        })
     }
 
     /// The path `cp` asks the engine for and the name it should take locally: with `-L`, a
@@ -540,6 +546,10 @@ impl Engine {
         let (_, archive_top) = split_path_dir_entry(&request);
         let source_name = rebase.unwrap_or_else(|| archive_top.clone());
         let (directory, top) = prepare_copy(stat.is_dir(), &source_name, &destination)?;
+        if self.is_dry_run() {
+            // Checked as a real copy would be; nothing is written.
+            return Ok(());
+        }
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
         let extraction = tokio::task::spawn_blocking(move || {
             let reader = ChunkReader {
@@ -579,6 +589,9 @@ impl Engine {
         let (request, _, _) = self
             .source_in_container(container, source, follow_link)
             .await?;
+        if self.is_dry_run() {
+            return Ok(());
+        }
         self.container_archive(container, &request, on_chunk).await
     }
 
@@ -658,9 +671,13 @@ impl Engine {
             pause: settings.pause,
             changes: (!settings.changes.is_empty()).then(|| settings.changes.join("\n")),
         };
+        // Under `--dry-run` the reference was checked and no image is made: no id.
         let committed = self
-            .docker
-            .commit_container(options, bollard::models::ContainerConfig::default())
+            .write(
+                bollard::models::IdResponse::default(),
+                self.docker
+                    .commit_container(options, bollard::models::ContainerConfig::default()),
+            )
             .await
             .map_err(|error| {
                 CopyError::Engine(

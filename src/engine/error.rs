@@ -193,6 +193,10 @@ pub enum EngineError {
         condition: String,
         seconds: u64,
     },
+    /// `--dry-run` cannot pretend a session whose output the user would read: refused in the
+    /// reference's words (`run` and `exec` without `-d`).
+    #[error("interactive {session} is not supported in dry-run mode")]
+    DryRunInteractive { session: &'static str },
 }
 
 impl EngineError {

@@ -1,5 +1,6 @@
 //! Engine events as plain data (container create/start/die/health_status/destroy), filtered
-//! by project, and event-driven waits for a container condition (no polling, no race).
+//! by project, and event-driven waits for a container condition (no polling, no race); the
+//! whole container event feed of a project for `events`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,6 +12,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 
 use super::connect::Engine;
 use super::error::{EngineError, ErrorContext, WaitFailure};
+use super::logs::Moment;
 use crate::labels;
 use crate::plan::observed::{ContainerState, ContainerStatus, HealthStatus};
 
@@ -74,6 +76,8 @@ pub struct ContainerEvent {
     /// `com.docker.compose.service`, when the container has it.
     pub service: Option<String>,
     pub action: ContainerAction,
+    /// The engine's word for the action, as sent (`start`, `kill`, `health_status: healthy`…).
+    pub action_name: String,
     /// Engine time, nanoseconds since the Unix epoch.
     pub time_nanos: i64,
     /// The actor's attributes (labels, `name`, `image`, `exitCode`…).
@@ -84,7 +88,8 @@ fn convert_event(message: EventMessage) -> Option<ContainerEvent> {
     let actor = message.actor?;
     let attributes: BTreeMap<String, String> =
         actor.attributes.unwrap_or_default().into_iter().collect();
-    let action = ContainerAction::parse(message.action.as_deref()?, &attributes);
+    let action_name = message.action?;
+    let action = ContainerAction::parse(&action_name, &attributes);
     Some(ContainerEvent {
         container_id: actor.id.unwrap_or_default(),
         container_name: attributes
@@ -93,6 +98,7 @@ fn convert_event(message: EventMessage) -> Option<ContainerEvent> {
             .unwrap_or_default(),
         service: attributes.get(labels::SERVICE).cloned(),
         action,
+        action_name,
         time_nanos: message
             .time_nano
             .or_else(|| {
@@ -228,6 +234,26 @@ impl Engine {
                 ("event", container_actions()),
             ])),
             ..EventsOptions::default()
+        };
+        self.container_event_stream(options, ErrorContext::project(project_name))
+    }
+
+    /// Every container event of the project (any action), between `since` and `until` when
+    /// given (the engine replays past events from `since`, and ends the stream at `until`),
+    /// for `events`. Without `until` the stream ends only if the engine closes it.
+    pub fn project_event_feed(
+        &self,
+        project_name: &str,
+        since: Option<Moment>,
+        until: Option<Moment>,
+    ) -> BoxStream<'static, Result<ContainerEvent, EngineError>> {
+        let options = EventsOptions {
+            since: since.map(Moment::to_engine),
+            until: until.map(Moment::to_engine),
+            filters: Some(filters(&[
+                ("type", vec!["container".to_owned()]),
+                ("label", vec![format!("{}={project_name}", labels::PROJECT)]),
+            ])),
         };
         self.container_event_stream(options, ErrorContext::project(project_name))
     }

@@ -12,10 +12,12 @@ use bollard::models::{ExecConfig, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{AttachContainerOptions, ResizeContainerTTYOptions};
 use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 use super::connect::Engine;
 use super::error::{EngineError, ErrorContext};
 use crate::model::{NetworkConfig, VolumeConfig};
+use crate::output::events::{ProgressEvent, ProgressMessage, ResourceId, Status};
 
 type OutputStream = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
 
@@ -50,11 +52,15 @@ pub enum TtyTarget {
 
 impl Engine {
     /// Attaches to a created container's streams (before starting it, so no output is lost).
+    /// Refused under `--dry-run`: nothing was created to attach to.
     pub async fn attach_container_streams(
         &self,
         container: &str,
         stdin: bool,
     ) -> Result<Attached, EngineError> {
+        if self.is_dry_run() {
+            return Err(EngineError::DryRunInteractive { session: "run" });
+        }
         let context = ErrorContext::container(container).action("attach to");
         let options = AttachContainerOptions {
             stream: true,
@@ -78,13 +84,15 @@ impl Engine {
 
     /// Starts a created container.
     pub async fn start_created_container(&self, container: &str) -> Result<(), EngineError> {
-        self.docker
-            .start_container(
+        self.write(
+            (),
+            self.docker.start_container(
                 container,
                 None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await
-            .map_err(|error| self.error(error, ErrorContext::container(container).action("start")))
+            ),
+        )
+        .await
+        .map_err(|error| self.error(error, ErrorContext::container(container).action("start")))
     }
 
     /// Resizes a pseudo-terminal (best effort: a process that just ended is not an error).
@@ -107,12 +115,16 @@ impl Engine {
         }
     }
 
-    /// Creates an exec process in a running container and returns its id.
+    /// Creates an exec process in a running container and returns its id (a made-up one
+    /// under `--dry-run`, as the reference's dry-run client).
     pub async fn create_exec_process(
         &self,
         container: &str,
         request: &ExecRequest,
     ) -> Result<String, EngineError> {
+        if self.is_dry_run() {
+            return Ok(super::build::random_hex(32));
+        }
         let config = ExecConfig {
             attach_stdin: Some(request.stdin),
             attach_stdout: Some(request.attach_output),
@@ -135,13 +147,21 @@ impl Engine {
         Ok(created.id)
     }
 
-    /// Starts an exec process; attached unless `detach`.
+    /// Starts an exec process; attached unless `detach`. Under `--dry-run` a detached one is
+    /// pretended and an attached one refused.
     pub async fn start_exec_process(
         &self,
         exec_id: &str,
         tty: bool,
         detach: bool,
     ) -> Result<Option<Attached>, EngineError> {
+        if self.is_dry_run() {
+            return if detach {
+                Ok(None)
+            } else {
+                Err(EngineError::DryRunInteractive { session: "exec" })
+            };
+        }
         let context = ErrorContext::container(exec_id).action("start exec");
         let options = StartExecOptions {
             detach,
@@ -175,16 +195,20 @@ impl Engine {
     }
 
     /// Creates a project network unless it exists (`run`'s minimal path before the `up`
-    /// machinery); `labels` are the compose labels to put on it.
+    /// machinery); `labels` are the compose labels to put on it. A creation is shown on
+    /// `progress` (`Network x  Creating`, `Created`); under `--dry-run` it is only shown.
     pub async fn ensure_network(
         &self,
         network: &NetworkConfig,
         labels: HashMap<String, String>,
+        progress: &mpsc::Sender<ProgressMessage>,
     ) -> Result<(), EngineError> {
         let name = network.name.clone();
-        if self.docker.inspect_network(&name, None).await.is_ok() {
+        if self.network_exists(&name).await? {
             return Ok(());
         }
+        let resource = ResourceId::network(&name);
+        shown(progress, &resource, Status::Creating).await;
         let request = NetworkCreateRequest {
             name: name.clone(),
             driver: (!network.driver.is_empty()).then(|| network.driver.clone()),
@@ -202,7 +226,13 @@ impl Engine {
             labels: Some(labels),
             ..NetworkCreateRequest::default()
         };
-        match self.docker.create_network(request).await {
+        let created = match self
+            .write(
+                bollard::models::NetworkCreateResponse::default(),
+                self.docker.create_network(request),
+            )
+            .await
+        {
             Ok(_) => Ok(()),
             Err(error) => {
                 let error = self.error(error, ErrorContext::network(&name).action("create"));
@@ -213,19 +243,23 @@ impl Engine {
                     Err(error)
                 }
             }
-        }
+        };
+        shown_outcome(progress, &resource, created).await
     }
 
-    /// Creates a project volume unless it exists.
+    /// Creates a project volume unless it exists, shown as [`Engine::ensure_network`].
     pub async fn ensure_volume(
         &self,
         volume: &VolumeConfig,
         labels: HashMap<String, String>,
+        progress: &mpsc::Sender<ProgressMessage>,
     ) -> Result<(), EngineError> {
         let name = volume.name.clone();
-        if self.docker.inspect_volume(&name).await.is_ok() {
+        if self.volume_exists(&name).await? {
             return Ok(());
         }
+        let resource = ResourceId::volume(&name);
+        shown(progress, &resource, Status::Creating).await;
         let request = VolumeCreateRequest {
             name: Some(name.clone()),
             driver: (!volume.driver.is_empty()).then(|| volume.driver.clone()),
@@ -239,12 +273,37 @@ impl Engine {
             labels: Some(labels),
             ..VolumeCreateRequest::default()
         };
-        self.docker
-            .create_volume(request)
+        let created = self
+            .write(
+                bollard::models::Volume::default(),
+                self.docker.create_volume(request),
+            )
             .await
             .map(|_| ())
-            .map_err(|error| self.error(error, ErrorContext::volume(&name).action("create")))
+            .map_err(|error| self.error(error, ErrorContext::volume(&name).action("create")));
+        shown_outcome(progress, &resource, created).await
     }
+}
+
+/// One progress event of a resource (a closed display does not stop the work).
+async fn shown(progress: &mpsc::Sender<ProgressMessage>, resource: &ResourceId, status: Status) {
+    let event = ProgressEvent::new(resource.clone(), status, std::time::Instant::now());
+    let _ = progress.send(ProgressMessage::Event(event)).await;
+}
+
+/// Shows how a creation ended (`Created` or `Error`) and passes its outcome on.
+async fn shown_outcome(
+    progress: &mpsc::Sender<ProgressMessage>,
+    resource: &ResourceId,
+    created: Result<(), EngineError>,
+) -> Result<(), EngineError> {
+    let status = if created.is_ok() {
+        Status::Created
+    } else {
+        Status::Error
+    };
+    shown(progress, resource, status).await;
+    created
 }
 
 /// Copies `stdin` (when given) to the session and the session's output to `stdout` /

@@ -211,7 +211,6 @@ pub struct PullSettings {
     pub quiet: bool,
     /// At most this many pulls at once (`None`: no limit).
     pub parallel: Option<usize>,
-    pub dry_run: bool,
 }
 
 impl Engine {
@@ -280,7 +279,9 @@ impl Engine {
     }
 
     /// Pulls an image with the registry's credentials; layer lines go under `parent` unless
-    /// `quiet`. The engine's message on failure.
+    /// `quiet`. The engine's message on failure. Under `--dry-run` the registry is only
+    /// asked whether it has the image (the engine's distribution inspect), as the
+    /// reference's dry-run client does.
     async fn pull_image(
         &self,
         job: &PullJob,
@@ -293,6 +294,18 @@ impl Engine {
         let credentials = credentials::credentials_for(&reference)
             .await
             .map_err(|error| error.to_string())?;
+        if self.is_dry_run() {
+            let name = match &reference.digest {
+                Some(digest) => format!("{}@{digest}", reference.repository),
+                None => format!("{}:{}", reference.repository, reference.tag_or_latest()),
+            };
+            return self
+                .docker
+                .inspect_registry_image(&name, credentials.map(to_docker_credentials))
+                .await
+                .map(|_| ())
+                .map_err(|error| self.pull_error(error, image));
+        }
         let options = CreateImageOptions {
             from_image: Some(reference.repository.clone()),
             tag: Some(reference.tag_or_latest()),
@@ -360,6 +373,27 @@ impl Engine {
         let reference = ImageReference::parse(tag)?;
         if reference.digest.is_some() {
             return Err(format!("cannot push a digest reference `{tag}`"));
+        }
+        if self.is_dry_run() {
+            // Nothing is sent: the image must exist here, as a real push would require.
+            if self
+                .local_image(tag)
+                .await
+                .map_err(|error| error.to_string())?
+                .is_none()
+            {
+                return Err(format!(
+                    "An image does not exist locally with the tag: {}",
+                    reference.repository
+                ));
+            }
+            if !quiet {
+                let resource = ResourceId::bare(format!("Pushing {tag}"));
+                let event = ProgressEvent::new(resource, Status::Pulled, Instant::now())
+                    .with_text("Pushed");
+                send(progress, event).await;
+            }
+            return Ok(());
         }
         let credentials = credentials::credentials_for(&reference)
             .await
@@ -471,19 +505,6 @@ impl Engine {
         progress: &mpsc::Sender<ProgressMessage>,
     ) -> PullReport {
         let mut report = PullReport::default();
-        if settings.dry_run {
-            for job in jobs {
-                let resource = ResourceId::bare(&job.service);
-                send(
-                    progress,
-                    ProgressEvent::new(resource, Status::Pulled, Instant::now())
-                        .with_text("Pulled"),
-                )
-                .await;
-                report.pretended.insert(job.image);
-            }
-            return report;
-        }
         let limit = Arc::new(Semaphore::new(
             settings.parallel.unwrap_or(Semaphore::MAX_PERMITS),
         ));
@@ -501,8 +522,15 @@ impl Engine {
             });
         }
         while let Some(joined) = running.join_next().await {
-            if let Ok((job, Err(message))) = joined {
-                report.failures.insert(job.image, message);
+            match joined {
+                Ok((job, Err(message))) => {
+                    report.failures.insert(job.image, message);
+                }
+                // `--dry-run`: the registry has it, nothing was pulled.
+                Ok((job, Ok(()))) if self.is_dry_run() => {
+                    report.pretended.insert(job.image);
+                }
+                _ => {}
             }
         }
         report

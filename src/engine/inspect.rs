@@ -1,6 +1,8 @@
-//! Read-only engine calls for the listing commands (`ps`, `top`, `port`, `images`): the
-//! project's containers with everything `ps` shows, their processes, their images. Results
-//! are plain data; the reference's selection rules (config-hash label, one-off) live here.
+//! Read-only engine calls for the listing commands (`ps`, `top`, `port`, `images`,
+//! `volumes`): the project's containers with everything `ps` shows, their processes, their
+//! images, its volumes. Results are plain data; the reference's selection rules (config-hash
+//! label, one-off, volumes of running containers) live here. Also whether the engine is
+//! Docker Desktop's (the navigation menu of attached `up`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -111,6 +113,17 @@ pub struct ImageSummary {
     pub last_tag_time: f64,
     /// The engine's RFC 3339 text of the same moment.
     pub last_tag_time_text: String,
+}
+
+/// One volume of the project (`volumes`), as the docker CLI's volume formatter reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VolumeSummary {
+    pub name: String,
+    pub driver: String,
+    /// `local` or `global`.
+    pub scope: String,
+    pub mountpoint: String,
+    pub labels: BTreeMap<String, String>,
 }
 
 fn label_filters(query: &ContainerQuery, project_name: &str) -> HashMap<String, Vec<String>> {
@@ -298,6 +311,44 @@ impl Engine {
         Ok(())
     }
 
+    /// The volumes labelled with the project, sorted by name; with `services`, only those
+    /// mounted by a running container of one of them (the reference's `Volumes`).
+    pub async fn list_project_volumes(
+        &self,
+        project_name: &str,
+        services: &[String],
+    ) -> Result<Vec<VolumeSummary>, EngineError> {
+        let mut volumes: Vec<VolumeSummary> = self
+            .labelled_volumes(project_name)
+            .await?
+            .into_iter()
+            .map(|volume| VolumeSummary {
+                name: volume.name,
+                driver: volume.driver,
+                scope: volume
+                    .scope
+                    .map(|scope| scope.to_string())
+                    .unwrap_or_default(),
+                mountpoint: volume.mountpoint,
+                labels: volume.labels.into_iter().collect(),
+            })
+            .collect();
+        if !services.is_empty() {
+            let running = self
+                .project_containers(project_name, super::observe::ContainerScope::Running)
+                .await?;
+            let mounted: Vec<&str> = running
+                .iter()
+                .filter(|container| services.contains(&container.service))
+                .flat_map(|container| &container.mounts)
+                .filter_map(|mount| mount.name.as_deref())
+                .collect();
+            volumes.retain(|volume| mounted.contains(&volume.name.as_str()));
+        }
+        volumes.sort_by(|left, right| left.name.cmp(&right.name));
+        Ok(volumes)
+    }
+
     /// The processes of a running container (`docker top`).
     pub async fn container_processes(
         &self,
@@ -373,7 +424,25 @@ impl Engine {
             last_tag_time_text,
         })
     }
+
+    /// Whether the engine is Docker Desktop's (its info labels name
+    /// `com.docker.desktop.address`, the reference's `isDesktopIntegrationActive`).
+    pub async fn is_docker_desktop(&self) -> Result<bool, EngineError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|error| self.error(error, ErrorContext::engine()))?;
+        Ok(info.labels.unwrap_or_default().iter().any(|label| {
+            label
+                .split_once('=')
+                .is_some_and(|(key, _)| key == DESKTOP_ADDRESS_LABEL)
+        }))
+    }
 }
+
+/// The engine label Docker Desktop sets.
+const DESKTOP_ADDRESS_LABEL: &str = "com.docker.desktop.address";
 
 #[cfg(test)]
 mod tests {

@@ -137,6 +137,16 @@ pub fn parse_moment(text: &str, now: SystemTime) -> Result<Moment, String> {
     parse_rfc3339(text).ok_or_else(invalid)
 }
 
+/// `--since` and `--until`, each optional, read by [`parse_moment`] against the same `now`.
+pub fn parse_window(
+    since: Option<&str>,
+    until: Option<&str>,
+    now: SystemTime,
+) -> Result<(Option<Moment>, Option<Moment>), String> {
+    let moment = |text: Option<&str>| text.map(|text| parse_moment(text, now)).transpose();
+    Ok((moment(since)?, moment(until)?))
+}
+
 /// A Go `time.ParseDuration` text (`1h30m`, `1.5h`, `300ms`, `2us`); `None` when it is not one.
 /// Negative durations count forward (as Go's `now - d`).
 fn parse_go_duration(text: &str) -> Option<Duration> {

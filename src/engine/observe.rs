@@ -178,11 +178,11 @@ impl Engine {
         Ok(networks)
     }
 
-    /// The volumes labelled with the project, sorted by name.
-    pub async fn project_volumes(
+    /// The engine's listing of the volumes labelled with the project, in its order.
+    pub(super) async fn labelled_volumes(
         &self,
         project_name: &str,
-    ) -> Result<Vec<ObservedVolume>, EngineError> {
+    ) -> Result<Vec<Volume>, EngineError> {
         let options = ListVolumesOptions {
             filters: Some(label_filter(&[project_selector(project_name)])),
         };
@@ -196,9 +196,17 @@ impl Engine {
                     ErrorContext::project(project_name).action("list the volumes of"),
                 )
             })?;
-        let mut volumes: Vec<ObservedVolume> = response
-            .volumes
-            .unwrap_or_default()
+        Ok(response.volumes.unwrap_or_default())
+    }
+
+    /// The volumes labelled with the project, sorted by name.
+    pub async fn project_volumes(
+        &self,
+        project_name: &str,
+    ) -> Result<Vec<ObservedVolume>, EngineError> {
+        let mut volumes: Vec<ObservedVolume> = self
+            .labelled_volumes(project_name)
+            .await?
             .into_iter()
             .map(convert_volume)
             .collect();

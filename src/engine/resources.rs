@@ -228,7 +228,8 @@ impl Engine {
         Ok(missing)
     }
 
-    async fn network_exists(&self, name: &str) -> Result<bool, EngineError> {
+    /// Whether a network of that name exists.
+    pub async fn network_exists(&self, name: &str) -> Result<bool, EngineError> {
         match self.docker.inspect_network(name, None).await {
             Ok(_) => Ok(true),
             Err(error) => {
@@ -242,7 +243,8 @@ impl Engine {
         }
     }
 
-    async fn volume_exists(&self, name: &str) -> Result<bool, EngineError> {
+    /// Whether a volume of that name exists.
+    pub async fn volume_exists(&self, name: &str) -> Result<bool, EngineError> {
         match self.docker.inspect_volume(name).await {
             Ok(_) => Ok(true),
             Err(error) => {

@@ -675,11 +675,22 @@ impl Engine {
     }
 
     /// Asks the registry for the image's digest (`GET /distribution/{image}/json`), to pin
-    /// `image@sha256:...` as `--resolve-image always|changed` does.
+    /// `image@sha256:...` as `--resolve-image always|changed` does. Like the docker CLI, it
+    /// sends the configuration's credentials for the image's registry (with or without
+    /// `--with-registry-auth`, which is about the nodes, not this lookup); unreadable
+    /// credentials mean an anonymous lookup.
     pub async fn registry_digest(&self, image: &str) -> Result<String, EngineError> {
+        let credentials = match super::reference::ImageReference::parse(image) {
+            Ok(reference) => super::credentials::credentials_for(&reference)
+                .await
+                .ok()
+                .flatten()
+                .map(super::images::to_docker_credentials),
+            Err(_) => None,
+        };
         let inspect = self
             .docker
-            .inspect_registry_image(image, None)
+            .inspect_registry_image(image, credentials)
             .await
             .map_err(|error| self.error(error, ErrorContext::image(image)))?;
         Ok(text(&Self::to_json(&inspect), "/Descriptor/digest"))

@@ -23,12 +23,19 @@ pub struct CapturedExec {
 }
 
 impl Engine {
-    /// Runs `request.command` in a running container and waits for it to end.
+    /// Runs `request.command` in a running container and waits for it to end. Under
+    /// `--dry-run` nothing runs and it counts as a success with no output.
     pub async fn exec_captured(
         &self,
         container: &str,
         request: &ExecRequest,
     ) -> Result<CapturedExec, EngineError> {
+        if self.is_dry_run() {
+            return Ok(CapturedExec {
+                exit_code: 0,
+                output: Vec::new(),
+            });
+        }
         let request = ExecRequest {
             attach_output: true,
             stdin: false,
@@ -127,8 +134,11 @@ impl Engine {
                 continue;
             }
             let result = self
-                .docker
-                .remove_image(&image.id, None::<RemoveImageOptions>, None)
+                .write(
+                    Vec::new(),
+                    self.docker
+                        .remove_image(&image.id, None::<RemoveImageOptions>, None),
+                )
                 .await;
             if result.is_ok() {
                 removed.push(image.id);

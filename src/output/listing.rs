@@ -1,5 +1,6 @@
 //! Renderers of the listing commands, byte-compatible with the reference: `ps` (table, json,
-//! templates), `ls`, `images`, `top`. Pure: data, format and clock in; text out.
+//! templates), `ls`, `images`, `top`, `volumes`, and the lines of `events`. Pure: data,
+//! format and clock in; text out.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,8 +11,11 @@ use super::table::{
     displayable_ports, ellipsis, go_json_escape, go_quote, go_time_string_utc, human_duration,
     human_size, tabwrite, time_ago,
 };
+use super::table::{go_microsecond_time_utc, go_rfc3339_nano_utc};
 use super::template::{FormatChoice, Template, TemplateData, TemplateError};
-use crate::engine::inspect::{ContainerProcesses, ContainerSummary, ImageSummary};
+use crate::engine::events::ContainerEvent;
+use crate::engine::inspect::{ContainerProcesses, ContainerSummary, ImageSummary, VolumeSummary};
+use crate::labels;
 use crate::plan::observed::ProjectSummary;
 
 /// The reference's default `ps` table (`cmd/formatter/container.go`).
@@ -142,28 +146,11 @@ pub fn render_ps(
     truncate: bool,
     now: f64,
 ) -> Result<String, TemplateError> {
-    let choice = FormatChoice::parse(format);
-    let (source, table) = match &choice {
-        FormatChoice::DefaultTable => (PS_TABLE, true),
-        FormatChoice::Table(source) => (source.as_str(), true),
-        FormatChoice::Json => ("{{json .}}", false),
-        FormatChoice::Template(source) => (source.as_str(), false),
-    };
-    let template = Template::parse(source)?;
-    let mut text = String::new();
-    if table {
-        text.push_str(&template.render_header(&ps_header));
-        text.push('\n');
-    }
-    for container in containers {
-        let fields = ps_fields(container, truncate, now);
-        text.push_str(&template.render(&TemplateData {
-            fields: &fields,
-            labels: &container.labels,
-        })?);
-        text.push('\n');
-    }
-    Ok(if table { tabwrite(&text, 10, 3) } else { text })
+    let rows: Vec<(Map<String, Value>, &BTreeMap<String, String>)> = containers
+        .iter()
+        .map(|container| (ps_fields(container, truncate, now), &container.labels))
+        .collect();
+    render_rows(&rows, format, PS_TABLE, &ps_header)
 }
 
 /// An unknown `--format` value for `ls`/`images` (the reference's words).
@@ -317,6 +304,144 @@ pub fn render_top(containers: &[ContainerProcesses]) -> String {
         text.push('\n');
     }
     tabwrite(&text, 4, 2)
+}
+
+/// The docker CLI's default volume table (`formatter.NewVolumeFormat`).
+const VOLUMES_TABLE: &str = "{{.Driver}}\t{{.Name}}";
+
+fn volume_header(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "ID" => "ID",
+        "Name" => "VOLUME NAME",
+        "Group" => "GROUP",
+        "Driver" => "DRIVER",
+        "Scope" => "SCOPE",
+        "Availability" => "AVAILABILITY",
+        "Mountpoint" => "MOUNTPOINT",
+        "Labels" => "LABELS",
+        "Links" => "LINKS",
+        "Size" => "SIZE",
+        "Status" => "STATUS",
+        _ => return None,
+    })
+}
+
+/// The fields of one volume, as `{{json .}}` prints them (keys sorted). A listing has no
+/// usage data and the project's volumes are not cluster volumes: those fields are `N/A`.
+fn volume_fields(volume: &VolumeSummary) -> Map<String, Value> {
+    let labels = volume
+        .labels
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let entries: [(&str, Value); 10] = [
+        ("Availability", Value::from("N/A")),
+        ("Driver", Value::from(volume.driver.clone())),
+        ("Group", Value::from("N/A")),
+        ("Labels", Value::from(labels)),
+        ("Links", Value::from("N/A")),
+        ("Mountpoint", Value::from(volume.mountpoint.clone())),
+        ("Name", Value::from(volume.name.clone())),
+        ("Scope", Value::from(volume.scope.clone())),
+        ("Size", Value::from("N/A")),
+        ("Status", Value::from("N/A")),
+    ];
+    entries
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
+}
+
+/// `volumes`: the DRIVER / VOLUME NAME table, `table TEMPLATE`, `json` (one object a line),
+/// a template, or (`quiet`) the names.
+pub fn render_volumes(
+    volumes: &[VolumeSummary],
+    format: &str,
+    quiet: bool,
+) -> Result<String, TemplateError> {
+    if quiet {
+        return Ok(volumes
+            .iter()
+            .flat_map(|volume| [volume.name.as_str(), "\n"])
+            .collect());
+    }
+    let rows: Vec<(Map<String, Value>, &BTreeMap<String, String>)> = volumes
+        .iter()
+        .map(|volume| (volume_fields(volume), &volume.labels))
+        .collect();
+    render_rows(&rows, format, VOLUMES_TABLE, &volume_header)
+}
+
+/// Renders rows with `--format` as the docker CLI's formatter does: a table (header line,
+/// columns aligned), `{{json .}}` a line, or a template a line.
+fn render_rows(
+    rows: &[(Map<String, Value>, &BTreeMap<String, String>)],
+    format: &str,
+    default_table: &str,
+    headers: &dyn Fn(&str) -> Option<&'static str>,
+) -> Result<String, TemplateError> {
+    let choice = FormatChoice::parse(format);
+    let (source, table) = match &choice {
+        FormatChoice::DefaultTable => (default_table, true),
+        FormatChoice::Table(source) => (source.as_str(), true),
+        FormatChoice::Json => ("{{json .}}", false),
+        FormatChoice::Template(source) => (source.as_str(), false),
+    };
+    let template = Template::parse(source)?;
+    let mut text = String::new();
+    if table {
+        text.push_str(&template.render_header(headers));
+        text.push('\n');
+    }
+    for (fields, labels) in rows {
+        text.push_str(&template.render(&TemplateData { fields, labels })?);
+        text.push('\n');
+    }
+    Ok(if table { tabwrite(&text, 10, 3) } else { text })
+}
+
+/// The attributes `events` shows: the actor's, without the `com.docker.compose.` labels.
+fn event_attributes(event: &ContainerEvent) -> impl Iterator<Item = (&String, &String)> {
+    event
+        .attributes
+        .iter()
+        .filter(|(key, _)| !key.starts_with("com.docker.compose."))
+}
+
+/// One `events` event, with its newline: the reference's text line (`TIME container ACTION
+/// ID (key=value, ...)`, then an empty line, as it prints one) or, with `json`, its object
+/// (keys sorted). Times are UTC; attributes are sorted (the reference's order is random).
+pub fn render_event(event: &ContainerEvent, json: bool) -> String {
+    let service = event
+        .attributes
+        .get(labels::SERVICE)
+        .cloned()
+        .unwrap_or_default();
+    if json {
+        let attributes: Map<String, Value> = event_attributes(event)
+            .map(|(key, value)| (key.clone(), Value::from(value.clone())))
+            .collect();
+        let object = json!({
+            "action": event.action_name,
+            "attributes": attributes,
+            "id": event.container_id,
+            "service": service,
+            "time": go_rfc3339_nano_utc(event.time_nanos),
+            "type": "container",
+        });
+        return format!("{}\n", go_json_escape(&object.to_string()));
+    }
+    let attributes: Vec<String> = event_attributes(event)
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    format!(
+        "{} container {} {} ({})\n\n",
+        go_microsecond_time_utc(event.time_nanos),
+        event.action_name,
+        event.container_id,
+        attributes.join(", ")
+    )
 }
 
 /// `{{json .}}` of a `ps` row: exposed for tests comparing keys with the reference.
@@ -476,5 +601,73 @@ mod tests {
         );
         assert_eq!(render_projects(&[], "json").unwrap(), "[]\n");
         assert!(render_projects(&[], "yaml").is_err());
+    }
+
+    #[test]
+    fn volumes_table_json_quiet_and_templates() {
+        let volume = VolumeSummary {
+            name: "demo_data".to_owned(),
+            driver: "local".to_owned(),
+            scope: "local".to_owned(),
+            mountpoint: "/var/lib/docker/volumes/demo_data/_data".to_owned(),
+            labels: BTreeMap::from([
+                ("com.docker.compose.volume".to_owned(), "data".to_owned()),
+                ("a".to_owned(), "b".to_owned()),
+            ]),
+        };
+        let volumes = [volume];
+        assert_eq!(
+            render_volumes(&volumes, "table", false).unwrap(),
+            "DRIVER    VOLUME NAME\nlocal     demo_data\n"
+        );
+        assert_eq!(
+            render_volumes(&[], "table", false).unwrap(),
+            "DRIVER    VOLUME NAME\n"
+        );
+        assert_eq!(
+            render_volumes(&volumes, "json", false).unwrap(),
+            "{\"Availability\":\"N/A\",\"Driver\":\"local\",\"Group\":\"N/A\",\"Labels\":\"a=b,com.docker.compose.volume=data\",\"Links\":\"N/A\",\"Mountpoint\":\"/var/lib/docker/volumes/demo_data/_data\",\"Name\":\"demo_data\",\"Scope\":\"local\",\"Size\":\"N/A\",\"Status\":\"N/A\"}\n"
+        );
+        assert_eq!(
+            render_volumes(&volumes, "json", true).unwrap(),
+            "demo_data\n"
+        );
+        assert_eq!(
+            render_volumes(&volumes, "table {{.Name}}\\t{{.Size}}", false).unwrap(),
+            "VOLUME NAME   SIZE\ndemo_data     N/A\n"
+        );
+        assert_eq!(
+            render_volumes(&volumes, "{{.Label \"a\"}} {{.Scope}}", false).unwrap(),
+            "b local\n"
+        );
+        assert!(render_volumes(&volumes, "{{.Nope}}", false).is_err());
+    }
+
+    #[test]
+    fn events_print_as_the_reference() {
+        let event = ContainerEvent {
+            container_id: "451d0aae21b7".to_owned(),
+            container_name: "p-other-1".to_owned(),
+            service: Some("other".to_owned()),
+            action: crate::engine::events::ContainerAction::Die {
+                exit_code: Some(137),
+            },
+            action_name: "die".to_owned(),
+            time_nanos: 1_795_874_905_000_629_677,
+            attributes: BTreeMap::from([
+                ("name".to_owned(), "p-other-1".to_owned()),
+                ("exitCode".to_owned(), "137".to_owned()),
+                ("com.docker.compose.service".to_owned(), "other".to_owned()),
+                ("image".to_owned(), "busybox<1>".to_owned()),
+            ]),
+        };
+        assert_eq!(
+            render_event(&event, false),
+            "2026-11-28 14:08:25.000629 container die 451d0aae21b7 (exitCode=137, image=busybox<1>, name=p-other-1)\n\n"
+        );
+        assert_eq!(
+            render_event(&event, true),
+            "{\"action\":\"die\",\"attributes\":{\"exitCode\":\"137\",\"image\":\"busybox\\u003c1\\u003e\",\"name\":\"p-other-1\"},\"id\":\"451d0aae21b7\",\"service\":\"other\",\"time\":\"2026-11-28T14:08:25.000629677Z\",\"type\":\"container\"}\n"
+        );
     }
 }

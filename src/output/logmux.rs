@@ -19,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::mpsc;
 
+use super::menu::MenuScreen;
 use super::palette::{Palette, paint};
 
 /// The longest partial line kept per container before it is printed without its end.
@@ -449,12 +450,27 @@ const WRITE_BATCH: usize = 64 * 1024;
 /// receiver is then dropped, which stops the senders. `observe` sees each event first
 /// (attached `up` reacts to exits there).
 pub fn run_log_writer(
+    receiver: mpsc::Receiver<LogEvent>,
+    mux: LogMux,
+    observe: impl FnMut(&LogEvent),
+) -> std::io::Result<()> {
+    run_log_writer_with_menu(receiver, mux, observe, None)
+}
+
+/// [`run_log_writer`] under the navigation menu of attached `up`: each batch is written
+/// with the menu taken away before and drawn again after.
+pub fn run_log_writer_with_menu(
     mut receiver: mpsc::Receiver<LogEvent>,
     mut mux: LogMux,
     mut observe: impl FnMut(&LogEvent),
+    menu: Option<&MenuScreen>,
 ) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
+    let flush = |rendered: &mut Rendered| match menu {
+        Some(menu) if !rendered.is_empty() => menu.around(|| write_out(&stdout, &stderr, rendered)),
+        _ => write_out(&stdout, &stderr, rendered),
+    };
     let mut rendered = Rendered::default();
     let timestamps = mux.settings().timestamps;
     while let Some(first) = receiver.blocking_recv() {
@@ -472,10 +488,10 @@ pub fn run_log_writer(
                 Err(_) => break,
             }
         }
-        write_out(&stdout, &stderr, &mut rendered)?;
+        flush(&mut rendered)?;
     }
     mux.finish(&mut rendered);
-    write_out(&stdout, &stderr, &mut rendered)
+    flush(&mut rendered)
 }
 
 fn write_out(

@@ -404,6 +404,48 @@ pub fn go_time_string_utc(seconds: i64) -> String {
     )
 }
 
+/// Date and clock (UTC) of a moment in nanoseconds since the epoch: `(year, month, day,
+/// hour, minute, second, nanosecond)`.
+fn utc_parts(nanos: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
+    let seconds = nanos.div_euclid(1_000_000_000);
+    let fraction = nanos.rem_euclid(1_000_000_000);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let in_day = seconds.rem_euclid(86_400);
+    (
+        year,
+        month,
+        day,
+        in_day / 3600,
+        in_day % 3600 / 60,
+        in_day % 60,
+        fraction,
+    )
+}
+
+/// Go's `Format("2006-01-02 15:04:05.000000")` in UTC (microseconds, truncated), as the
+/// reference prints an event's time.
+pub fn go_microsecond_time_utc(nanos: i64) -> String {
+    let (year, month, day, hour, minute, second, fraction) = utc_parts(nanos);
+    format!(
+        "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{:06}",
+        fraction / 1000
+    )
+}
+
+/// Go's `time.Time` JSON form in UTC (RFC 3339 with nanoseconds, trailing zeros dropped):
+/// `2026-11-28T14:08:25.00062967Z`.
+pub fn go_rfc3339_nano_utc(nanos: i64) -> String {
+    let (year, month, day, hour, minute, second, fraction) = utc_parts(nanos);
+    let digits = format!("{fraction:09}");
+    let digits = digits.trim_end_matches('0');
+    let fraction = if digits.is_empty() {
+        String::new()
+    } else {
+        format!(".{digits}")
+    };
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}Z")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,5 +547,20 @@ mod tests {
         assert_eq!(go_time_string_utc(whole), "2026-11-28 07:14:26 +0000 UTC");
         assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0.0));
         assert_eq!(go_time_string_utc(0), "1970-01-01 00:00:00 +0000 UTC");
+    }
+
+    #[test]
+    fn event_times_print_like_go() {
+        let nanos = 1_795_874_905_000_629_677;
+        assert_eq!(go_microsecond_time_utc(nanos), "2026-11-28 14:08:25.000629");
+        assert_eq!(go_rfc3339_nano_utc(nanos), "2026-11-28T14:08:25.000629677Z");
+        assert_eq!(
+            go_rfc3339_nano_utc(1_795_874_905_120_000_000),
+            "2026-11-28T14:08:25.12Z"
+        );
+        assert_eq!(
+            go_rfc3339_nano_utc(1_795_874_905_000_000_000),
+            "2026-11-28T14:08:25Z"
+        );
     }
 }

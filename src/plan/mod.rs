@@ -7,7 +7,7 @@ pub mod reconcile;
 
 pub use operation::{Operation, Plan, Replacement, Step, StepId, WaitCondition};
 pub use reconcile::{
-    AnonymousVolumePolicy, DependencyPolicy, Desired, DownOptions, ImageRemoval, NetworkPolicy,
-    OrphanPolicy, PlanError, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval, reconcile_down,
-    reconcile_up,
+    AnonymousVolumePolicy, DependencyPolicy, Desired, DivergedVolume, DownOptions, ImageRemoval,
+    NetworkPolicy, OrphanPolicy, PlanError, RecreatePolicy, StartPolicy, UpOptions, VolumeRemoval,
+    diverged_volumes, reconcile_down, reconcile_up, reconcile_volume_recreation,
 };

@@ -90,6 +90,11 @@ pub struct UpOptions {
     pub scale: BTreeMap<String, u32>,
     pub anonymous_volumes: AnonymousVolumePolicy,
     pub networks: NetworkPolicy,
+    /// The volumes (keys of `volumes:`) whose configuration changed that are removed and
+    /// created again, losing their data, with the containers that mount them: the ones the
+    /// user said yes to (the reference asks) or all with `-y`. Other diverged volumes are
+    /// kept as they are, as the reference's default answer keeps them.
+    pub recreate_volumes: BTreeSet<String>,
 }
 
 /// What the project wants, with what was computed from it outside this module: the config
@@ -142,6 +147,12 @@ pub enum PlanError {
         /// Warnings found before the refusal, for the command to print first.
         warnings: Vec<String>,
     },
+    /// A volume to recreate is mounted by a container the operation would not put back
+    /// (the reference removes the others, then fails on the volume in use).
+    #[error(
+        "volume \"{volume}\" cannot be recreated: container {container} uses it and is not part of this operation"
+    )]
+    VolumeInUse { volume: String, container: String },
 }
 
 impl PlanError {
@@ -209,6 +220,166 @@ pub fn volume_name(project: &Project, key: &str) -> String {
         Some(volume) if !volume.name.is_empty() => volume.name.clone(),
         _ => format!("{}_{key}", project.name),
     }
+}
+
+/// The cause of the steps that recreate a volume whose configuration changed.
+pub const VOLUME_CHANGED_CAUSE: &str = "volume config changed";
+
+/// A volume of the project that exists with a config hash other than the compose file's:
+/// the reference asks whether to recreate it (`create.go` `ensureVolume`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DivergedVolume {
+    /// The key under `volumes:`.
+    pub key: String,
+    /// The engine name.
+    pub name: String,
+}
+
+/// The project volumes the selected services mount.
+fn used_volumes<'a>(project: &'a Project, selected: &BTreeSet<String>) -> BTreeSet<&'a str> {
+    selected
+        .iter()
+        .filter_map(|name| project.services.get(name))
+        .flat_map(|service| service_volumes(project, service))
+        .collect()
+}
+
+/// The volumes the services of an `up` / `create` (`options.services` and their
+/// dependencies) mount whose configuration changed since they were created, by key: the
+/// ones to ask about. Only the project's own volumes (labelled with it) count.
+pub fn diverged_volumes(
+    project: &Project,
+    observed: &ObservedProject,
+    options: &UpOptions,
+) -> Result<Vec<DivergedVolume>, PlanError> {
+    let graph = Graph::from_project(project);
+    let selected = selected_services(project, &graph, &options.services, options.dependencies)?;
+    Ok(diverged_among(project, observed, &selected))
+}
+
+fn diverged_among(
+    project: &Project,
+    observed: &ObservedProject,
+    selected: &BTreeSet<String>,
+) -> Vec<DivergedVolume> {
+    used_volumes(project, selected)
+        .into_iter()
+        .filter_map(|key| {
+            let volume = project.volumes.get(key)?;
+            if volume.external {
+                return None;
+            }
+            let name = volume_name(project, key);
+            let hash = observed.volume(&name)?.label(labels::CONFIG_HASH)?;
+            (!hash.is_empty() && hash != hash::volume_hash(volume)).then(|| DivergedVolume {
+                key: key.to_owned(),
+                name,
+            })
+        })
+        .collect()
+}
+
+/// The steps that take away the containers mounting the volumes about to be recreated
+/// (found by their mounts, or by their service's `volumes:`): stopped, removed with their
+/// anonymous volumes kept, as the reference's `removeDivergedVolume`.
+#[derive(Debug, Default)]
+struct VolumeUsers {
+    /// Container name → its remove step.
+    removed: BTreeMap<String, StepId>,
+    /// Volume key → the remove steps of the containers that mount it.
+    by_volume: BTreeMap<String, Vec<StepId>>,
+}
+
+/// Removes the containers that mount `volumes`; `may_remove` says which the operation puts
+/// back (or removes anyway); any other one is refused before anything is planned.
+fn remove_volume_users(
+    plan: &mut Plan,
+    project: &Project,
+    observed: &ObservedProject,
+    volumes: &[DivergedVolume],
+    may_remove: impl Fn(&ObservedContainer) -> bool,
+) -> Result<VolumeUsers, PlanError> {
+    let mut users = VolumeUsers::default();
+    for container in &observed.containers {
+        let declared: Vec<&str> = project
+            .services
+            .get(&container.service)
+            .filter(|_| !container.oneoff)
+            .map(|service| service_volumes(project, service))
+            .unwrap_or_default();
+        let mounted: Vec<&DivergedVolume> = volumes
+            .iter()
+            .filter(|volume| {
+                declared.contains(&volume.key.as_str())
+                    || container.mounts.iter().any(|mount| {
+                        mount.kind == "volume"
+                            && mount.name.as_deref() == Some(volume.name.as_str())
+                    })
+            })
+            .collect();
+        let Some(first) = mounted.first() else {
+            continue;
+        };
+        if !may_remove(container) {
+            return Err(PlanError::VolumeInUse {
+                volume: first.name.clone(),
+                container: container.name.clone(),
+            });
+        }
+        let step = remove_container_steps(plan, container, false, VOLUME_CHANGED_CAUSE, Vec::new());
+        users.removed.insert(container.name.clone(), step);
+        for volume in mounted {
+            users
+                .by_volume
+                .entry(volume.key.clone())
+                .or_default()
+                .push(step);
+        }
+    }
+    Ok(users)
+}
+
+/// Removes one volume once its users are gone and creates it again; returns the create step.
+fn recreate_volume_steps(plan: &mut Plan, volume: &DivergedVolume, users: &VolumeUsers) -> StepId {
+    let remove = plan.push(
+        Operation::RemoveVolume {
+            name: volume.name.clone(),
+        },
+        VOLUME_CHANGED_CAUSE,
+        users
+            .by_volume
+            .get(&volume.key)
+            .into_iter()
+            .flatten()
+            .copied(),
+    );
+    plan.push(
+        Operation::CreateVolume {
+            volume: volume.key.clone(),
+            name: volume.name.clone(),
+        },
+        VOLUME_CHANGED_CAUSE,
+        [remove],
+    )
+}
+
+/// The plan of `run` for the volumes its service and dependencies mount that the user
+/// agreed to recreate: the project's containers mounting them removed (a one-off one
+/// refuses it), each volume removed and created again. The dependencies' containers come
+/// back with their `up`; the others stay removed, as with the reference.
+pub fn reconcile_volume_recreation(
+    project: &Project,
+    observed: &ObservedProject,
+    volumes: &[DivergedVolume],
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let users = remove_volume_users(&mut plan, project, observed, volumes, |container| {
+        !container.oneoff
+    })?;
+    for volume in volumes {
+        recreate_volume_steps(&mut plan, volume, &users);
+    }
+    Ok(plan)
 }
 
 /// The name of replica `number`: `container_name`, else `<project>-<service>-<n>`.
@@ -360,6 +531,19 @@ pub fn reconcile_up(
     let named: BTreeSet<&str> = options.services.iter().map(String::as_str).collect();
     let mut plan = Plan::default();
 
+    // Volumes to recreate (the user said yes): the containers that mount them go first.
+    let recreated: Vec<DivergedVolume> = diverged_among(project, observed, &selected)
+        .into_iter()
+        .filter(|volume| options.recreate_volumes.contains(&volume.key))
+        .collect();
+    let volume_users =
+        remove_volume_users(&mut plan, project, observed, &recreated, |container| {
+            !container.oneoff
+                && (selected.contains(&container.service)
+                    || (options.orphans == OrphanPolicy::Remove
+                        && !project.services.contains_key(&container.service)))
+        })?;
+
     // Networks and volumes first: every container step waits for the ones it uses.
     let mut network_steps: BTreeMap<String, StepId> = BTreeMap::new();
     let mut network_ids: BTreeMap<String, String> = observed
@@ -435,6 +619,13 @@ pub fn reconcile_up(
             if attached.is_empty() {
                 continue;
             }
+            // Removed for a recreated volume: gone from the network once removed.
+            if let Some(removed) = volume_users.removed.get(&container.name) {
+                for (key, _) in attached {
+                    disconnects.entry(key).or_default().push(*removed);
+                }
+                continue;
+            }
             let mut after = Vec::new();
             if container.is_running() || container.state == ContainerState::Paused {
                 after.push(plan.push(
@@ -482,28 +673,17 @@ pub fn reconcile_up(
         }
     }
     let mut volume_steps: BTreeMap<String, StepId> = BTreeMap::new();
-    let used_volumes: BTreeSet<&str> = selected
-        .iter()
-        .filter_map(|name| project.services.get(name))
-        .flat_map(|service| service_volumes(project, service))
-        .collect();
-    for key in used_volumes {
+    for volume in &recreated {
+        let create = recreate_volume_steps(&mut plan, volume, &volume_users);
+        volume_steps.insert(volume.key.clone(), create);
+    }
+    for key in used_volumes(project, &selected) {
         let Some(volume) = project.volumes.get(key) else {
             continue;
         };
         let name = volume_name(project, key);
-        if volume.external {
-            continue;
-        }
-        if let Some(existing) = observed.volume(&name) {
-            // The reference asks whether to recreate it (losing its data) and, without an
-            // answer, keeps it: kept here too, but said.
-            let hash = existing.label(labels::CONFIG_HASH).unwrap_or_default();
-            if !hash.is_empty() && hash != hash::volume_hash(volume) {
-                plan.warnings.push(format!(
-                    "volume \"{name}\" exists but doesn't match configuration in compose file: kept as it is (`down -v` removes it; its data will be lost)"
-                ));
-            }
+        // A diverged volume not to recreate is used as it is (the reference's "no").
+        if volume.external || volume_steps.contains_key(key) || observed.volume(&name).is_some() {
             continue;
         }
         // The reference uses a volume of that name made elsewhere, with a warning.
@@ -559,6 +739,12 @@ pub fn reconcile_up(
                 .filter_map(|key| volume_steps.get(key).copied()),
         );
         let mut create_after = resource_steps.clone();
+        // Containers removed for a recreated volume come back under the same names.
+        let removed_for_volumes: Vec<StepId> = observed
+            .service_containers(service_name)
+            .filter_map(|container| volume_users.removed.get(&container.name).copied())
+            .collect();
+        create_after.extend(removed_for_volumes.iter().copied());
         for (_, anchor) in &dependencies {
             create_after.extend(anchor.created.iter().copied());
         }
@@ -613,19 +799,22 @@ pub fn reconcile_up(
             });
         }
         // A container that shares a namespace or volumes with a recreated one, by id, must
-        // follow it (the reference's hash of it changes with that id).
-        let replaced_reference = graph
-            .direct_dependencies(service_name)
+        // follow it (the reference's hash of it changes with that id). From the service
+        // itself: the graph keeps one kind per pair, and the loader's implicit `depends_on`
+        // for `network_mode: service:x` hides the namespace one.
+        let replaced_reference = service
+            .dependencies()
             .into_iter()
             .filter(|(_, kind)| *kind != DependencyKind::DependsOn)
             .find(|(dependency, _)| {
                 anchors
-                    .get(*dependency)
+                    .get(dependency)
                     .is_some_and(|anchor| anchor.replaced)
             })
             .map(|(dependency, _)| format!("dependency {dependency} was recreated"));
         let mut containers: Vec<(&ObservedContainer, Option<String>)> = observed
             .service_containers(service_name)
+            .filter(|container| !volume_users.removed.contains_key(&container.name))
             .map(|container| {
                 let cause = recreate_cause(
                     desired,
@@ -821,11 +1010,14 @@ pub fn reconcile_up(
         for offset in 0..missing {
             let number = next_number + offset;
             let name = container_name(project, service_name, number);
-            let cause = if containers.is_empty() && offset == 0 {
-                "no existing container"
-            } else {
-                "scale up"
-            };
+            let cause =
+                if usize::try_from(offset).is_ok_and(|offset| offset < removed_for_volumes.len()) {
+                    VOLUME_CHANGED_CAUSE
+                } else if containers.is_empty() && offset == 0 {
+                    "no existing container"
+                } else {
+                    "scale up"
+                };
             let create = plan.push(
                 Operation::CreateContainer {
                     service: service_name.clone(),
@@ -861,6 +1053,7 @@ pub fn reconcile_up(
         .containers
         .iter()
         .filter(|container| !container.oneoff && !project.services.contains_key(&container.service))
+        .filter(|container| !volume_users.removed.contains_key(&container.name))
         .collect();
     match options.orphans {
         OrphanPolicy::Remove => {

@@ -16,7 +16,7 @@ use crate::dockerignore::read_patterns;
 use crate::model::{BuildConfig, Project, ServiceConfig, VolumeType, WatchAction};
 
 /// The rules to watch, and what to warn about.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WatchSetup {
     pub rules: Vec<WatchRule>,
     pub warnings: Vec<String>,

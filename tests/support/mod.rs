@@ -83,6 +83,23 @@ pub fn unique_project(prefix: &str) -> String {
     format!("dkt-{prefix}-{}-{counter}", std::process::id())
 }
 
+/// Runs `command` with `input` on its stdin (a pipe, closed once written) and returns its
+/// output.
+pub fn output_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Runs the docker CLI and returns its output (whatever the exit status).
 pub fn docker_output(arguments: &[&str]) -> Output {
     Command::new("docker")
@@ -161,6 +178,44 @@ impl ProjectGuard {
             arguments.extend(volumes.iter().map(String::as_str));
             let _ = docker_output(&arguments);
         }
+    }
+}
+
+/// A project on disk (`compose.yaml` in a temporary directory, `IMAGE` replaced by the
+/// test image) and its guard.
+pub struct Stack {
+    pub guard: ProjectGuard,
+    pub directory: tempfile::TempDir,
+}
+
+impl Stack {
+    pub fn new(prefix: &str, compose: &str) -> Self {
+        let guard = ProjectGuard::unique(prefix);
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::write(
+            directory.path().join("compose.yaml"),
+            compose.replace("IMAGE", BUSYBOX_IMAGE),
+        )
+        .unwrap();
+        Self { guard, directory }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.guard.name
+    }
+
+    pub fn compose_file(&self) -> PathBuf {
+        self.directory.path().join("compose.yaml")
+    }
+
+    /// The first container of a service: `<project>-<service>-1`.
+    pub fn container(&self, service: &str) -> String {
+        format!("{}-{service}-1", self.name())
+    }
+
+    /// `docker inspect --format` of that container.
+    pub fn inspect(&self, service: &str, format: &str) -> String {
+        docker(&["inspect", "--format", format, &self.container(service)])
     }
 }
 

@@ -10,6 +10,13 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `dkuser` / `dk?secret???`, bcrypt cost 4 (the registry only reads bcrypt hashes). The
+/// `???` puts a `/` in the standard base64 of any JSON holding the password, so a client that
+/// sends `X-Registry-Auth` in standard base64 instead of the URL-safe one moby decodes fails.
+pub const TEST_USER: &str = "dkuser";
+pub const TEST_PASSWORD: &str = "dk?secret???";
+pub const TEST_PASSWORD_HASH: &str = "$2b$04$jK5vtvfsGE6VrKByOJEP0e1b71znKIpPzzyvIZ36ZnbmFCWQ5CKBK";
+
 /// `$DK_DOCKER_REGISTRY`, else the Debian package's binary.
 fn registry_binary() -> PathBuf {
     std::env::var_os("DK_DOCKER_REGISTRY")

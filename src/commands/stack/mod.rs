@@ -23,6 +23,19 @@ use crate::loader::{LoadedProject, SkipStages};
 use crate::output::printer;
 
 pub fn run(context: &CommandContext, args: &StackArgs) -> i32 {
+    let changes = match &args.command {
+        StackCommand::Deploy(_) => Some("deploy"),
+        StackCommand::Rm(_) => Some("rm"),
+        _ => None,
+    };
+    if let (Some(name), true) = (changes, context.global.dry_run) {
+        // `docker stack` has no dry-run and the swarm calls cannot be pretended here:
+        // refused before anything is read or sent.
+        printer::stderr_line(&format!(
+            "`stack {name}` does not support --dry-run: nothing was changed"
+        ));
+        return exit::USER_ERROR;
+    }
     match &args.command {
         StackCommand::Deploy(args) => deploy::run(context, args),
         StackCommand::Ls(args) => ls::run(context, args),
