@@ -411,3 +411,18 @@ services:
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "job-1  | done\n");
 }
+
+#[test]
+fn follow_shows_each_run_then_its_status_line_then_the_next_run() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new("logs-runs", support::RESTARTING_STACK);
+    stack.reference(&["create"]);
+    // Followed from before the first start: every run of every container is seen.
+    let follower = Follower::start(&stack, &["logs", "-f"]);
+    stack.reference(&["start"]);
+    let (code, seen) = follower.wait_end();
+    assert_eq!(code, Some(0), "{seen:#?}");
+    support::assert_each_run_then_its_status(&seen);
+}

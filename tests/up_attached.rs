@@ -471,6 +471,18 @@ services:
     assert!(text(&output.stdout).contains("\nflaky-1  | run\n"));
 }
 
+#[test]
+fn each_run_then_its_status_line_then_the_next_run() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new("upa-runs", support::RESTARTING_STACK);
+    let output = stack.up(&["--no-color"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let lines: Vec<String> = text(&output.stdout).lines().map(str::to_owned).collect();
+    support::assert_each_run_then_its_status(&lines);
+}
+
 /// The child `up` with its output read line by line in the background.
 struct Running {
     child: Child,
@@ -483,8 +495,11 @@ impl Running {
     fn start(stack: &Stack, arguments: &[&str]) -> Self {
         let mut all = vec!["up"];
         all.extend_from_slice(arguments);
-        let mut child = stack
-            .command(&all)
+        Self::spawn(stack.command(&all))
+    }
+
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -532,6 +547,11 @@ impl Running {
             self.seen.push(line);
         }
         self.child.wait().unwrap().code()
+    }
+
+    /// The stderr lines not read yet, once the process has ended.
+    fn rest_of_stderr(&self) -> Vec<String> {
+        self.stderr.iter().collect()
     }
 }
 
@@ -619,6 +639,66 @@ fn sigterm_stops_gracefully_too() {
         return;
     }
     graceful_stop_on("TERM");
+}
+
+#[test]
+fn sigterm_during_the_create_phase_stops_creating_and_a_new_up_converges() {
+    const SERVICES: usize = 16;
+    if !usable() {
+        return;
+    }
+    let compose = (0..SERVICES).fold(String::from("services:\n"), |yaml, number| {
+        format!("{yaml}  s{number}: {{image: IMAGE, command: [sleep, '1000'], init: true}}\n")
+    });
+    let stack = Stack::new("upa-term-create", &compose);
+    // One engine call at a time: the create phase goes on long after the first container
+    // is created, so the signal lands in it.
+    let mut up = Running::spawn(stack.command(&["--parallel", "1", "--progress", "plain", "up"]));
+    up.wait_for(true, "a first container created", |line| {
+        line.starts_with(" Container ") && line.ends_with(" Created")
+    });
+    up.signal("TERM");
+    // As Ctrl-C and as the reference: 130, nothing attached to or started, and the
+    // reference's empty last line.
+    assert_eq!(up.wait_end(), Some(130), "{:#?}", up.seen);
+    let stderr = up.rest_of_stderr();
+    assert_eq!(stderr.last().map(String::as_str), Some(""), "{stderr:#?}");
+    assert!(
+        !up.seen.iter().any(|line| line.starts_with("Attaching to")),
+        "{:#?}",
+        up.seen
+    );
+    let states = docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label={}", stack.guard.label()),
+        "--format",
+        "{{.State}}",
+    ]);
+    let states: Vec<&str> = states.lines().collect();
+    assert!(
+        !states.is_empty() && states.len() < SERVICES,
+        "creating did not stop at the signal: {states:?}"
+    );
+    assert!(states.iter().all(|state| *state == "created"), "{states:?}");
+
+    // A new `up -d` converges, `down` leaves nothing.
+    let output = stack.up(&["-d"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    for number in 0..SERVICES {
+        assert!(
+            stack.running(&format!("s{number}")),
+            "s{number} is not running"
+        );
+    }
+    let output = stack.command(&["down", "-t", "0"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let (containers, networks, volumes) = support::project_leftovers(stack.name());
+    assert!(
+        containers.is_empty() && networks.is_empty() && volumes.is_empty(),
+        "{containers:?} {networks:?} {volumes:?}"
+    );
 }
 
 #[test]

@@ -749,8 +749,6 @@ services:
 
 #[test]
 fn ctrl_c_during_up_stops_cleanly_and_leaves_only_labelled_resources() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     if !ready() {
         return;
     }
@@ -764,37 +762,12 @@ services:
     depends_on: {db: {condition: service_healthy}}
 ";
     let stack = Stack::new("sigint", slow);
-    let mut child = Command::new(binary())
-        .current_dir(stack.path())
-        .args(["-p", &stack.guard.name, "--progress", "plain", "up", "-d"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut seen = Vec::new();
     // Interrupt once the wait for `db` to be healthy is under way (it never will be).
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let waiting = line.contains(&stack.name("db", 1)) && line.ends_with("Waiting");
-        seen.push(line);
-        if waiting {
-            break;
-        }
-    }
-    assert!(
-        seen.last().is_some_and(|line| line.ends_with("Waiting")),
-        "no wait seen:\n{}",
-        seen.join("\n")
-    );
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    seen.extend(lines.map(Result::unwrap));
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{}", seen.join("\n"));
+    let db = stack.name("db", 1);
+    let (code, seen) = interrupt_up(&stack, &[], "INT", |line| {
+        line.contains(&db) && line.ends_with("Waiting")
+    });
+    assert_eq!(code, Some(130), "{}", seen.join("\n"));
 
     // Whatever exists under the project's names carries the project's labels.
     let by_name = |kind: &str| {
@@ -847,6 +820,108 @@ services:
     stack.ours(&["down"]);
     let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
     assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
+/// Runs `up -d` (after the global flags `globals`), sends it `signal` at the first progress
+/// line for which `at` holds; gives its exit code and every progress line.
+fn interrupt_up(
+    stack: &Stack,
+    globals: &[&str],
+    signal: &str,
+    at: impl Fn(&str) -> bool,
+) -> (Option<i32>, Vec<String>) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(binary())
+        .current_dir(stack.path())
+        .args(["-p", &stack.guard.name, "--progress", "plain"])
+        .args(globals)
+        .args(["up", "-d"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let found = at(&line);
+        seen.push(line);
+        if found {
+            break;
+        }
+    }
+    assert!(
+        seen.last().is_some_and(|line| at(line)),
+        "the moment to interrupt never came:\n{}",
+        seen.join("\n")
+    );
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    seen.extend(lines.map(Result::unwrap));
+    (child.wait().unwrap().code(), seen)
+}
+
+/// `count` services that sleep until stopped.
+fn many_services(count: usize) -> String {
+    (0..count).fold(String::from("services:\n"), |yaml, number| {
+        format!("{yaml}  s{number}: {{image: IMAGE, command: [sleep, '1000'], init: true}}\n")
+    })
+}
+
+/// `name state` of every container of the project.
+fn states(stack: &Stack) -> Vec<String> {
+    docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label={}", stack.guard.label()),
+        "--format",
+        "{{.Names}} {{.State}}",
+    ])
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+#[test]
+fn sigterm_during_the_create_phase_stops_as_ctrl_c_does_and_a_new_up_converges() {
+    const SERVICES: usize = 18;
+    if !ready() {
+        return;
+    }
+    let stack = Stack::new("sigterm-create", &many_services(SERVICES));
+    // One engine call at a time: the create phase goes on long after the first container
+    // is created, so the signal lands in it.
+    let (code, seen) = interrupt_up(&stack, &["--parallel", "1"], "TERM", |line| {
+        line.starts_with(" Container ") && line.ends_with(" Created")
+    });
+    // As Ctrl-C and as the reference: 130, and its empty last line.
+    assert_eq!(code, Some(130), "{}", seen.join("\n"));
+    assert_eq!(seen.last().map(String::as_str), Some(""), "{seen:#?}");
+    let states = states(&stack);
+    assert!(
+        states.len() < SERVICES && !states.is_empty(),
+        "creating did not stop at the signal: {states:?}"
+    );
+
+    // A new `up -d` converges, `down` leaves nothing.
+    stack.ours(&["up", "-d"]);
+    let states = self::states(&stack);
+    assert_eq!(states.len(), SERVICES, "{states:?}");
+    assert!(
+        states.iter().all(|line| line.ends_with(" running")),
+        "{states:?}"
+    );
+    stack.ours(&["down", "-t", "0"]);
+    let (containers, networks, volumes) = support::project_leftovers(&stack.guard.name);
+    assert!(
+        containers.is_empty() && networks.is_empty() && volumes.is_empty(),
+        "{containers:?} {networks:?} {volumes:?}"
+    );
 }
 
 #[test]

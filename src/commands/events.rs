@@ -42,11 +42,13 @@ pub fn run(context: &CommandContext, args: &EventsArgs) -> i32 {
             Err(code) => return code,
         };
         let mut events = engine.project_event_feed(&target.name, since, until);
-        let interrupted = super::watch::wait_for_interrupt();
-        tokio::pin!(interrupted);
+        let mut interrupts = match super::interrupts::Interrupts::listen_or_report() {
+            Ok(interrupts) => interrupts,
+            Err(code) => return code,
+        };
         loop {
             tokio::select! {
-                () = &mut interrupted => {
+                () = interrupts.next() => {
                     printer::stderr_line("");
                     return exit::INTERRUPTED;
                 }

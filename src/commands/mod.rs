@@ -13,6 +13,7 @@ pub mod events;
 pub mod exec;
 pub mod export;
 pub mod images;
+pub mod interrupts;
 pub mod kill;
 pub mod logs;
 pub mod ls;

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::{self, Interrupts};
 use crate::cli::{CreateFlags, UpArgs};
 use crate::engine::execute::{self, ExecuteError, ExecutionContext};
 use crate::engine::images::{PullPolicy, PullReport, PullSettings, image_can_be_built};
@@ -238,7 +239,8 @@ pub(crate) fn converge_request(
     })
 }
 
-/// An engine session for one command: the runtime, the progress display task, Ctrl-C.
+/// An engine session for one command: the progress display task and the interrupts
+/// (Ctrl-C or SIGTERM).
 pub(crate) struct Session {
     pub progress: mpsc::Sender<ProgressMessage>,
     display: JoinHandle<()>,
@@ -247,9 +249,19 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// Starts the display (title in the tty header) and the Ctrl-C handler: once = stop
+    /// Starts the display (title in the tty header) and listens to interrupts: once = stop
     /// scheduling, twice = leave at once.
     pub fn start(context: &CommandContext, title: &str) -> Result<Self, String> {
+        Self::start_with(context, title, Interrupts::listen()?)
+    }
+
+    /// As [`Session::start`], with interrupts listened to since earlier (a signal that came
+    /// in between is acted upon at once).
+    pub fn start_with(
+        context: &CommandContext,
+        title: &str,
+        interrupts: Interrupts,
+    ) -> Result<Self, String> {
         let stream = StatusStream::from_env_value(
             context
                 .os_env
@@ -273,15 +285,7 @@ impl Session {
             let _ =
                 progress::run_progress_on_terminal(receiver, Renderer::new(settings), stream).await;
         });
-        let (cancel_sender, cancel) = watch::channel(false);
-        let signals = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = cancel_sender.send(true);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(exit::INTERRUPTED);
-                }
-            }
-        });
+        let (cancel, signals) = interrupts.cancel_on_first();
         Ok(Self {
             progress: sender,
             display,
@@ -298,10 +302,16 @@ impl Session {
     }
 }
 
-/// Builds the command's runtime and runs `work` on it.
+/// Builds the command's runtime and runs `work` on it (an interrupted command ends as the
+/// reference's).
 pub(crate) fn block_on<F: Future<Output = i32>>(work: F) -> i32 {
     match super::target::runtime() {
-        Ok(runtime) => runtime.block_on(work),
+        Ok(runtime) => {
+            let code = runtime.block_on(work);
+            // A question left unanswered (interrupted) is not waited for.
+            runtime.shutdown_background();
+            interrupts::conclude(code)
+        }
         Err(code) => code,
     }
 }
@@ -429,16 +439,23 @@ pub(crate) async fn converge_loaded(
         quiet_pull: request.quiet_pull,
         quiet_build: request.quiet_build,
     };
-    let pulls = match prepare_images(context, engine, loaded, selected, preparation).await {
-        Ok(pulls) => pulls,
+    let mut interrupts = match Interrupts::listen_or_report() {
+        Ok(interrupts) => interrupts,
         Err(code) => return code,
     };
-    // Questions (a volume to recreate) are asked before the display starts.
-    let prepared = match prepare(engine, context, loaded, selected, request, &pulls).await {
-        Ok(prepared) => prepared,
-        Err(failure) => return failure.report(),
+    let preparing = prepare_images(context, engine, loaded, selected, preparation);
+    let pulls = match interrupts.unless_interrupted(preparing).await {
+        Ok(Ok(pulls)) => pulls,
+        Ok(Err(code)) | Err(code) => return code,
     };
-    let session = match Session::start(context, "Running") {
+    // Questions (a volume to recreate) are asked before the display starts.
+    let preparing = prepare(engine, context, loaded, selected, request, &pulls);
+    let prepared = match interrupts.unless_interrupted(preparing).await {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(failure)) => return failure.report(),
+        Err(code) => return code,
+    };
+    let session = match Session::start_with(context, "Running", interrupts) {
         Ok(session) => session,
         Err(message) => {
             printer::stderr_line(&message);

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinError, JoinHandle};
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Interrupts;
 use super::target::{self, Progress, Target};
 use super::up::{self, ConvergeRequest, Failure, Prepared, Session};
 use super::up_menu::{
@@ -130,16 +130,24 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             quiet_pull: request.quiet_pull,
             quiet_build: request.quiet_build,
         };
-        let pulls =
-            match up::prepare_images(context, &engine, &loaded, &selected, preparation).await {
-                Ok(pulls) => pulls,
-                Err(code) => return code,
-            };
+        // Listened to from here to the end: a signal during the create phase is seen by
+        // the session (which stops creating) and, when the create phase ended anyway, by
+        // the attached phase (which stops what started).
+        let mut interrupts = match Interrupts::listen_or_report() {
+            Ok(interrupts) => interrupts,
+            Err(code) => return code,
+        };
+        let preparing = up::prepare_images(context, &engine, &loaded, &selected, preparation);
+        let pulls = match interrupts.unless_interrupted(preparing).await {
+            Ok(Ok(pulls)) => pulls,
+            Ok(Err(code)) | Err(code) => return code,
+        };
         // Questions (a volume to recreate) are asked before the display starts.
-        let prepared = up::prepare(&engine, context, &loaded, &selected, request, &pulls).await;
-        let Prepared { plan, execution } = match prepared {
-            Ok(prepared) => prepared,
-            Err(failure) => return failure.report(),
+        let preparing = up::prepare(&engine, context, &loaded, &selected, request, &pulls);
+        let Prepared { plan, execution } = match interrupts.unless_interrupted(preparing).await {
+            Ok(Ok(prepared)) => prepared,
+            Ok(Err(failure)) => return failure.report(),
+            Err(code) => return code,
         };
         let session = match Session::start(context, "Running") {
             Ok(session) => session,
@@ -192,7 +200,7 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
             stop_timeout: args.timeout.map(i64::from),
             menu,
         };
-        attached.run(start_plan, watch).await
+        attached.run(start_plan, watch, interrupts).await
     })
 }
 
@@ -403,28 +411,6 @@ impl ExitRules {
     }
 }
 
-/// SIGINT and SIGTERM, as one stream.
-struct Interrupts {
-    interrupt: Signal,
-    terminate: Signal,
-}
-
-impl Interrupts {
-    fn listen() -> std::io::Result<Self> {
-        Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    async fn next(&mut self) {
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-    }
-}
-
 /// Awaits the task when there is one (never returns otherwise).
 async fn joined<T>(task: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
     match task.as_mut() {
@@ -461,7 +447,7 @@ enum Stopping {
 }
 
 impl Attached<'_> {
-    async fn run(self, start_plan: Plan, watch: WatchPlan) -> i32 {
+    async fn run(self, start_plan: Plan, watch: WatchPlan, mut interrupts: Interrupts) -> i32 {
         let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
         let notices = sender.clone();
         let mut mux = LogMux::new(self.settings);
@@ -477,13 +463,6 @@ impl Attached<'_> {
         let writer = tokio::task::spawn_blocking(move || {
             run_log_writer_with_menu(receiver, mux, |_| {}, screen.as_deref())
         });
-        let mut interrupts = match Interrupts::listen() {
-            Ok(interrupts) => interrupts,
-            Err(error) => {
-                printer::stderr_line(&format!("cannot listen to signals: {error}"));
-                return exit::INTERNAL;
-            }
-        };
         let options = LogOptions {
             timestamps: false,
             ..LogOptions::default()

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, watch as signal_channel};
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Interrupts;
 use super::up::{self, BuildPolicy, ConvergeRequest};
 use crate::cli::WatchArgs;
 use crate::engine::Engine;
@@ -86,6 +87,11 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
+        // From here on, so that a signal while the stack comes up is not lost.
+        let interrupts = match Interrupts::listen_or_report() {
+            Ok(interrupts) => interrupts,
+            Err(code) => return code,
+        };
         if !args.no_up {
             // As the reference: watched services with a `build` section are built at start.
             for service in loaded.project.services.values_mut() {
@@ -122,14 +128,8 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
                 }
             }
         });
-        let (stop_sender, stop) = signal_channel::channel(false);
         // Once: the batch in progress finishes, then watching stops. Twice: at once.
-        let signals = tokio::spawn(async move {
-            wait_for_interrupt().await;
-            let _ = stop_sender.send(true);
-            wait_for_interrupt().await;
-            std::process::exit(exit::INTERRUPTED);
-        });
+        let (stop, signals) = interrupts.cancel_on_first();
         let outcome =
             watch_project(context, &engine, &loaded, setup, options, &notices, stop).await;
         drop(notices);
@@ -143,22 +143,6 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
             }
         }
     })
-}
-
-/// Ctrl-C or SIGTERM.
-pub(crate) async fn wait_for_interrupt() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-    }
 }
 
 /// Watches until `stop` turns true (then `Ok`; a batch in progress is finished first, so a

@@ -70,7 +70,8 @@ pub struct ExecutionReport {
 /// The outcome of one step.
 type StepResult = Result<Option<String>, String>;
 
-/// Runs the plan. `cancel` turning true stops scheduling (Ctrl-C).
+/// Runs the plan. `cancel` turning true stops scheduling (Ctrl-C): the steps under way
+/// finish, no other starts.
 pub async fn execute(
     engine: &Engine,
     plan: &Plan,
@@ -113,7 +114,12 @@ pub async fn execute(
                 let _slot = if is_wait {
                     None
                 } else {
-                    slots.acquire_owned().await.ok()
+                    match slots.acquire_owned().await {
+                        Ok(slot) => Some(slot),
+                        // Closed on cancellation: a step still waiting for its turn
+                        // (`--parallel`) does not run.
+                        Err(_) => return (id, Ok(None)),
+                    }
                 };
                 (
                     id,
@@ -158,6 +164,7 @@ pub async fn execute(
             changed = cancel.changed(), if !cancelled => {
                 if changed.is_err() || *cancel.borrow() {
                     cancelled = true;
+                    slots.close();
                     for handle in waits.values() {
                         handle.abort();
                     }

@@ -8,7 +8,11 @@
 //! later (scale-up, recreate, `start`) or restarts is followed again from its `StartedAt`
 //! (the reference's `monitor` + `doLogContainer`, also fixing docker/compose#8925 and
 //! #10331), from between its previous run's end and its start so that no line is lost or
-//! repeated; a container's `exited with code N` line comes after its last output line. The
+//! repeated. A container's runs are read one after the other in the order of their events
+//! (see [`Followed`]): a run's `exited with code N` line comes after its last output line
+//! and before the next run's first, however late the events or the streams are (a run
+//! already over is read up to its `die`; a read following a run is cut at its `die`, the
+//! engine going on with the next run's lines in it otherwise, and resumed from there). The
 //! feed ends when no followed container is alive any more (died without restarting, or
 //! removed); containers already stopped when `logs -f` starts are not waited for (the
 //! reference waits for them forever).
@@ -32,7 +36,9 @@
 //! the services named on the command line, else the attached ones) is alive;
 //! [`Feed::stop_following`] ends it early.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bollard::container::LogOutput;
@@ -75,6 +81,11 @@ impl Moment {
 
     fn as_nanos(self) -> i128 {
         i128::from(self.seconds) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    /// This moment less `duration`.
+    fn before(self, duration: Duration) -> Self {
+        Self::from_nanos(self.as_nanos() - i128::try_from(duration.as_nanos()).unwrap_or_default())
     }
 
     fn from_nanos(nanos: i128) -> Self {
@@ -274,9 +285,7 @@ fn latest_run_start(
     }
     let finished = parse_rfc3339(finished_at);
     match (started, finished) {
-        (Some(started), Some(finished)) if finished > started => Some(Moment::from_nanos(
-            started.as_nanos() - i128::try_from(EARLY_LINES.as_nanos()).unwrap_or_default(),
-        )),
+        (Some(started), Some(finished)) if finished > started => Some(started.before(EARLY_LINES)),
         _ => run_start(finished_at, started_at),
     }
 }
@@ -347,6 +356,8 @@ struct Inspected {
     finished_at: String,
     alive: bool,
     restarting: bool,
+    /// In a run whose `die` is still to come (running or paused).
+    in_run: bool,
     /// Created and never started.
     created: bool,
     /// The engine restarts it when it exits (a restart policy other than `no`).
@@ -402,6 +413,7 @@ impl Engine {
             finished_at: state.finished_at.unwrap_or_default(),
             alive: running || restarting || status == "paused" || status == "created",
             restarting: restarting || running,
+            in_run: running || status == "paused",
             created: status == "created",
             restart_policy,
         }))
@@ -499,6 +511,8 @@ enum PumpEnd {
     Ended,
     /// The feed's reader is gone (stdout closed): stop everything.
     ReaderGone,
+    /// Cut short by its [`PumpControl::cut`].
+    Cut,
     Failed(bollard::errors::Error),
 }
 
@@ -512,6 +526,126 @@ enum Batching {
     Ready,
 }
 
+/// How many bytes of each output a read has put on the feed: where a read of the same log
+/// resumes (the same lines come in the same order).
+#[derive(Debug, Default)]
+struct Forwarded {
+    stdout: AtomicUsize,
+    stderr: AtomicUsize,
+}
+
+impl Forwarded {
+    fn of(&self, stream: LogStream) -> &AtomicUsize {
+        match stream {
+            LogStream::Stdout => &self.stdout,
+            LogStream::Stderr => &self.stderr,
+        }
+    }
+
+    /// The counts now, as bytes to skip: `(stdout, stderr)`.
+    fn counts(&self) -> (usize, usize) {
+        (
+            self.stdout.load(Ordering::Relaxed),
+            self.stderr.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// How a read resumes an earlier one and can be cut short.
+#[derive(Debug, Default)]
+struct PumpControl {
+    /// The first bytes of stdout and of stderr, already shown: left out.
+    skip: (usize, usize),
+    /// What is put on the feed is counted here.
+    forwarded: Arc<Forwarded>,
+    /// Turning true stops the read at once (nothing more is put on the feed).
+    cut: Option<watch::Receiver<bool>>,
+    /// What is read goes on the feed only once its run is seen still going; else the read
+    /// waits to be cut.
+    check: Option<RunCheck>,
+}
+
+/// A container's run, to check that it is still going.
+#[derive(Debug)]
+struct RunCheck {
+    engine: Engine,
+    project: String,
+    container: String,
+    /// The run's `StartedAt`.
+    started_at: String,
+}
+
+impl RunCheck {
+    /// Whether the run still goes on (what was read before belongs to it: the engine's
+    /// follow reads can go on into the next run's lines).
+    async fn going_on(&self) -> bool {
+        match self
+            .engine
+            .inspect_for_logs(&self.project, &self.container)
+            .await
+        {
+            Ok(Some(container)) => container.in_run && container.started_at == self.started_at,
+            Ok(None) => false,
+            // Not known: as before the check.
+            Err(_) => true,
+        }
+    }
+}
+
+/// Until `cut` turns true (never without one).
+async fn cut_off(cut: &mut Option<watch::Receiver<bool>>) {
+    if let Some(cut) = cut {
+        if cut.wait_for(|cut| *cut).await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending::<()>().await;
+}
+
+/// A chunk of output as `(stream, bytes)`; `None` for stdin.
+fn split_output(output: LogOutput) -> Option<(LogStream, Vec<u8>)> {
+    match output {
+        LogOutput::StdErr { message } => Some((LogStream::Stderr, message.to_vec())),
+        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+            Some((LogStream::Stdout, message.to_vec()))
+        }
+        LogOutput::StdIn { .. } => None,
+    }
+}
+
+/// Puts output on the feed (unless cut first) and counts it.
+async fn forward(
+    sender: &mpsc::Sender<LogEvent>,
+    name: &str,
+    stream: LogStream,
+    bytes: Vec<u8>,
+    control: &mut PumpControl,
+) -> Result<(), PumpEnd> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let count = bytes.len();
+    let event = LogEvent::Output {
+        name: name.to_owned(),
+        stream,
+        bytes,
+    };
+    tokio::select! {
+        biased;
+        () = cut_off(&mut control.cut) => return Err(PumpEnd::Cut),
+        sent = sender.send(event) => {
+            if sent.is_err() {
+                return Err(PumpEnd::ReaderGone);
+            }
+        }
+    }
+    control
+        .forwarded
+        .of(stream)
+        .fetch_add(count, Ordering::Relaxed);
+    Ok(())
+}
+
 /// Forwards a container's output to the feed, merging chunks that are already waiting (up
 /// to [`BATCH_BYTES`], one stream at a time) so that a fast writer costs few events.
 async fn pump(
@@ -519,23 +653,25 @@ async fn pump(
     name: &str,
     sender: &mpsc::Sender<LogEvent>,
     batching: Batching,
+    mut control: PumpControl,
 ) -> PumpEnd {
-    let split = |output: LogOutput| match output {
-        LogOutput::StdErr { message } => Some((LogStream::Stderr, message)),
-        LogOutput::StdOut { message } | LogOutput::Console { message } => {
-            Some((LogStream::Stdout, message))
-        }
-        LogOutput::StdIn { .. } => None,
-    };
+    if let Some(check) = control.check.take() {
+        return pump_checked(stream, name, sender, control, &check).await;
+    }
+    let (mut skip_stdout, mut skip_stderr) = control.skip;
     let mut carried: Option<(LogStream, Vec<u8>)> = None;
     loop {
         let (stream_kind, mut bytes) = match carried.take() {
             Some(item) => item,
-            None => match stream.next().await {
+            None => match tokio::select! {
+                biased;
+                () = cut_off(&mut control.cut) => return PumpEnd::Cut,
+                next = stream.next() => next,
+            } {
                 None => return PumpEnd::Ended,
                 Some(Err(error)) => return PumpEnd::Failed(error),
-                Some(Ok(output)) => match split(output) {
-                    Some((kind, message)) => (kind, message.to_vec()),
+                Some(Ok(output)) => match split_output(output) {
+                    Some(item) => item,
                     None => continue,
                 },
             },
@@ -547,12 +683,12 @@ async fn pump(
                 Batching::Ready => stream.next().now_or_never(),
             };
             match next {
-                Some(Some(Ok(output))) => match split(output) {
+                Some(Some(Ok(output))) => match split_output(output) {
                     Some((kind, message)) if kind == stream_kind => {
                         bytes.extend_from_slice(&message);
                     }
-                    Some((kind, message)) => {
-                        carried = Some((kind, message.to_vec()));
+                    Some(item) => {
+                        carried = Some(item);
                         break;
                     }
                     None => {}
@@ -568,16 +704,94 @@ async fn pump(
                 None => break,
             }
         }
-        let event = LogEvent::Output {
-            name: name.to_owned(),
-            stream: stream_kind,
-            bytes,
+        let skipped = match stream_kind {
+            LogStream::Stdout => &mut skip_stdout,
+            LogStream::Stderr => &mut skip_stderr,
         };
-        if sender.send(event).await.is_err() {
-            return PumpEnd::ReaderGone;
+        let dropped = (*skipped).min(bytes.len());
+        *skipped -= dropped;
+        bytes.drain(..dropped);
+        if let Err(end) = forward(sender, name, stream_kind, bytes, &mut control).await {
+            return end;
         }
         if let Some(end) = ended {
             return end;
+        }
+    }
+}
+
+/// As [`pump`], for a run that the engine may follow with another in the same read: what
+/// is read goes on the feed only once a check begun after it finds the run still going
+/// (the reading goes on meanwhile, so one check covers all that came before it); when the
+/// run is over, the read waits to be cut (at the run's `die`, to be resumed up to it).
+async fn pump_checked(
+    mut stream: LogStreamBox,
+    name: &str,
+    sender: &mpsc::Sender<LogEvent>,
+    mut control: PumpControl,
+    check: &RunCheck,
+) -> PumpEnd {
+    let mut unsent: VecDeque<(LogStream, Vec<u8>)> = VecDeque::new();
+    let mut unsent_bytes = 0;
+    let mut stream_end: Option<PumpEnd> = None;
+    // Reads a chunk into `unsent`, merged with the last one unless that one is `sealed`
+    // (covered by a check under way); gives how the stream ended, if it did.
+    let read = |item: Option<Result<LogOutput, bollard::errors::Error>>,
+                unsent: &mut VecDeque<(LogStream, Vec<u8>)>,
+                unsent_bytes: &mut usize,
+                sealed: usize| match item {
+        None => Some(PumpEnd::Ended),
+        Some(Err(error)) => Some(PumpEnd::Failed(error)),
+        Some(Ok(output)) => {
+            if let Some((kind, bytes)) = split_output(output) {
+                *unsent_bytes += bytes.len();
+                let open = unsent.len() > sealed;
+                match unsent.back_mut() {
+                    Some((last, merged)) if open && *last == kind && merged.len() < BATCH_BYTES => {
+                        merged.extend_from_slice(&bytes);
+                    }
+                    _ => unsent.push_back((kind, bytes)),
+                }
+            }
+            None
+        }
+    };
+    loop {
+        if unsent.is_empty() {
+            if let Some(end) = stream_end {
+                return end;
+            }
+            let next = tokio::select! {
+                biased;
+                () = cut_off(&mut control.cut) => return PumpEnd::Cut,
+                next = stream.next() => next,
+            };
+            stream_end = read(next, &mut unsent, &mut unsent_bytes, 0);
+            continue;
+        }
+        // What the check covers: all read before it begins.
+        let covered = unsent.len();
+        let checking = check.going_on();
+        tokio::pin!(checking);
+        let going_on = loop {
+            tokio::select! {
+                biased;
+                () = cut_off(&mut control.cut) => return PumpEnd::Cut,
+                going_on = &mut checking => break going_on,
+                next = stream.next(), if stream_end.is_none() && unsent_bytes < 4 * BATCH_BYTES => {
+                    stream_end = read(next, &mut unsent, &mut unsent_bytes, covered);
+                }
+            }
+        };
+        if !going_on {
+            cut_off(&mut control.cut).await;
+            return PumpEnd::Cut;
+        }
+        for (kind, bytes) in unsent.drain(..covered).collect::<Vec<_>>() {
+            unsent_bytes -= bytes.len();
+            if let Err(end) = forward(sender, name, kind, bytes, &mut control).await {
+                return end;
+            }
         }
     }
 }
@@ -594,23 +808,77 @@ pub struct ContainerExit {
     pub restarting: bool,
 }
 
-/// A container being followed.
+/// How a run ended: its `die` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunEnd {
+    at: Moment,
+    exit_code: i64,
+    /// The engine restarts the container (restart policy).
+    restarting: bool,
+}
+
+/// A run whose `start` event came while an earlier run of its container was still read,
+/// or waited for its end: read after it, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QueuedRun {
+    /// Its `start` event.
+    started: Moment,
+    /// Where its log begins: the `die` of the run before it, when one was seen.
+    since: Option<Moment>,
+    /// Its `die`, once seen.
+    end: Option<RunEnd>,
+}
+
+/// A container being followed. Its runs are read one after the other, in the order of
+/// their engine events, one stream at a time; a run's status line is printed once its
+/// stream has ended (its last line is out) and before the next run's stream begins, so
+/// however late the events and the streams are, the feed reads: the run's lines, its
+/// status line, the next run's lines.
 #[derive(Debug)]
 struct Followed {
     name: String,
     service: String,
-    /// When the latest run read (or being read) started: every run that started then or
-    /// before is covered. For a run read through an attach connection, the time of its
-    /// `start` event (just after its `StartedAt`).
+    /// When the run read (or last read) started: its `start` event, or its `StartedAt`.
     run_started: Option<Moment>,
     /// An attach connection made before the container started: it reads the first run to
     /// start, whose `start` event is still to come (possibly after the run's end).
     awaits_start: bool,
     streaming: bool,
-    /// Dies seen while the run's output was still streaming: reported after its last line.
-    pending_exits: Vec<(i64, bool)>,
-    /// A start seen while the previous run's output was still streaming.
-    pending_start: bool,
+    /// The run read (or last read) is over: its `die` was seen, or it ended before the
+    /// feed began (no `die` to come).
+    run_over: bool,
+    /// That run's end, seen while its stream was still going: reported after its last line.
+    pending_exit: Option<RunEnd>,
+    /// Later runs, oldest first; only the last one can still lack its end.
+    queued: VecDeque<QueuedRun>,
+    /// The stream follows the log of a run going on: the engine may go on with the next
+    /// runs' lines in it, so at the run's `die` it is cut and the rest of the run read up to
+    /// the `die` (from where it was).
+    resumable: Option<Resumable>,
+}
+
+/// A read following a run's log, which can be cut and resumed.
+#[derive(Debug)]
+struct Resumable {
+    since: Option<Moment>,
+    forwarded: Arc<Forwarded>,
+    cut: watch::Sender<bool>,
+}
+
+impl Followed {
+    fn new(name: String, service: String) -> Self {
+        Self {
+            name,
+            service,
+            run_started: None,
+            awaits_start: false,
+            streaming: false,
+            run_over: true,
+            pending_exit: None,
+            queued: VecDeque::new(),
+            resumable: None,
+        }
+    }
 }
 
 /// Follows the project's containers: streams, exits, and new runs.
@@ -771,6 +1039,7 @@ impl Follower {
         name: String,
         stream: LogStreamBox,
         keep_alive: Option<KeepAlive>,
+        control: PumpControl,
     ) {
         let sender = self.sender.clone();
         let batching = if self.options.follow {
@@ -781,7 +1050,7 @@ impl Follower {
         let handle = self.streams.spawn({
             let id = id.clone();
             async move {
-                let end = pump(stream, &name, &sender, batching).await;
+                let end = pump(stream, &name, &sender, batching, control).await;
                 drop(keep_alive);
                 (id, end)
             }
@@ -789,33 +1058,166 @@ impl Follower {
         self.stream_handles.insert(id, handle);
     }
 
-    /// Streams the log of a container's current run (from `since`, or from its start).
-    fn stream_logs(&mut self, container: &Inspected, since: Option<Moment>) {
+    /// Streams a container's log from `since` (its whole log when `None`): the first read
+    /// of `logs`, up to the run going on, if any. When following (`subscribed_at`: when
+    /// the events begin), the log of a container that is not in a run is read up to then
+    /// (the later runs are read on their `start` events), and that of a container never
+    /// started not at all.
+    fn stream_logs(
+        &mut self,
+        container: &Inspected,
+        since: Option<Moment>,
+        subscribed_at: Option<Moment>,
+    ) {
         tracing::debug!(
             "streaming the log of {} (started {}) since {since:?}",
             container.name,
             container.started_at
         );
-        let stream = self.engine.log_stream(&container.id, &self.options, since);
+        let options = match subscribed_at {
+            Some(_) if container.created => None,
+            Some(subscribed_at) if !container.in_run => Some(LogOptions {
+                follow: false,
+                until: Some(
+                    self.options
+                        .until
+                        .map_or(subscribed_at, |until| until.min(subscribed_at)),
+                ),
+                ..self.options.clone()
+            }),
+            _ => Some(self.options.clone()),
+        };
         let entry = self
             .followed
             .entry(container.id.clone())
-            .or_insert_with(|| Followed {
-                name: container.name.clone(),
-                service: container.service.clone(),
-                run_started: None,
-                awaits_start: false,
-                streaming: false,
-                pending_exits: Vec::new(),
-                pending_start: false,
-            });
+            .or_insert_with(|| Followed::new(container.name.clone(), container.service.clone()));
         entry.run_started = parse_rfc3339(&container.started_at);
-        entry.streaming = true;
-        self.spawn_stream(container.id.clone(), container.name.clone(), stream, None);
+        entry.run_over = !container.in_run;
+        let Some(options) = options else {
+            return;
+        };
+        self.read_log(&container.id, since, &options, Some(container));
+    }
+
+    /// Starts reading a container's log (`run`: the container as inspected, in the run to
+    /// read). A read following a run going on, with every line from `since`, can be cut at
+    /// the run's end and resumed (see [`Followed::resumable`]); when the engine restarts the
+    /// container, what it reads is put on the feed only once the run is seen still going.
+    fn read_log(
+        &mut self,
+        id: &str,
+        since: Option<Moment>,
+        options: &LogOptions,
+        run: Option<&Inspected>,
+    ) {
+        let stream = self.engine.log_stream(id, options, since);
+        let mut control = PumpControl::default();
+        let resumable = (options.follow && options.tail == "all").then(|| {
+            let (cut, receiver) = watch::channel(false);
+            control.cut = Some(receiver);
+            control.check = run
+                .filter(|container| container.restart_policy)
+                .map(|container| RunCheck {
+                    engine: self.engine.clone(),
+                    project: self.project.clone(),
+                    container: id.to_owned(),
+                    started_at: container.started_at.clone(),
+                });
+            Resumable {
+                since,
+                forwarded: Arc::clone(&control.forwarded),
+                cut,
+            }
+        });
+        let Some(followed) = self.followed.get_mut(id) else {
+            return;
+        };
+        followed.streaming = true;
+        followed.resumable = resumable;
+        let name = followed.name.clone();
+        self.spawn_stream(id.to_owned(), name, stream, None, control);
+    }
+
+    /// The options of a read of one run: all its lines, up to `until` if it is over.
+    fn run_options(&self, until: Option<Moment>) -> LogOptions {
+        LogOptions {
+            follow: until.is_none(),
+            tail: "all".to_owned(),
+            until: match (self.options.until, until) {
+                (Some(limit), Some(until)) => Some(limit.min(until)),
+                (limit, until) => limit.or(until),
+            },
+            ..self.options.clone()
+        }
+    }
+
+    /// Reads the container's next run once the run before it is over and its status line
+    /// printed: a run already over from the end of the previous one to its own end (all
+    /// its lines are in the log by its `die`), the run going on by following its log. A
+    /// run that is neither known over nor the container's latest (it has run again since)
+    /// waits for its `die`.
+    async fn advance(&mut self, id: &str) -> Result<(), EngineError> {
+        let Some(followed) = self.followed.get_mut(id) else {
+            return Ok(());
+        };
+        if followed.streaming || !followed.run_over {
+            return Ok(());
+        }
+        if let Some(end) = followed.pending_exit.take() {
+            let exit = ContainerExit {
+                name: followed.name.clone(),
+                container_id: id.to_owned(),
+                service: followed.service.clone(),
+                exit_code: end.exit_code,
+                restarting: end.restarting,
+            };
+            self.send_exit(exit).await;
+        }
+        let Some(next) = self
+            .followed
+            .get(id)
+            .and_then(|followed| followed.queued.front().copied())
+        else {
+            return Ok(());
+        };
+        let (since, container) = if next.end.is_some() {
+            let since = next
+                .since
+                .or_else(|| Some(next.started.before(EARLY_LINES)));
+            (since, None)
+        } else {
+            let Some(container) = self.engine.inspect_for_logs(&self.project, id).await? else {
+                // Removed: its `die` is still to come.
+                return Ok(());
+            };
+            if parse_rfc3339(&container.started_at).is_some_and(|latest| latest > next.started) {
+                return Ok(());
+            }
+            let since = next
+                .since
+                .or_else(|| latest_run_start(&[], &container.finished_at, &container.started_at));
+            (since, Some(container))
+        };
+        let options = self.run_options(next.end.map(|end| end.at));
+        let Some(followed) = self.followed.get_mut(id) else {
+            return Ok(());
+        };
+        tracing::debug!(
+            "reading the run of {} started {:?} since {since:?} until {:?}",
+            followed.name,
+            next.started,
+            next.end
+        );
+        followed.queued.pop_front();
+        followed.run_started = Some(next.started);
+        followed.run_over = next.end.is_some();
+        followed.pending_exit = next.end;
+        self.read_log(id, since, &options, container.as_ref());
+        Ok(())
     }
 
     /// The first streams: every selected container's log (`logs`).
-    async fn start_logs(&mut self) -> Result<(), EngineError> {
+    async fn start_logs(&mut self, subscribed_at: Option<Moment>) -> Result<(), EngineError> {
         let containers = self.containers().await?;
         let mut inspected = Vec::with_capacity(containers.len());
         for container in &containers {
@@ -837,7 +1239,7 @@ impl Follower {
             if self.options.follow && container.alive {
                 self.alive.insert(container.id.clone());
             }
-            self.stream_logs(container, self.options.since);
+            self.stream_logs(container, self.options.since, subscribed_at);
         }
         Ok(())
     }
@@ -896,23 +1298,24 @@ impl Follower {
             // Attached while created or stopped: the next run is read by this connection;
             // a container already running keeps its `StartedAt`, its start is not re-read.
             let running = details.alive && !details.created;
-            self.followed.insert(
+            let mut followed = Followed::new(details.name.clone(), details.service.clone());
+            followed.run_started = if running {
+                parse_rfc3339(&details.started_at)
+            } else {
+                None
+            };
+            followed.awaits_start = !running;
+            // The run it reads (going on, or the first to start) has its `die` to come.
+            followed.run_over = false;
+            followed.streaming = true;
+            self.followed.insert(details.id.clone(), followed);
+            self.spawn_stream(
                 details.id.clone(),
-                Followed {
-                    name: details.name.clone(),
-                    service: details.service.clone(),
-                    run_started: if running {
-                        parse_rfc3339(&details.started_at)
-                    } else {
-                        None
-                    },
-                    awaits_start: !running,
-                    streaming: true,
-                    pending_exits: Vec::new(),
-                    pending_start: false,
-                },
+                details.name,
+                output,
+                Some(input),
+                PumpControl::default(),
             );
-            self.spawn_stream(details.id.clone(), details.name, output, Some(input));
         }
         Ok(names)
     }
@@ -961,20 +1364,35 @@ impl Follower {
         Ok(())
     }
 
-    /// A stream ended: its last partial line is printed, then a pending exit, then a
-    /// pending new run.
+    /// A stream ended: its last partial line is printed, then its run's status line (now
+    /// or once its `die` is seen), then the next run is read.
     async fn stream_ended(&mut self, id: String, end: PumpEnd) -> Result<(), EngineError> {
+        let Some(followed) = self.followed.get_mut(&id) else {
+            return Ok(());
+        };
+        let resumable = followed.resumable.take();
+        if let (PumpEnd::Cut, Some(resumable), Some(run_end)) =
+            (&end, resumable, followed.pending_exit)
+        {
+            // The run ended: the rest of its lines, from where the read was.
+            let name = followed.name.clone();
+            let options = self.run_options(Some(run_end.at));
+            let stream = self.engine.log_stream(&id, &options, resumable.since);
+            let control = PumpControl {
+                skip: resumable.forwarded.counts(),
+                ..PumpControl::default()
+            };
+            self.spawn_stream(id, name, stream, None, control);
+            return Ok(());
+        }
         let Some(followed) = self.followed.get_mut(&id) else {
             return Ok(());
         };
         followed.streaming = false;
         let name = followed.name.clone();
-        let service = followed.service.clone();
-        let pending_exits = std::mem::take(&mut followed.pending_exits);
-        let pending_start = std::mem::take(&mut followed.pending_start);
         self.send(LogEvent::End { name: name.clone() }).await;
         match end {
-            PumpEnd::Ended => {}
+            PumpEnd::Ended | PumpEnd::Cut => {}
             PumpEnd::ReaderGone => self.reader_gone = true,
             PumpEnd::Failed(error) => {
                 let error = self.engine.error(
@@ -990,65 +1408,49 @@ impl Follower {
                 }
             }
         }
-        for (exit_code, restarting) in pending_exits {
-            self.send_exit(ContainerExit {
-                name: name.clone(),
-                container_id: id.clone(),
-                service: service.clone(),
-                exit_code,
-                restarting,
-            })
-            .await;
-        }
-        if pending_start {
-            self.container_started(&id, None).await?;
-        }
-        Ok(())
+        self.advance(&id).await
     }
 
-    /// A container started (`started_at`: when its `start` event happened) or a start was
-    /// waiting for the previous run's stream to end: reads its latest run unless covered.
-    async fn container_started(
-        &mut self,
-        id: &str,
-        started_at: Option<Moment>,
-    ) -> Result<(), EngineError> {
-        if let (Some(followed), Some(started_at)) = (self.followed.get_mut(id), started_at) {
+    /// A container's `start` event (`started_at`: its time): the run is read after the
+    /// ones before it, unless it is the run read already.
+    async fn container_started(&mut self, id: &str, started_at: Moment) -> Result<(), EngineError> {
+        let since = self
+            .last_end
+            .get(id)
+            .and_then(|ends| ends.last().copied())
+            .filter(|end| *end < started_at);
+        let run = QueuedRun {
+            started: started_at,
+            since,
+            end: None,
+        };
+        if let Some(followed) = self.followed.get_mut(id) {
             if followed.awaits_start {
                 // The attach connection made before the first start reads this run, even
                 // when the event comes after the run (and the connection) ended.
                 followed.awaits_start = false;
                 followed.run_started = Some(started_at);
-            }
-        }
-        let Some(container) = self.engine.inspect_for_logs(&self.project, id).await? else {
-            return Ok(());
-        };
-        let latest_start = parse_rfc3339(&container.started_at);
-        if let Some(followed) = self.followed.get_mut(id) {
-            let covered = followed
-                .run_started
-                .is_some_and(|covered| latest_start.is_some_and(|latest| latest <= covered));
-            if covered {
                 return Ok(());
             }
-            if followed.streaming {
-                followed.pending_start = true;
+            if !followed.run_over && followed.queued.is_empty() {
+                // The run read already: its stream began after it started.
                 return Ok(());
             }
+            followed.queued.push_back(run);
         } else {
+            // A container new to the feed (scale-up, recreation).
+            let Some(container) = self.engine.inspect_for_logs(&self.project, id).await? else {
+                return Ok(());
+            };
             self.send(LogEvent::Register {
                 name: container.name.clone(),
             })
             .await;
+            let mut followed = Followed::new(container.name, container.service);
+            followed.queued.push_back(run);
+            self.followed.insert(id.to_owned(), followed);
         }
-        let since = latest_run_start(
-            self.last_end.get(id).map_or(&[][..], Vec::as_slice),
-            &container.finished_at,
-            &container.started_at,
-        );
-        self.stream_logs(&container, since);
-        Ok(())
+        self.advance(id).await
     }
 
     async fn handle_event(&mut self, event: ContainerEvent) -> Result<(), EngineError> {
@@ -1087,7 +1489,7 @@ impl Follower {
                 }
                 if shown {
                     let started_at = Moment::from_nanos(i128::from(event.time_nanos));
-                    self.container_started(&id, Some(started_at)).await?;
+                    self.container_started(&id, started_at).await?;
                 }
             }
             ContainerAction::Die { exit_code } => {
@@ -1115,14 +1517,36 @@ impl Follower {
                 let exit_code = exit_code.unwrap_or_default();
                 let project = self.project.clone();
                 let statuses = self.statuses;
+                let end = RunEnd {
+                    at: died_at,
+                    exit_code,
+                    restarting,
+                };
                 match self.followed.get_mut(&id) {
                     Some(followed)
                         if statuses
-                            && followed.streaming
+                            && followed.queued.back().is_some_and(|run| run.end.is_none()) =>
+                    {
+                        // The latest run, still to be read: read up to here, then reported.
+                        if let Some(run) = followed.queued.back_mut() {
+                            run.end = Some(end);
+                        }
+                        self.advance(&id).await?;
+                    }
+                    Some(followed)
+                        if statuses
+                            && followed.pending_exit.is_none()
                             && followed.run_started.is_none_or(|started| started < died_at) =>
                     {
-                        // The run being read ended: its status line follows its last line.
-                        followed.pending_exits.push((exit_code, restarting));
+                        // The run read (or last read) ended: its status line follows its
+                        // last line. A read following it stops here (it could go on with
+                        // the next run's lines) and reads the rest of the run.
+                        followed.run_over = true;
+                        followed.pending_exit = Some(end);
+                        if let Some(resumable) = &followed.resumable {
+                            let _ = resumable.cut.send(true);
+                        }
+                        self.advance(&id).await?;
                     }
                     Some(followed) => {
                         let exit = ContainerExit {
@@ -1240,7 +1664,9 @@ pub async fn stream_project_logs(
     follower.linger = RESTART_LINGER;
     // Subscribe first: a container that starts while we list is not missed.
     let events = follow.then(|| engine.project_events(project, Some(since)));
-    follower.start_logs().await?;
+    follower
+        .start_logs(follow.then(|| Moment::from_system_time(since)))
+        .await?;
     let (_control_sender, control) = watch::channel(Control::Follow);
     follower.run(events, control).await
 }

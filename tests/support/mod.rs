@@ -232,3 +232,58 @@ impl Drop for ProjectGuard {
     }
 }
 pub mod registry;
+
+/// Each container counts its runs in its own volume, prints two numbered lines and fails;
+/// the engine restarts it five times (at growing intervals from 100 ms).
+pub const RESTARTING_STACK: &str = r#"
+services:
+  flaky:
+    image: IMAGE
+    scale: 3
+    restart: on-failure:5
+    command: ["sh", "-c", "n=$$(cat /count/n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /count/n; echo run $$n a; echo run $$n b; exit 1"]
+    volumes: [/count]
+"#;
+
+/// Runs of each container of [`RESTARTING_STACK`].
+const RESTARTING_RUNS: usize = 6;
+
+/// Checks a feed of [`RESTARTING_STACK`] (`logs -f` or attached `up`): each container shows
+/// every run's lines once, then that run's status line (`(restarting)` but for the last),
+/// then the next run.
+pub fn assert_each_run_then_its_status(lines: &[String]) {
+    let mut shown: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for line in lines {
+        let line = line.trim_start_matches("\r\x1b[K");
+        let (name, text) = match line.split_once(" | ") {
+            Some((prefix, text)) => (prefix.trim_end(), text),
+            None => match line.split_once(" exited with code ") {
+                Some((name, _)) => (name, &line[name.len() + 1..]),
+                None => continue,
+            },
+        };
+        shown
+            .entry(name.to_owned())
+            .or_default()
+            .push(text.to_owned());
+    }
+    let expected: Vec<String> = (1..=RESTARTING_RUNS)
+        .flat_map(|run| {
+            let status = if run < RESTARTING_RUNS {
+                "exited with code 1 (restarting)"
+            } else {
+                "exited with code 1"
+            };
+            [
+                format!("run {run} a"),
+                format!("run {run} b"),
+                status.to_owned(),
+            ]
+        })
+        .collect();
+    assert_eq!(shown.len(), 3, "{lines:#?}");
+    for (name, runs) in &shown {
+        assert_eq!(runs, &expected, "{name}: {shown:#?}");
+    }
+}
