@@ -9,10 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${COMPOSE:-}" ]; then
-  echo "== building dk-compose (release)"
-  cargo build --release --locked
+  # The dev profile: built in about a minute (a release build takes several on 2 cores), and
+  # the one `cargo test` builds too, so the test of this script reuses it.
+  echo "== building dk-compose"
+  cargo build --locked
 fi
-COMPOSE=${COMPOSE:-./target/release/dk-compose}
+COMPOSE=${COMPOSE:-./target/debug/dk-compose}
 export DOCKERAPP_PORT="${DOCKERAPP_PORT:-5000}"
 project="${MAIN_JOB_PROJECT:-dockerapp}"
 sample="compose-samples/dockerapp/compose.yaml"

@@ -492,8 +492,8 @@ fn readme_command_reference_names_every_command() {
     }
 }
 
-/// The README's first command, exactly as written (it builds dk-compose in release mode
-/// with cargo, as on a fresh clone), with a unique project name and a free port so that it
+/// The README's first command, exactly as written (it builds dk-compose with cargo, as on a
+/// fresh clone), with a unique project name and a free port so that it
 /// runs beside other tests. The counter goes 1 then 2, and `down -v` leaves nothing.
 #[test]
 fn readme_first_command_counts_visits_and_leaves_nothing() {

@@ -14,28 +14,23 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use support::{BUSYBOX_IMAGE, ProjectGuard, docker, engine_available, ensure_test_images};
+use support::{docker, engine_available, ensure_test_images};
 
-/// A project on disk and its guard.
-struct Stack {
-    guard: ProjectGuard,
-    directory: tempfile::TempDir,
+/// The shared project on disk (`support::Stack`), with this file's ways of running
+/// commands in it.
+struct Stack(support::Stack);
+
+impl std::ops::Deref for Stack {
+    type Target = support::Stack;
+
+    fn deref(&self) -> &support::Stack {
+        &self.0
+    }
 }
 
 impl Stack {
     fn new(prefix: &str, compose: &str) -> Self {
-        let guard = ProjectGuard::unique(prefix);
-        let directory = tempfile::tempdir().unwrap();
-        std::fs::write(
-            directory.path().join("compose.yaml"),
-            compose.replace("IMAGE", BUSYBOX_IMAGE),
-        )
-        .unwrap();
-        Self { guard, directory }
-    }
-
-    fn name(&self) -> &str {
-        &self.guard.name
+        Self(support::Stack::new(prefix, compose))
     }
 
     fn command(&self, arguments: &[&str]) -> Command {
