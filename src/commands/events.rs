@@ -2,15 +2,13 @@
 //! project label; one-off containers left out), as text lines or JSON objects; ends on
 //! Ctrl-C/SIGTERM (exit 130, as the reference) or when the engine ends the stream (`--until`).
 
-use std::time::SystemTime;
-
 use futures_util::StreamExt;
 
 use super::context::CommandContext;
 use super::exit;
+use super::logs::time_window;
 use super::target::{self, project_or_name};
 use crate::cli::EventsArgs;
-use crate::engine::logs::parse_window;
 use crate::labels;
 use crate::output::{listing, printer};
 
@@ -22,16 +20,9 @@ pub fn run(context: &CommandContext, args: &EventsArgs) -> i32 {
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let (since, until) = match parse_window(
-        args.since.as_deref(),
-        args.until.as_deref(),
-        SystemTime::now(),
-    ) {
+    let (since, until) = match time_window(args.since.as_deref(), args.until.as_deref()) {
         Ok(window) => window,
-        Err(message) => {
-            printer::stderr_line(&message);
-            return exit::USER_ERROR;
-        }
+        Err(code) => return code,
     };
     let Ok(runtime) = target::runtime() else {
         return exit::INTERNAL;

@@ -11,7 +11,7 @@ use super::exit;
 use super::target::{self, project_or_name};
 use crate::cli::LogsArgs;
 use crate::engine::logs::{
-    CHANNEL_CAPACITY, LogOptions, Selection, parse_window, stream_project_logs,
+    CHANNEL_CAPACITY, LogOptions, Moment, Selection, parse_window, stream_project_logs,
 };
 use crate::output::logmux::{LogMux, LogSettings, run_log_writer};
 use crate::output::palette::log_colour;
@@ -58,16 +58,9 @@ pub fn run(context: &CommandContext, args: &LogsArgs) -> i32 {
                 .collect();
         }
     }
-    let (since, until) = match parse_window(
-        args.since.as_deref(),
-        args.until.as_deref(),
-        SystemTime::now(),
-    ) {
+    let (since, until) = match time_window(args.since.as_deref(), args.until.as_deref()) {
         Ok(window) => window,
-        Err(message) => {
-            printer::stderr_line(&message);
-            return exit::USER_ERROR;
-        }
+        Err(code) => return code,
     };
     let options = LogOptions {
         follow: args.follow,
@@ -109,5 +102,17 @@ pub fn run(context: &CommandContext, args: &LogsArgs) -> i32 {
             Ok(()) => exit::OK,
             Err(error) => target::report(&error),
         }
+    })
+}
+
+/// `--since`/`--until` read against one `now` (as `logs` and `events` take them); a bad value
+/// is reported and becomes the exit code.
+pub(crate) fn time_window(
+    since: Option<&str>,
+    until: Option<&str>,
+) -> Result<(Option<Moment>, Option<Moment>), i32> {
+    parse_window(since, until, SystemTime::now()).map_err(|message| {
+        printer::stderr_line(&message);
+        exit::USER_ERROR
     })
 }
