@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -36,20 +36,6 @@ impl std::ops::Deref for Stack {
 impl Stack {
     fn new(prefix: &str, compose: &str) -> Self {
         Self(support::Stack::new(prefix, compose))
-    }
-
-    fn command(&self, program: &Path, arguments: &[&str]) -> Command {
-        let mut command = Command::new(program);
-        command
-            .current_dir(self.directory.path())
-            .args(["-p", self.name(), "-f"])
-            .arg(self.directory.path().join("compose.yaml"))
-            .args(arguments)
-            .env_remove("NO_COLOR")
-            .env_remove("COMPOSE_ANSI")
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .stdin(Stdio::null());
-        command
     }
 
     fn reference(&self, arguments: &[&str]) -> Output {

@@ -34,18 +34,8 @@ impl Stack {
     }
 
     fn command(&self, arguments: &[&str]) -> Command {
-        let mut command = Command::new(Path::new(env!("CARGO_BIN_EXE_dk-compose")));
-        command
-            .current_dir(self.directory.path())
-            .args(["-p", self.name(), "-f"])
-            .arg(self.directory.path().join("compose.yaml"))
-            .args(arguments)
-            .env_remove("NO_COLOR")
-            .env_remove("COMPOSE_ANSI")
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .env_remove("COMPOSE_MENU")
-            .stdin(Stdio::null());
-        command
+        self.0
+            .command(Path::new(env!("CARGO_BIN_EXE_dk-compose")), arguments)
     }
 
     fn up(&self, arguments: &[&str]) -> Output {

@@ -208,6 +208,24 @@ impl Stack {
         self.directory.path().join("compose.yaml")
     }
 
+    /// `program -p <project> -f <compose.yaml> ARGS` in the project's directory, as on a
+    /// terminal user's shell: the colour and project variables of the test's environment
+    /// removed (colours then follow `--ansi`/the output), no menu, stdin closed.
+    pub fn command(&self, program: &std::path::Path, arguments: &[&str]) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(self.directory.path())
+            .args(["-p", self.name(), "-f"])
+            .arg(self.compose_file())
+            .args(arguments)
+            .env_remove("NO_COLOR")
+            .env_remove("COMPOSE_ANSI")
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_MENU")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
     /// The first container of a service: `<project>-<service>-1`.
     pub fn container(&self, service: &str) -> String {
         format!("{}-{service}-1", self.name())
