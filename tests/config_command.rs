@@ -227,6 +227,7 @@ const CASES: &[Case] = &[
     // The document: quoting, literal blocks, map order, extensions, yaml.v3 omitempty.
     case("quoting", ".", &["-f", "quoting.yaml", "config"]),
     case("structures", ".", &["-f", "structures.yaml", "config"]),
+    unordered("ssh", ".", &["-f", "ssh.yaml", "config"]),
     case("document", "flags", &["config"]),
     // The JSON conformance fixtures, as YAML.
     case(
