@@ -612,3 +612,37 @@ fn dry_run_watch_announces_actions_and_carries_out_none() {
         "files were synced"
     );
 }
+
+/// The legacy `x-develop` key still works, with the reference's deprecation warning; its
+/// relative paths are taken from the project directory.
+#[test]
+fn legacy_x_develop_is_watched_with_a_deprecation_warning() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let compose = format!(
+        "services:\n  web:\n{}",
+        sleeper(
+            "    x-develop:\n      watch:\n        - path: ./data\n          action: sync\n          target: /app/data\n"
+        )
+    );
+    let workspace = Workspace::new("watch-legacy", &compose);
+    std::fs::create_dir(workspace.file("data")).unwrap();
+    let mut watch = workspace.watch(&[]);
+    watch.wait_for_output("Watch enabled");
+    workspace.write("data/legacy.txt", "still synced");
+    watch.wait_until("legacy.txt in the container", || {
+        workspace.exec("web", "cat /app/data/legacy.txt").1 == "still synced"
+    });
+    let (status, output) = watch.interrupt();
+    assert_eq!(status.code(), Some(130), "{output}");
+    assert_eq!(
+        count(
+            &output,
+            "x-develop is DEPRECATED, please use the official `develop` attribute"
+        ),
+        1,
+        "{output}"
+    );
+}

@@ -78,7 +78,7 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
     // `--watch`: configuration problems first, before anything is created (the reference
     // creates the containers, then fails).
     let watch_setup = if args.watch {
-        match setup::prepare(project, &selected) {
+        match setup::prepare(project, &loaded.working_dir, &selected) {
             Ok(setup) => Some(setup),
             Err(WatchError::NothingToWatch) => {
                 printer::stderr_line(NOTHING_TO_WATCH);
@@ -105,7 +105,13 @@ pub(crate) fn run(context: &CommandContext, args: &UpArgs, request: &ConvergeReq
     );
     rules.awaited = awaited_one_shots(project, &selected);
     let menu = MenuRequest::new(context, args, &loaded);
-    let watch = WatchPlan::new(watch_setup, menu.is_some(), project, &selected);
+    let watch = WatchPlan::new(
+        watch_setup,
+        menu.is_some(),
+        project,
+        &loaded.working_dir,
+        &selected,
+    );
     let menu = menu.map(|menu| menu.with_watch(&watch));
     let settings = LogSettings {
         colour: log_colour(

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::{self, IsTerminal};
 use std::os::fd::AsFd;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,6 +119,7 @@ impl WatchPlan {
         flag_setup: Option<WatchSetup>,
         menu_possible: bool,
         project: &Project,
+        working_dir: &Path,
         selected: &BTreeSet<String>,
     ) -> Self {
         match flag_setup {
@@ -126,7 +128,7 @@ impl WatchPlan {
                 on_start: true,
             },
             None if menu_possible => Self {
-                setup: match setup::prepare(project, selected) {
+                setup: match setup::prepare(project, working_dir, selected) {
                     Ok(setup) => Some(Ok(setup)),
                     Err(WatchError::NothingToWatch) => None,
                     Err(error) => Some(Err(error.to_string())),

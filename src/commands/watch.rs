@@ -71,7 +71,7 @@ pub fn run(context: &CommandContext, args: &WatchArgs) -> i32 {
         }
     };
     // Configuration problems first, before anything is started.
-    let setup = match setup::prepare(&loaded.project, &selected) {
+    let setup = match setup::prepare(&loaded.project, &loaded.working_dir, &selected) {
         Ok(setup) => setup,
         Err(error) => {
             printer::stderr_line(&error.to_string());

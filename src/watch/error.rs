@@ -14,6 +14,8 @@ pub enum WatchError {
     NothingToWatch,
     #[error(transparent)]
     Rule(#[from] RuleError),
+    #[error("service `{service}`: `x-develop` is not a valid `develop` section: {message}")]
+    LegacyDevelop { service: String, message: String },
     #[error(
         "cannot watch `{}`: the limit of inotify watches is reached (`fs.inotify.max_user_watches`{}); raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, or ignore big directories (`node_modules`) in `develop.watch.ignore` or `.dockerignore`",
         path.display(),

@@ -13,7 +13,7 @@ use super::error::WatchError;
 use super::rules::{ContextIgnore, PathMapping, RuleError, WatchRule, bind_mounted, is_within};
 use super::watcher::Tree;
 use crate::dockerignore::read_patterns;
-use crate::model::{BuildConfig, Project, ServiceConfig, VolumeType, WatchAction};
+use crate::model::{BuildConfig, DevelopConfig, Project, ServiceConfig, VolumeType, WatchAction};
 
 /// The rules to watch, and what to warn about.
 #[derive(Debug, Clone, Default)]
@@ -97,16 +97,54 @@ pub fn context_ignore(build: &BuildConfig) -> Result<ContextIgnore, WatchError> 
     })
 }
 
-/// The rules of the selected services that have a `develop` section.
-pub fn prepare(project: &Project, selected: &BTreeSet<String>) -> Result<WatchSetup, WatchError> {
+/// The reference's warning for a service that still uses the legacy `x-develop` key.
+pub const LEGACY_DEVELOP_WARNING: &str =
+    "x-develop is DEPRECATED, please use the official `develop` attribute";
+
+/// A service's watch configuration: its `develop` section, or else the legacy `x-develop`
+/// extension (whose relative paths, untouched by the loader, are taken from the project
+/// directory, as the reference does).
+fn develop_config(
+    service_name: &str,
+    service: &ServiceConfig,
+    working_dir: &Path,
+) -> Result<Option<DevelopConfig>, WatchError> {
+    if let Some(develop) = &service.develop {
+        return Ok(Some(develop.clone()));
+    }
+    let Some(legacy) = service.extensions.get("x-develop") else {
+        return Ok(None);
+    };
+    let mut develop: DevelopConfig =
+        serde_json::from_value(legacy.clone()).map_err(|error| WatchError::LegacyDevelop {
+            service: service_name.to_owned(),
+            message: error.to_string(),
+        })?;
+    let base = fs::canonicalize(working_dir).unwrap_or_else(|_| working_dir.to_path_buf());
+    for trigger in &mut develop.watch {
+        trigger.path = crate::slash_path::clean(&base.join(&trigger.path).display().to_string());
+    }
+    Ok(Some(develop))
+}
+
+/// The rules of the selected services that have a `develop` (or legacy `x-develop`) section;
+/// `working_dir` is the project directory.
+pub fn prepare(
+    project: &Project,
+    working_dir: &Path,
+    selected: &BTreeSet<String>,
+) -> Result<WatchSetup, WatchError> {
     let mut setup = WatchSetup::default();
     for (service_name, service) in &project.services {
         if !selected.contains(service_name) {
             continue;
         }
-        let Some(develop) = &service.develop else {
+        let Some(develop) = develop_config(service_name, service, working_dir)? else {
             continue;
         };
+        if service.develop.is_none() {
+            setup.warnings.push(LEGACY_DEVELOP_WARNING.to_owned());
+        }
         let context = service.build.as_ref().map(context_ignore).transpose()?;
         let binds = bind_sources(service);
         for (index, trigger) in develop.watch.iter().enumerate() {
@@ -211,13 +249,35 @@ mod tests {
     }
 
     #[test]
+    fn legacy_x_develop_paths_come_from_the_project_directory_and_bad_ones_are_named() {
+        let mut web = ServiceConfig::default();
+        web.extensions.insert(
+            "x-develop".to_owned(),
+            serde_json::json!({"watch": [{"path": "./src/../data", "action": "sync", "target": "/app"}]}),
+        );
+        let develop = develop_config("web", &web, Path::new("/project"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(develop.watch[0].path, "/project/data");
+        web.extensions
+            .insert("x-develop".to_owned(), serde_json::json!({"watch": 3}));
+        let error = develop_config("web", &web, Path::new("/project")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("service `web`: `x-develop` is not a valid `develop` section:"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn services_without_develop_leave_nothing_to_watch() {
         let mut project = Project::default();
         project
             .services
             .insert("web".to_owned(), ServiceConfig::default());
         let selected = BTreeSet::from(["web".to_owned()]);
-        let error = prepare(&project, &selected).unwrap_err();
+        let error = prepare(&project, Path::new("/"), &selected).unwrap_err();
         assert_eq!(
             error.to_string(),
             "none of the selected services is configured for watch, consider setting a 'develop' section"
@@ -234,7 +294,7 @@ mod tests {
         );
         let selected = BTreeSet::from(["web".to_owned()]);
         assert!(matches!(
-            prepare(&project, &selected),
+            prepare(&project, Path::new("/"), &selected),
             Err(WatchError::Rule(RuleError::RebuildWithoutBuild { .. }))
         ));
         let mut bound = service(vec![
@@ -248,7 +308,7 @@ mod tests {
             ..ServiceVolumeConfig::default()
         });
         project.services.insert("web".to_owned(), bound);
-        let setup = prepare(&project, &selected).unwrap();
+        let setup = prepare(&project, Path::new("/"), &selected).unwrap();
         assert_eq!(setup.rules.len(), 1);
         assert_eq!(setup.warnings.len(), 2, "{:?}", setup.warnings);
         assert!(setup.warnings[0].contains("also declared by a bind mount volume"));
