@@ -9,7 +9,9 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{BUSYBOX_IMAGE, ProjectGuard, docker, engine_available, ensure_test_images};
+use support::{
+    BUSYBOX_IMAGE, ProjectGuard, docker, docker_output, engine_available, ensure_test_images,
+};
 
 fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dk-compose"))
@@ -296,6 +298,70 @@ services:
     assert_eq!(stack.container_names().len(), 2);
     stack.ours(&["up", "-d", "--remove-orphans"]);
     assert_eq!(stack.container_names(), [stack.name("web", 1)]);
+}
+
+/// `dk-compose <arguments>` with one environment variable set: (exit code, stderr).
+fn ours_with_env(
+    stack: &Stack,
+    variable: (&str, &str),
+    arguments: &[&str],
+) -> (Option<i32>, String) {
+    let output = Command::new(binary())
+        .current_dir(stack.path())
+        .args(["-p", &stack.guard.name, "--progress", "plain"])
+        .args(arguments)
+        .env(variable.0, variable.1)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// As the reference: `down` keeps the network an orphan still uses (`Resource is still in
+/// use`, exit 0, no orphan warning), and `COMPOSE_REMOVE_ORPHANS` is `--remove-orphans` for
+/// `up` and `down`.
+#[test]
+fn orphans_keep_their_network_on_down_and_compose_remove_orphans_removes_them() {
+    if !ready() {
+        return;
+    }
+    let both = "services:\n  web: {image: IMAGE, command: [sleep, '300'], init: true}\n  old: {image: IMAGE, command: [sleep, '300'], init: true}\n";
+    let web_only = "services:\n  web: {image: IMAGE, command: [sleep, '300'], init: true}\n";
+    let stack = Stack::new("orphan-env", both);
+    let network = format!("{}_default", stack.guard.name);
+    stack.ours(&["up", "-d"]);
+    stack.write(web_only);
+    let (code, _, stderr) = ours_output(&stack, &["down"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("Network {network}  Resource is still in use")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Found orphan"), "{stderr}");
+    assert_eq!(stack.container_names(), [stack.name("old", 1)]);
+    assert!(
+        docker_output(&["network", "inspect", &network])
+            .status
+            .success()
+    );
+
+    let (code, stderr) = ours_with_env(&stack, ("COMPOSE_REMOVE_ORPHANS", "1"), &["up", "-d"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stack.container_names(), [stack.name("web", 1)]);
+
+    stack.write(both);
+    stack.ours(&["up", "-d"]);
+    stack.write(web_only);
+    let (code, stderr) = ours_with_env(&stack, ("COMPOSE_REMOVE_ORPHANS", "TRUE"), &["down"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stack.container_names().is_empty(), "{stderr}");
+    assert!(
+        !docker_output(&["network", "inspect", &network])
+            .status
+            .success()
+    );
 }
 
 #[test]

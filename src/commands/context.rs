@@ -42,6 +42,15 @@ impl CommandContext {
         }
     }
 
+    /// An environment switch read as the reference's `utils.StringToBool` does (Go's
+    /// `strconv.ParseBool` of the trimmed, lower-cased value; unset or anything else is
+    /// false), e.g. `COMPOSE_REMOVE_ORPHANS`.
+    pub fn env_flag(&self, name: &str) -> bool {
+        self.os_env
+            .get(name)
+            .is_some_and(|value| matches!(value.trim().to_lowercase().as_str(), "1" | "t" | "true"))
+    }
+
     /// Whether a question on the terminal may be coloured (`NO_COLOR`, `--ansi never`).
     pub fn prompt_colour(&self) -> bool {
         !self.os_env.contains_key("NO_COLOR")

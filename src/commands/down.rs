@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use super::context::CommandContext;
 use super::exit;
-use super::up::{
-    block_on, connect, engine_failure, execute_displayed, parallel_limit, warn_orphans,
-};
+use super::up::{block_on, connect, engine_failure, execute_displayed, parallel_limit};
 use crate::cli::DownArgs;
 use crate::engine::Engine;
 use crate::engine::execute::ExecutionContext;
@@ -47,7 +45,7 @@ pub fn run(context: &CommandContext, args: &DownArgs) -> i32 {
             VolumeRemoval::Keep
         },
         images,
-        remove_orphans: args.remove_orphans,
+        remove_orphans: args.remove_orphans || context.env_flag("COMPOSE_REMOVE_ORPHANS"),
     };
     block_on(async {
         let engine = match connect(context).await {
@@ -110,7 +108,8 @@ pub(crate) async fn take_down(
             return exit::USER_ERROR;
         }
     };
-    warn_orphans(&plan);
+    // Orphans left by `down` are not warned about: the reference says nothing (their
+    // network is kept with `Resource is still in use`).
     let execution = Arc::new(ExecutionContext {
         project: loaded
             .map(|loaded| loaded.project.clone())

@@ -80,6 +80,11 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
             return exit::USER_ERROR;
         }
     };
+    // `up` (not `create`) also takes `--remove-orphans` from the environment, as the
+    // reference does.
+    if context.env_flag("COMPOSE_REMOVE_ORPHANS") {
+        request.options.orphans = OrphanPolicy::Remove;
+    }
     if args.no_deps {
         request.options.dependencies = DependencyPolicy::Exclude;
     }
@@ -187,11 +192,7 @@ pub(crate) fn converge_request(
     }
     if flags.remove_orphans {
         options.orphans = OrphanPolicy::Remove;
-    } else if context
-        .os_env
-        .get("COMPOSE_IGNORE_ORPHANS")
-        .is_some_and(|value| matches!(value.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"))
-    {
+    } else if context.env_flag("COMPOSE_IGNORE_ORPHANS") {
         options.orphans = OrphanPolicy::Ignore;
     }
     for item in &flags.scale {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use bollard::models::{Mount, MountType, NetworkConnectRequest, NetworkDisconnectRequest};
 use bollard::query_parameters::{
-    ListContainersOptions, RemoveContainerOptions, RemoveImageOptions, RemoveVolumeOptions,
-    RenameContainerOptions, RestartContainerOptions, StopContainerOptions,
+    InspectContainerOptions, ListContainersOptions, RemoveContainerOptions, RemoveImageOptions,
+    RemoveVolumeOptions, RenameContainerOptions, RestartContainerOptions, StopContainerOptions,
 };
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
@@ -428,7 +428,10 @@ async fn run_step(
             )
             .await
         }
-        Operation::RemoveNetwork { name } => remove_network(engine, progress, name).await,
+        Operation::RemoveNetwork {
+            name,
+            keep_if_in_use,
+        } => remove_network(engine, progress, name, *keep_if_in_use).await,
         Operation::DisconnectNetwork {
             service,
             container,
@@ -923,6 +926,7 @@ async fn remove_network(
     engine: &Engine,
     progress: &mpsc::Sender<ProgressMessage>,
     name: &str,
+    keep_if_in_use: bool,
 ) -> StepResult {
     let resource = ResourceId::network(name);
     event(progress, &resource, Status::Removing).await;
@@ -940,6 +944,22 @@ async fn remove_network(
             return Ok(None);
         }
         let busy = error.to_string().contains("active endpoints");
+        // A container that still exists holds it for good: no point waiting (the
+        // reference checks the network's containers before removing).
+        if busy
+            && keep_if_in_use
+            && (attempt == NETWORK_REMOVAL_ATTEMPTS
+                || network_has_live_container(engine, name).await)
+        {
+            send(
+                progress,
+                ProgressEvent::new(resource, Status::Warning, Instant::now())
+                    .with_detail("Resource is still in use")
+                    .with_state(EventState::Done),
+            )
+            .await;
+            return Ok(None);
+        }
         if !busy || attempt == NETWORK_REMOVAL_ATTEMPTS {
             let message = fail(progress, &resource, None, &error).await;
             return Err(if busy {
@@ -955,6 +975,25 @@ async fn remove_network(
         delay *= 2;
     }
     Ok(None)
+}
+
+/// Whether a container attached to the network still exists (rather than an endpoint the
+/// engine has not released yet after a removal). Unknown counts as no.
+async fn network_has_live_container(engine: &Engine, name: &str) -> bool {
+    let Ok(network) = engine.docker.inspect_network(name, None).await else {
+        return false;
+    };
+    for id in network.containers.unwrap_or_default().keys() {
+        if engine
+            .docker
+            .inspect_container(id, None::<InspectContainerOptions>)
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether the service names other containers in its config (so its spec and hash

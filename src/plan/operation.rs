@@ -52,6 +52,10 @@ pub enum Operation {
     },
     RemoveNetwork {
         name: String,
+        /// `down`: a network other containers still use (an orphan left running, a
+        /// container of another project) is kept with the reference's warning `Resource
+        /// is still in use`; otherwise (a network recreated by `up`) that is a failure.
+        keep_if_in_use: bool,
     },
     CreateVolume {
         volume: String,
@@ -161,7 +165,7 @@ impl fmt::Display for Operation {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::CreateNetwork { name, .. } => write!(formatter, "create network {name}"),
-            Self::RemoveNetwork { name } => write!(formatter, "remove network {name}"),
+            Self::RemoveNetwork { name, .. } => write!(formatter, "remove network {name}"),
             Self::CreateVolume { name, .. } => write!(formatter, "create volume {name}"),
             Self::RemoveVolume { name } => write!(formatter, "remove volume {name}"),
             Self::CreateContainer {

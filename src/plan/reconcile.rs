@@ -657,7 +657,10 @@ pub fn reconcile_up(
         for (key, name) in &diverged {
             network_ids.remove(name);
             let remove = plan.push(
-                Operation::RemoveNetwork { name: name.clone() },
+                Operation::RemoveNetwork {
+                    name: name.clone(),
+                    keep_if_in_use: false,
+                },
                 NETWORK_CHANGED_CAUSE,
                 disconnects.get(key).into_iter().flatten().copied(),
             );
@@ -1204,6 +1207,7 @@ pub fn reconcile_down(
             plan.push(
                 Operation::RemoveNetwork {
                     name: network.name.clone(),
+                    keep_if_in_use: true,
                 },
                 "project down",
                 removed_steps.iter().copied(),
@@ -1297,14 +1301,18 @@ pub fn reconcile_down(
     if !options.services.is_empty() {
         return Ok(plan);
     }
-    // An orphan left running keeps its network busy: the reference still tries, and so do we.
+    // An orphan left running keeps its network busy: the reference still tries, and keeps
+    // it with a warning; so do we.
     for (key, network) in &project.networks {
         let name = network_name(project, key);
         if network.external || observed.network(&name).is_none() {
             continue;
         }
         plan.push(
-            Operation::RemoveNetwork { name },
+            Operation::RemoveNetwork {
+                name,
+                keep_if_in_use: true,
+            },
             "project down",
             removed_steps.iter().copied(),
         );
