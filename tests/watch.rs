@@ -209,6 +209,23 @@ fn sleeper(extra: &str) -> String {
     )
 }
 
+/// A `web` sleeper whose `section` (`develop`, or the legacy `x-develop`) syncs `./data` to
+/// `/app/data` (plus `extra` lines in that rule), with `watch` started and enabled.
+fn watching_data(prefix: &str, section: &str, extra: &str) -> (Workspace, WatchProcess) {
+    ensure_test_images();
+    let compose = format!(
+        "services:\n  web:\n{}",
+        sleeper(&format!(
+            "    {section}:\n      watch:\n        - path: ./data\n          action: sync\n          target: /app/data\n{extra}"
+        ))
+    );
+    let workspace = Workspace::new(prefix, &compose);
+    std::fs::create_dir(workspace.file("data")).unwrap();
+    let mut watch = workspace.watch(&[]);
+    watch.wait_for_output("Watch enabled");
+    (workspace, watch)
+}
+
 fn count(text: &str, needle: &str) -> usize {
     text.matches(needle).count()
 }
@@ -218,17 +235,11 @@ fn edits_deletions_and_directories_are_synced_ignored_paths_are_not() {
     if !engine_available() {
         return;
     }
-    ensure_test_images();
-    let compose = format!(
-        "services:\n  web:\n{}",
-        sleeper(
-            "    develop:\n      watch:\n        - path: ./data\n          action: sync\n          target: /app/data\n          ignore: ['*.foo', ./ignored]\n"
-        )
+    let (workspace, mut watch) = watching_data(
+        "watch-sync",
+        "develop",
+        "          ignore: ['*.foo', ./ignored]\n",
     );
-    let workspace = Workspace::new("watch-sync", &compose);
-    std::fs::create_dir(workspace.file("data")).unwrap();
-    let mut watch = workspace.watch(&[]);
-    watch.wait_for_output("Watch enabled");
 
     workspace.write("data/hello.txt", "hello");
     watch.wait_until("hello.txt in the container", || {
@@ -620,17 +631,7 @@ fn legacy_x_develop_is_watched_with_a_deprecation_warning() {
     if !engine_available() {
         return;
     }
-    ensure_test_images();
-    let compose = format!(
-        "services:\n  web:\n{}",
-        sleeper(
-            "    x-develop:\n      watch:\n        - path: ./data\n          action: sync\n          target: /app/data\n"
-        )
-    );
-    let workspace = Workspace::new("watch-legacy", &compose);
-    std::fs::create_dir(workspace.file("data")).unwrap();
-    let mut watch = workspace.watch(&[]);
-    watch.wait_for_output("Watch enabled");
+    let (workspace, mut watch) = watching_data("watch-legacy", "x-develop", "");
     workspace.write("data/legacy.txt", "still synced");
     watch.wait_until("legacy.txt in the container", || {
         workspace.exec("web", "cat /app/data/legacy.txt").1 == "still synced"

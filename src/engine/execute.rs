@@ -192,6 +192,17 @@ async fn event(progress: &mpsc::Sender<ProgressMessage>, resource: &ResourceId, 
     .await;
 }
 
+/// A resource's final `Warning` line with its detail (the step itself succeeds).
+async fn warn(progress: &mpsc::Sender<ProgressMessage>, resource: ResourceId, detail: &str) {
+    send(
+        progress,
+        ProgressEvent::new(resource, Status::Warning, Instant::now())
+            .with_detail(detail)
+            .with_state(EventState::Done),
+    )
+    .await;
+}
+
 async fn fail(
     progress: &mpsc::Sender<ProgressMessage>,
     resource: &ResourceId,
@@ -499,13 +510,7 @@ async fn run_step(
                     let error =
                         engine.error(error, ErrorContext::image(image.clone()).action("remove"));
                     if error.is_not_found() {
-                        send(
-                            progress,
-                            ProgressEvent::new(resource, Status::Warning, Instant::now())
-                                .with_detail("No resource found to remove")
-                                .with_state(EventState::Done),
-                        )
-                        .await;
+                        warn(progress, resource, "No resource found to remove").await;
                         return Ok(None);
                     }
                     Err(fail(progress, &resource, None, &error).await)
@@ -951,13 +956,7 @@ async fn remove_network(
             && (attempt == NETWORK_REMOVAL_ATTEMPTS
                 || network_has_live_container(engine, name).await)
         {
-            send(
-                progress,
-                ProgressEvent::new(resource, Status::Warning, Instant::now())
-                    .with_detail("Resource is still in use")
-                    .with_state(EventState::Done),
-            )
-            .await;
+            warn(progress, resource, "Resource is still in use").await;
             return Ok(None);
         }
         if !busy || attempt == NETWORK_REMOVAL_ATTEMPTS {
