@@ -12,6 +12,7 @@ pub mod loader;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod plugin;
 pub mod slash_path;
 pub mod swarm;
 pub mod watch;

@@ -18,6 +18,7 @@ pub mod kill;
 pub mod logs;
 pub mod ls;
 pub mod pause;
+mod plugin_socket;
 pub mod port;
 pub mod ps;
 pub mod pull;
@@ -57,6 +58,7 @@ pub mod exit {
 
 /// Runs the parsed command and returns the exit code.
 pub fn run(cli: Cli) -> i32 {
+    plugin_socket::follow_docker_cli();
     let context = context::CommandContext::from_process(&cli.global);
     match cli.command {
         Command::Config(args) => config::run(&context, &args),
