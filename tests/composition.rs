@@ -146,3 +146,51 @@ fn profiles_enable_services_and_unused_resources_are_dropped() {
         "service `other` depends on undefined service `db`"
     );
 }
+
+/// `.env` files as compose-go reads them in two passes (answers recorded from the
+/// reference): the current directory's `.env` names the files (`COMPOSE_FILE`) and the
+/// profiles (`COMPOSE_PROFILES`), and stays in the environment ahead of the project
+/// directory's `.env`, whose values can use it.
+#[test]
+fn dot_env_names_the_files_and_profiles_and_both_env_files_count() {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::fs::write(
+        root.join("sub/c.yaml"),
+        "services:\n  a:\n    image: ${IMG:-none}\n    environment: [X]\n    profiles: [p1]\n  b:\n    image: ${TAG:-none}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join(".env"), "COMPOSE_FILE=sub/c.yaml\nIMG=fromroot\n").unwrap();
+    std::fs::write(
+        root.join("sub/.env"),
+        "TAG=fromsub\nIMG=fromsubimg\nCOMPOSE_PROFILES=p1\nX=${IMG}-x\n",
+    )
+    .unwrap();
+    let os_env: BTreeMap<String, String> = [("PATH".to_owned(), "/usr/bin".to_owned())].into();
+    let loaded = load(&LoadOptions {
+        os_env,
+        current_dir: root.to_path_buf(),
+        ..LoadOptions::default()
+    })
+    .unwrap_or_else(|error| panic!("{error:?}"));
+    let services = &loaded.project.services;
+    assert_eq!(
+        services.keys().collect::<Vec<_>>(),
+        ["a", "b"],
+        "COMPOSE_PROFILES from sub/.env enables `a`"
+    );
+    assert_eq!(services["a"].image, "fromroot");
+    assert_eq!(services["b"].image, "fromsub");
+    assert_eq!(
+        services["a"]
+            .environment
+            .get("X")
+            .cloned()
+            .flatten()
+            .as_deref(),
+        Some("fromroot-x")
+    );
+    // The project directory is the first file's.
+    assert_eq!(loaded.project.name, "sub");
+}

@@ -60,17 +60,7 @@ impl CommandContext {
 
     /// Loader options from the global flags and the environment.
     pub fn load_options(&self, selected_services: &[String], skip: SkipStages) -> LoadOptions {
-        let mut profiles = self.global.profiles.clone();
-        if profiles.is_empty() {
-            if let Some(list) = self.os_env.get("COMPOSE_PROFILES") {
-                profiles = list
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|profile| !profile.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-            }
-        }
+        let profiles = self.global.profiles.clone();
         let uses_stdin = self.global.files.iter().any(|file| file.as_os_str() == "-");
         let stdin = uses_stdin.then(|| {
             let mut text = String::new();

@@ -52,15 +52,18 @@ pub fn discover(
 ) -> Result<Discovered, Vec<Diagnostic>> {
     let current_dir = &options.current_dir;
     let mut file_paths: Vec<PathBuf> = options.files.clone();
+    // As compose-go: the `.env` of the project directory (or of the first `-f` file's, or
+    // of the current directory) is read before the files are known, so that it can name
+    // them (`COMPOSE_FILE`), and it stays part of the environment.
+    let early_env_file = early_env_file(options);
+    let early = early_env_file
+        .as_deref()
+        .map(|path| early_variables(options, path))
+        .unwrap_or_default();
+    let setting = |name: &str| options.os_env.get(name).or_else(|| early.get(name));
     if file_paths.is_empty() {
-        if let Some(list) = options
-            .os_env
-            .get("COMPOSE_FILE")
-            .filter(|list| !list.is_empty())
-        {
-            let separator = options
-                .os_env
-                .get("COMPOSE_PATH_SEPARATOR")
+        if let Some(list) = setting("COMPOSE_FILE").filter(|list| !list.is_empty()) {
+            let separator = setting("COMPOSE_PATH_SEPARATOR")
                 .cloned()
                 .unwrap_or_else(|| ":".to_owned());
             file_paths = list
@@ -125,7 +128,13 @@ pub fn discover(
             .unwrap_or_else(|| current_dir.clone()),
     };
 
-    let (environment, env_files) = load_environment(options, &working_dir, sources, warnings)?;
+    let (environment, env_files) = load_environment(
+        options,
+        early_env_file.as_deref(),
+        &working_dir,
+        sources,
+        warnings,
+    )?;
     Ok(Discovered {
         files,
         working_dir,
@@ -134,9 +143,53 @@ pub fn discover(
     })
 }
 
-/// OS env first; env files only add what is missing (`Mapping.Merge` in compose-go).
+/// Whether the `.env` files are left out (`COMPOSE_DISABLE_ENV_FILE`).
+fn env_file_disabled(options: &LoadOptions) -> bool {
+    options
+        .os_env
+        .get("COMPOSE_DISABLE_ENV_FILE")
+        .is_some_and(|value| matches!(value.as_str(), "1" | "true" | "TRUE" | "True"))
+}
+
+/// The `.env` compose-go reads before the compose files are known (no `--env-file`, no
+/// `COMPOSE_ENV_FILES`): in `--project-directory`, else the first `-f` file's directory,
+/// else the current directory.
+fn early_env_file(options: &LoadOptions) -> Option<PathBuf> {
+    if !options.env_files.is_empty()
+        || options.os_env.contains_key("COMPOSE_ENV_FILES")
+        || env_file_disabled(options)
+    {
+        return None;
+    }
+    let directory = match (&options.project_directory, options.files.first()) {
+        (Some(directory), _) => absolute(&options.current_dir, directory),
+        (None, Some(file)) if file.as_os_str() != "-" => absolute(&options.current_dir, file)
+            .parent()
+            .map_or_else(|| options.current_dir.clone(), Path::to_path_buf),
+        _ => options.current_dir.clone(),
+    };
+    Some(directory.join(".env")).filter(|path| path.is_file())
+}
+
+/// The variables of the early `.env`, read only to find the compose files (its problems
+/// are reported when it is read again with the others).
+fn early_variables(options: &LoadOptions, path: &Path) -> BTreeMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return BTreeMap::new();
+    };
+    let mut scratch = Sources::default();
+    let source = scratch.add(path.display().to_string(), text.clone());
+    let mut found = indexmap::IndexMap::new();
+    let lookup = |name: &str| options.os_env.get(name).cloned();
+    let _ = dotenv::parse_into(&text, source, &lookup, &mut found, &mut Vec::new());
+    found.into_iter().collect()
+}
+
+/// OS env first; env files only add what is missing (`Mapping.Merge` in compose-go). By
+/// default the early `.env` and the project directory's `.env`, the early one first.
 fn load_environment(
     options: &LoadOptions,
+    early_env_file: Option<&Path>,
     working_dir: &Path,
     sources: &mut Sources,
     warnings: &mut Vec<Diagnostic>,
@@ -160,33 +213,43 @@ fn load_environment(
                 .collect();
         }
     }
-    let disabled = options
-        .os_env
-        .get("COMPOSE_DISABLE_ENV_FILE")
-        .is_some_and(|value| matches!(value.as_str(), "1" | "true" | "TRUE" | "True"));
-    if env_files.is_empty() && !disabled {
+    // Named env files are one group (a later file overrides an earlier one); the default
+    // `.env` files are read one after the other, as compose-go's two passes do, each only
+    // adding what is still missing.
+    let groups: Vec<Vec<PathBuf>> = if !env_files.is_empty() {
+        vec![env_files.clone()]
+    } else if env_file_disabled(options) {
+        Vec::new()
+    } else {
+        let mut defaults: Vec<PathBuf> =
+            early_env_file.map(Path::to_path_buf).into_iter().collect();
         let default = working_dir.join(".env");
-        if default.is_file() {
-            env_files.push(default);
+        if default.is_file() && !defaults.contains(&default) {
+            defaults.push(default);
         }
-    }
-    // One map shared by all env files, OS environment looked up first (compose-go `GetEnvFromFile`).
-    let mut from_files: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
-    for path in &env_files {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            vec![Diagnostic::global(format!(
-                "couldn't read env file `{}`: {}",
-                path.display(),
-                io_reason(&error)
-            ))]
-        })?;
-        let source = sources.add(path.display().to_string(), text.clone());
-        let lookup = |name: &str| options.os_env.get(name).cloned();
-        dotenv::parse_into(&text, source, &lookup, &mut from_files, warnings)
-            .map_err(|diagnostic| vec![diagnostic])?;
-    }
-    for (key, value) in from_files {
-        environment.entry(key).or_insert(value);
+        env_files.clone_from(&defaults);
+        defaults.into_iter().map(|path| vec![path]).collect()
+    };
+    for group in groups {
+        // One map per group, the environment so far looked up first (compose-go
+        // `GetEnvFromFile`).
+        let mut from_files: indexmap::IndexMap<String, String> = indexmap::IndexMap::new();
+        for path in &group {
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                vec![Diagnostic::global(format!(
+                    "couldn't read env file `{}`: {}",
+                    path.display(),
+                    io_reason(&error)
+                ))]
+            })?;
+            let source = sources.add(path.display().to_string(), text.clone());
+            let lookup = |name: &str| environment.get(name).cloned();
+            dotenv::parse_into(&text, source, &lookup, &mut from_files, warnings)
+                .map_err(|diagnostic| vec![diagnostic])?;
+        }
+        for (key, value) in from_files {
+            environment.entry(key).or_insert(value);
+        }
     }
     Ok((environment, env_files))
 }

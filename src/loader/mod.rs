@@ -44,7 +44,7 @@ pub struct LoadOptions {
     pub files: Vec<PathBuf>,
     pub project_name: Option<String>,
     pub project_directory: Option<PathBuf>,
-    /// `--profile` values (already merged with `COMPOSE_PROFILES` by the caller if given).
+    /// `--profile` values; without any, `COMPOSE_PROFILES` (OS environment or `.env`).
     pub profiles: Vec<String>,
     /// `--env-file` values.
     pub env_files: Vec<PathBuf>,
@@ -162,7 +162,8 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject, LoadError> {
     let tree = if raw_model {
         tree
     } else {
-        profiles::apply_profiles(tree, &options.profiles, &options.selected_services)
+        let active = active_profiles(&options.profiles, &discovered.environment);
+        profiles::apply_profiles(tree, &active, &options.selected_services)
             .map_err(|diagnostics| fail(diagnostics, &sources))?
     };
     if !options.skip.consistency {
@@ -302,6 +303,24 @@ fn set_project_name(mut tree: Node, project_name: &str) -> Node {
 }
 
 /// Profiles named by any service, enabled or not, sorted and unique.
+/// `--profile` values, else `COMPOSE_PROFILES` from the environment (which includes the
+/// `.env` files, as compose-go's `WithDefaultProfiles` reads it).
+fn active_profiles(flags: &[String], environment: &BTreeMap<String, String>) -> Vec<String> {
+    if !flags.is_empty() {
+        return flags.to_vec();
+    }
+    environment
+        .get("COMPOSE_PROFILES")
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|profile| !profile.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn collect_profiles(tree: &Node) -> Vec<String> {
     let mut profiles = std::collections::BTreeSet::new();
     if let Some(services) = tree.get("services").and_then(Node::as_map) {
