@@ -134,6 +134,11 @@ fn run_passes_exit_codes_through_and_rm_leaves_nothing() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "out\n");
     assert!(text(&output.stderr).contains("err\n"));
+    assert!(
+        !text(&output.stderr).ends_with("\n\n"),
+        "{:?}",
+        text(&output.stderr)
+    );
 
     let output = stack.ours(&[
         "run",
@@ -147,6 +152,9 @@ fn run_passes_exit_codes_through_and_rm_leaves_nothing() {
     ]);
     assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "yes1\n");
+    // As the reference: a non-zero exit code passed on ends with an empty line on stderr
+    // (its `StatusError` without a message); a zero one does not.
+    assert_eq!(text(&output.stderr), "\n");
     assert_eq!(
         stack.containers(),
         Vec::<String>::new(),

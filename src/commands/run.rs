@@ -285,19 +285,25 @@ async fn run_one_off(run: &OneOffRun<'_>) -> i32 {
         return code;
     }
 
-    let code = match create_and_run(&engine, args, loaded, run.image_id.clone()).await {
-        Ok(code) => code,
-        Err(message) => {
-            printer::stderr_line(&message);
-            exit::USER_ERROR
-        }
-    };
+    let (code, passed_through) =
+        match create_and_run(&engine, args, loaded, run.image_id.clone()).await {
+            Ok(code) => (code, true),
+            Err(message) => {
+                printer::stderr_line(&message);
+                (exit::USER_ERROR, false)
+            }
+        };
     if args.down_deps && !started_dependencies.is_empty() {
         // dk-compose extension (docker/compose#2791): remove what this run started.
         for container in started_dependencies.iter().rev() {
             let _ = engine.stop_container(container, None).await;
             let _ = engine.remove_container(container, true, false).await;
         }
+    }
+    // The container's non-zero exit code is the reference's `StatusError` without a
+    // message: it ends with an empty line on stderr.
+    if passed_through && code != exit::OK {
+        printer::stderr_line("");
     }
     code
 }
