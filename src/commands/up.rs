@@ -540,6 +540,8 @@ pub(crate) async fn prepare_images(
         let settings = PullSettings {
             quiet: preparation.quiet_pull,
             parallel: parallel_limit(context),
+            // Every image that cannot be had is reported at once.
+            fail_fast: false,
         };
         let pulls = engine.run_pulls(jobs, settings, &progress.sender).await;
         progress.finish().await;

@@ -211,6 +211,9 @@ pub struct PullSettings {
     pub quiet: bool,
     /// At most this many pulls at once (`None`: no limit).
     pub parallel: Option<usize>,
+    /// The first failure of an image that cannot be built cuts the other pulls (each shown
+    /// `Interrupted`), as the reference's `pull` without `--ignore-pull-failures`.
+    pub fail_fast: bool,
 }
 
 impl Engine {
@@ -508,8 +511,11 @@ impl Engine {
         let limit = Arc::new(Semaphore::new(
             settings.parallel.unwrap_or(Semaphore::MAX_PERMITS),
         ));
+        // The services whose pull is not over.
+        let mut unfinished: BTreeSet<String> = BTreeSet::new();
         let mut running = JoinSet::new();
         for job in jobs {
+            unfinished.insert(job.service.clone());
             let engine = self.clone();
             let limit = Arc::clone(&limit);
             let progress = progress.clone();
@@ -522,16 +528,31 @@ impl Engine {
             });
         }
         while let Some(joined) = running.join_next().await {
-            match joined {
-                Ok((job, Err(message))) => {
+            let Ok((job, outcome)) = joined else {
+                // Cut by a failure (below).
+                continue;
+            };
+            unfinished.remove(&job.service);
+            match outcome {
+                Err(message) => {
+                    if settings.fail_fast && !job.buildable {
+                        running.abort_all();
+                    }
                     report.failures.insert(job.image, message);
                 }
                 // `--dry-run`: the registry has it, nothing was pulled.
-                Ok((job, Ok(()))) if self.is_dry_run() => {
+                Ok(()) if self.is_dry_run() => {
                     report.pretended.insert(job.image);
                 }
-                _ => {}
+                Ok(()) => {}
             }
+        }
+        // Only a fail-fast failure leaves pulls unfinished.
+        for service in unfinished {
+            let event =
+                ProgressEvent::warning(ResourceId::bare(service), "Interrupted", Instant::now())
+                    .with_text("");
+            send(progress, event).await;
         }
         report
     }
