@@ -434,8 +434,8 @@ fn silent_registry() -> u16 {
     port
 }
 
-/// As the reference: without `--ignore-pull-failures` the first image that can neither be
-/// pulled nor built cuts the other pulls, each shown `Interrupted`; exit 1 (with it, every
+/// As the reference: without `--ignore-pull-failures` (and always in `up`) the first image
+/// that can neither be pulled nor built cuts the other pulls, each shown `Interrupted`; exit 1 (with it, every
 /// pull goes to its end: `pull_failures_can_be_ignored`).
 #[test]
 fn pull_failure_cuts_the_other_pulls() {
@@ -461,6 +461,14 @@ fn pull_failure_cuts_the_other_pulls() {
         stderr.contains("service `bad`: cannot pull image"),
         "{stderr}"
     );
+    assert!(!stderr.contains("service `slow`"), "{stderr}");
+    stack.nothing_created();
+    // `up` pulls the same way (the reference's `pullRequiredImages`), and creates nothing.
+    let output = stack.ours(&["up", "-d"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("\n slow  Interrupted\n"), "{stderr}");
+    assert!(stderr.contains("service `bad`: image "), "{stderr}");
     assert!(!stderr.contains("service `slow`"), "{stderr}");
     stack.nothing_created();
 }

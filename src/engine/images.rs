@@ -192,6 +192,9 @@ pub struct PullReport {
     pub failures: BTreeMap<String, String>,
     /// Images a dry run would have pulled.
     pub pretended: BTreeSet<String>,
+    /// Images whose pull another's failure cut (`PullSettings::fail_fast`): neither had nor
+    /// failed.
+    pub interrupted: BTreeSet<String>,
     /// From [`PullPlan::withheld`], for the error message.
     pub withheld: BTreeMap<String, &'static str>,
 }
@@ -511,11 +514,11 @@ impl Engine {
         let limit = Arc::new(Semaphore::new(
             settings.parallel.unwrap_or(Semaphore::MAX_PERMITS),
         ));
-        // The services whose pull is not over.
-        let mut unfinished: BTreeSet<String> = BTreeSet::new();
+        // Service → image, while its pull is not over.
+        let mut unfinished: BTreeMap<String, String> = BTreeMap::new();
         let mut running = JoinSet::new();
         for job in jobs {
-            unfinished.insert(job.service.clone());
+            unfinished.insert(job.service.clone(), job.image.clone());
             let engine = self.clone();
             let limit = Arc::clone(&limit);
             let progress = progress.clone();
@@ -548,7 +551,8 @@ impl Engine {
             }
         }
         // Only a fail-fast failure leaves pulls unfinished.
-        for service in unfinished {
+        for (service, image) in unfinished {
+            report.interrupted.insert(image);
             let event =
                 ProgressEvent::warning(ResourceId::bare(service), "Interrupted", Instant::now())
                     .with_text("");
