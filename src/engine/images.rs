@@ -215,7 +215,8 @@ pub struct PullSettings {
     /// At most this many pulls at once (`None`: no limit).
     pub parallel: Option<usize>,
     /// The first failure of an image that cannot be built cuts the other pulls (each shown
-    /// `Interrupted`), as the reference's `pull` without `--ignore-pull-failures`.
+    /// `Interrupted`), as the reference's `up` and its `pull` without
+    /// `--ignore-pull-failures`.
     pub fail_fast: bool,
 }
 
@@ -550,7 +551,7 @@ impl Engine {
                 Ok(()) => {}
             }
         }
-        // Only a fail-fast failure leaves pulls unfinished.
+        // Cut by a fail-fast failure (or, never expected, a pull task that panicked).
         for (service, image) in unfinished {
             report.interrupted.insert(image);
             let event =
