@@ -320,26 +320,25 @@ fn attach_passes_the_exit_code_and_refuses_a_stopped_service() {
     );
 }
 
-#[test]
-fn attach_to_a_tty_container_detaches_with_the_keys() {
-    if !engine_available() {
-        return;
-    }
-    ensure_test_images();
-    let stack = Stack::up(
-        "attach-stats-tty",
-        "services:\n  shell:\n    image: IMAGE\n    tty: true\n    stdin_open: true\n    command: sh\n",
-    );
-    stack.wait_state("shell", "running");
-    // A real pseudo-terminal under `script`; ctrl-p ctrl-q once the command's answer is back.
+/// `attach shell` on a real pseudo-terminal (under `script`), `DOCKER_CONFIG` set to
+/// `docker_config` when given: once the shell answers, types `keys`; the exit code (`None`
+/// when it did not end within 30 seconds) and everything the terminal showed.
+fn attach_then_type(
+    stack: &Stack,
+    docker_config: Option<&Path>,
+    keys: &[u8],
+) -> (Option<i32>, String) {
     let attach = format!("{} -p {} attach shell", ours().display(), stack.guard.name);
-    let mut child = Command::new("script")
+    let mut command = Command::new("script");
+    command
         .args(["-qec", &attach, "/dev/null"])
         .current_dir(stack.directory.path())
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("script starts");
+        .stdout(Stdio::piped());
+    if let Some(directory) = docker_config {
+        command.env("DOCKER_CONFIG", directory);
+    }
+    let mut child = command.spawn().expect("script starts");
     let mut stdin = child.stdin.take().expect("stdin");
     let stdout = child.stdout.take().expect("stdout");
     let (sender, receiver) = mpsc::channel();
@@ -366,13 +365,63 @@ fn attach_to_a_tty_container_detaches_with_the_keys() {
         }
         assert!(Instant::now() < deadline, "no answer: {seen:?}");
     }
-    stdin.write_all(b"\x10\x11").expect("detach keys");
+    stdin.write_all(keys).expect("keys typed");
     stdin.flush().expect("flushed");
-    let status = child.wait().expect("script ends");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("status") {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     while let Ok(latest) = receiver.recv_timeout(Duration::from_secs(5)) {
         seen = latest;
     }
-    assert_eq!(status.code(), Some(1), "{seen:?}");
+    (code, seen)
+}
+
+const SHELL: &str =
+    "services:\n  shell:\n    image: IMAGE\n    tty: true\n    stdin_open: true\n    command: sh\n";
+
+#[test]
+fn attach_to_a_tty_container_detaches_with_the_keys() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::up("attach-stats-tty", SHELL);
+    stack.wait_state("shell", "running");
+    let empty = tempfile::tempdir().unwrap();
+    // ctrl-p ctrl-q, the engine's default.
+    let (code, seen) = attach_then_type(&stack, Some(empty.path()), b"\x10\x11");
+    assert_eq!(code, Some(1), "{seen:?}");
+    assert!(seen.contains("read escape sequence"), "{seen:?}");
+    assert_eq!(stack.state("shell"), "running");
+}
+
+/// As the docker CLI (the reference attaches through it): `detachKeys` of `config.json`
+/// when `--detach-keys` is not given.
+#[test]
+fn attach_detaches_with_the_keys_of_the_docker_config() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::up("attach-stats-keys", SHELL);
+    stack.wait_state("shell", "running");
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("config.json"),
+        r#"{"detachKeys": "ctrl-a,a"}"#,
+    )
+    .unwrap();
+    let (code, seen) = attach_then_type(&stack, Some(config.path()), b"\x01a");
+    assert_eq!(code, Some(1), "{seen:?}");
     assert!(seen.contains("read escape sequence"), "{seen:?}");
     assert_eq!(stack.state("shell"), "running");
 }

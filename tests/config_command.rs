@@ -457,6 +457,18 @@ fn output_file_receives_the_document_only() {
     );
     assert_eq!(listed.stdout, "db\napi\nweb\n");
     assert!(!file.exists());
+    // `--dry-run` changes nothing here: the reference writes the file all the same.
+    let dry = run(
+        &our_binary(),
+        &flags,
+        &["--dry-run", "config", "-o", &file_text],
+        CASE_ENVIRONMENT,
+    );
+    assert!(dry.success);
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("written file"),
+        written
+    );
 }
 
 // ---------------------------------------------------------------------------------------

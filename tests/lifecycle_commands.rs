@@ -414,3 +414,129 @@ services:
     ]);
     assert_eq!(remaining, "");
 }
+
+/// Three services whose containers ignore SIGTERM (`sleep` as PID 1): each stop waits out
+/// its whole timeout (a minute).
+const STUBBORN: &str = "
+x-stubborn: &stubborn {image: IMAGE, command: [sleep, '1000'], stop_grace_period: 1m}
+services:
+  a: *stubborn
+  b: *stubborn
+  c: {<<: *stubborn, depends_on: [a]}
+";
+
+/// `dk-compose --progress plain ARGS` on the stack, sent `signal` at its first stderr line
+/// ending with `at`; its exit code and stderr lines.
+fn interrupt(
+    stack: &Stack,
+    arguments: &[&str],
+    signal: &str,
+    at: &str,
+) -> (Option<i32>, Vec<String>) {
+    let mut all = vec!["--progress", "plain"];
+    all.extend_from_slice(arguments);
+    let command = stack.command(Path::new(env!("CARGO_BIN_EXE_dk-compose")), &all);
+    support::interrupt_at(command, signal, |line| line.ends_with(at))
+}
+
+/// The states of the stack's containers, by service.
+fn states(stack: &Stack) -> Vec<String> {
+    ["a", "b", "c"]
+        .iter()
+        .map(|service| format!("{service} {}", stack.state(service)))
+        .collect()
+}
+
+#[test]
+fn sigterm_during_stop_cuts_the_stops_under_way_and_exits_130_as_the_reference() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::new("sigterm-stop", STUBBORN);
+    stack.up();
+    let (code, seen) = interrupt(&stack, &["stop", "-t", "60"], "TERM", "  Stopping");
+    // As the reference: each stop under way reported failed, then its empty line and 130.
+    assert_eq!(code, Some(130), "{seen:#?}");
+    assert_eq!(seen.last().map(String::as_str), Some(""), "{seen:#?}");
+    assert!(
+        seen.iter()
+            .any(|line| line.ends_with("  Error while Stopping")),
+        "{seen:#?}"
+    );
+    assert!(
+        !seen.iter().any(|line| line.ends_with("  Stopped")),
+        "{seen:#?}"
+    );
+    // Not waited for: the engine still gives every container its 60 seconds.
+    assert_eq!(states(&stack), ["a running", "b running", "c running"]);
+}
+
+#[test]
+fn sigint_during_restart_cuts_the_restarts_and_exits_130() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::new("sigint-restart", STUBBORN);
+    stack.up();
+    let (code, seen) = interrupt(&stack, &["restart", "-t", "60"], "INT", "  Restarting");
+    assert_eq!(code, Some(130), "{seen:#?}");
+    assert_eq!(seen.last().map(String::as_str), Some(""), "{seen:#?}");
+    assert!(
+        !seen.iter().any(|line| line.ends_with("  Started")),
+        "{seen:#?}"
+    );
+    assert_eq!(states(&stack), ["a running", "b running", "c running"]);
+}
+
+#[test]
+fn sigterm_during_rm_stop_removes_nothing_and_exits_130() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::new("sigterm-rm", STUBBORN);
+    stack.up();
+    let (code, seen) = interrupt(&stack, &["rm", "-s", "-f"], "TERM", "  Stopping");
+    assert_eq!(code, Some(130), "{seen:#?}");
+    assert_eq!(seen.last().map(String::as_str), Some(""), "{seen:#?}");
+    assert!(!seen.iter().any(|line| line.contains("Remov")), "{seen:#?}");
+    assert_eq!(states(&stack), ["a running", "b running", "c running"]);
+}
+
+#[test]
+fn sigterm_while_rm_asks_ends_with_130_and_removes_nothing() {
+    use std::io::Read;
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let stack = Stack::new("sigterm-rm-ask", STUBBORN);
+    stack.up();
+    assert!(stack.ours(&["stop", "-t", "0"]).status.success());
+    let mut child = stack
+        .command(Path::new(env!("CARGO_BIN_EXE_dk-compose")), &["rm"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The question, left unanswered (stdin stays open).
+    let mut stdout = child.stdout.take().unwrap();
+    let mut asked = Vec::new();
+    let mut buffer = [0u8; 256];
+    while !String::from_utf8_lossy(&asked).contains("Going to remove") {
+        let read = stdout.read(&mut buffer).unwrap();
+        assert!(read > 0, "no question: {}", String::from_utf8_lossy(&asked));
+        asked.extend_from_slice(&buffer[..read]);
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_eq!(states(&stack), ["a exited", "b exited", "c exited"]);
+}

@@ -406,6 +406,8 @@ impl EventsChild {
     fn spawn(project: &Project, arguments: &[&str]) -> Self {
         let mut child = project
             .command(&ours_binary(), arguments)
+            // Times are local: UTC here, whatever the machine's zone.
+            .env("TZ", "UTC")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -563,6 +565,23 @@ fn events_streams_the_projects_container_events_as_json_and_text() {
             String::from_utf8_lossy(&theirs.stdout)
         );
         assert!(!ours.stdout.is_empty());
+        // Times are local, as the reference's (Go's `time.Local`: `TZ`).
+        let in_paris = |binary: &Path| {
+            let output = project
+                .command(binary, &arguments)
+                .env("TZ", "Europe/Paris")
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        };
+        let ours = in_paris(&ours_binary());
+        assert_eq!(ours, in_paris(&reference));
+        if Path::new("/usr/share/zoneinfo/Europe/Paris").exists() {
+            assert!(
+                ours.contains("+01:00\"") || ours.contains("+02:00\""),
+                "{ours}"
+            );
+        }
     }
 
     // SIGTERM ends it with the reference's 130.

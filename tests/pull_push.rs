@@ -362,11 +362,25 @@ fn pull_failures_can_be_ignored() {
             "services:\n  good:\n    image: {good}\n  bad:\n    image: {bad}\n  built:\n    image: {built}\n    build: .\n  twin:\n    image: {good}\n"
         ),
     );
+    // Without `--ignore-pull-failures` the failure ends the command (and may cut the other
+    // pulls: `pull_failure_cuts_the_other_pulls`).
     let output = stack.ours(&["pull"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(" bad Error manifest for"), "{stderr}");
+    assert!(stderr.contains("service `bad`"), "{stderr}");
+    assert!(!stderr.contains("service `built`"), "{stderr}");
+
+    if image_exists(&good) {
+        docker(&["image", "rm", &good]);
+    }
+    let output = stack.ours(&["pull", "--ignore-pull-failures"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(" bad Error manifest for"), "{stderr}");
     // Pulls are not interrupted by another's failure; an image is pulled once.
     assert!(stderr.contains(" good Pulled"), "{stderr}");
+    assert!(image_exists(&good));
     assert!(
         stderr.contains(" twin Skipped - Image is already being pulled by good"),
         "{stderr}"
@@ -377,14 +391,7 @@ fn pull_failures_can_be_ignored() {
         stderr.contains("WARNING: Some service image(s) must be built from source by running:\n    dk-compose build built"),
         "{stderr}"
     );
-    assert!(!stderr.contains("service `built`"), "{stderr}");
-
-    docker(&["image", "rm", &good]);
-    let output = stack.ours(&["pull", "--ignore-pull-failures"]);
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains(" bad Error manifest for"), "{stderr}");
-    assert!(image_exists(&good));
+    assert!(!stderr.contains("service `"), "{stderr}");
 
     let output = stack.ours(&[
         "pull",
@@ -411,6 +418,58 @@ fn pull_failures_can_be_ignored() {
         "{}",
         text(&output.stderr)
     );
+    stack.nothing_created();
+}
+
+/// A registry that accepts connections and never answers: a pull from it hangs until the
+/// engine gives up.
+fn silent_registry() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        // Held open, never read, until the test process ends.
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    port
+}
+
+/// As the reference: without `--ignore-pull-failures` (and always in `up`) the first image
+/// that can neither be pulled nor built cuts the other pulls, each shown `Interrupted`; exit 1 (with it, every
+/// pull goes to its end: `pull_failures_can_be_ignored`).
+#[test]
+fn pull_failure_cuts_the_other_pulls() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let silent = silent_registry();
+    let closed = support::registry::free_port();
+    let stack = Stack::new(
+        "pull-cut",
+        &format!(
+            "services:\n  slow:\n    image: 127.0.0.1:{silent}/dk-slow/img:1\n  bad:\n    image: 127.0.0.1:{closed}/dk-bad/img:1\n"
+        ),
+    );
+    let output = stack.ours(&["pull"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("\n bad Error "), "{stderr}");
+    assert!(stderr.contains("\n slow  Interrupted\n"), "{stderr}");
+    assert!(!stderr.contains(" slow Error"), "{stderr}");
+    assert!(
+        stderr.contains("service `bad`: cannot pull image"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("service `slow`"), "{stderr}");
+    stack.nothing_created();
+    // `up` pulls the same way (the reference's `pullRequiredImages`), and creates nothing.
+    let output = stack.ours(&["up", "-d"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("\n slow  Interrupted\n"), "{stderr}");
+    assert!(stderr.contains("service `bad`: image "), "{stderr}");
+    assert!(!stderr.contains("service `slow`"), "{stderr}");
     stack.nothing_created();
 }
 

@@ -896,39 +896,13 @@ fn interrupt_up(
     signal: &str,
     at: impl Fn(&str) -> bool,
 ) -> (Option<i32>, Vec<String>) {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    let mut child = Command::new(binary())
+    let mut command = Command::new(binary());
+    command
         .current_dir(stack.path())
         .args(["-p", &stack.guard.name, "--progress", "plain"])
         .args(globals)
-        .args(["up", "-d"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let found = at(&line);
-        seen.push(line);
-        if found {
-            break;
-        }
-    }
-    assert!(
-        seen.last().is_some_and(|line| at(line)),
-        "the moment to interrupt never came:\n{}",
-        seen.join("\n")
-    );
-    let killed = Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    seen.extend(lines.map(Result::unwrap));
-    (child.wait().unwrap().code(), seen)
+        .args(["up", "-d"]);
+    support::interrupt_at(command, signal, at)
 }
 
 /// `count` services that sleep until stopped.

@@ -571,6 +571,36 @@ fn configuration_errors_are_explained_before_anything_starts() {
     assert!(containers.is_empty() && networks.is_empty());
 }
 
+/// `up --watch --dry-run` ends as the reference's attached `up` under `--dry-run` does: its
+/// closing line, exit 0, no watching (only `watch --dry-run` watches), nothing created.
+#[test]
+fn dry_run_up_watch_ends_as_the_reference_without_watching() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let compose = format!(
+        "services:\n  web:\n{}",
+        sleeper(
+            "    develop:\n      watch:\n        - {path: ./data, action: sync, target: /data}\n"
+        )
+    );
+    let workspace = Workspace::new("watch-up-dryrun", &compose);
+    std::fs::create_dir(workspace.file("data")).unwrap();
+    let output = workspace.ours(&["--dry-run", "up", "--watch"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "end of 'compose up' output, interactive run is not supported in dry-run mode\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Watch enabled"), "{stdout}");
+    let (containers, networks, volumes) = support::project_leftovers(&workspace.guard.name);
+    assert!(containers.is_empty() && networks.is_empty() && volumes.is_empty());
+}
+
 /// `--dry-run`: watching goes on as the reference's does, every action announced and none
 /// carried out (the `--dry-run` tests of the other commands are in `up_down.rs`).
 #[test]

@@ -1,7 +1,8 @@
 //! `attach SERVICE`: local stdin/stdout/stderr on a running container of the service, as
 //! `docker attach` does: stdin only when the container keeps it open (and not
 //! `--no-stdin`), the terminal raw for a TTY container, signals forwarded without a TTY
-//! (`--sig-proxy`), the engine's detach keys (`--detach-keys`, default ctrl-p,ctrl-q); the
+//! (`--sig-proxy`), the engine's detach keys (`--detach-keys`, else `config.json`'s
+//! `detachKeys`, else ctrl-p,ctrl-q); the
 //! container's exit code as ours when it ends; detaching is reported as the CLI does
 //! (`read escape sequence`, exit 1).
 
@@ -10,6 +11,7 @@ use super::exit;
 use super::session::{self, SessionSettings};
 use super::target::{self, project_name};
 use crate::cli::AttachArgs;
+use crate::engine::credentials;
 use crate::engine::exec::TtyTarget;
 use crate::engine::inspect::OneOff;
 use crate::output::printer;
@@ -52,8 +54,12 @@ pub fn run(context: &CommandContext, args: &AttachArgs) -> i32 {
             return exit::USER_ERROR;
         }
         let stdin = !args.no_stdin && open_stdin;
+        let detach_keys = args
+            .detach_keys
+            .clone()
+            .or_else(credentials::configured_detach_keys);
         let attached = match engine
-            .attach_streams(&container.id, stdin, args.detach_keys.clone(), "attach")
+            .attach_streams(&container.id, stdin, detach_keys, "attach")
             .await
         {
             Ok(attached) => attached,

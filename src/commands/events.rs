@@ -1,6 +1,7 @@
 //! `events`: the project's container events as they happen (engine events filtered by the
 //! project label; one-off containers left out), as text lines or JSON objects; ends on
 //! Ctrl-C/SIGTERM (exit 130, as the reference) or when the engine ends the stream (`--until`).
+//! Times are local (`TZ`), as the reference prints them.
 
 use futures_util::StreamExt;
 
@@ -10,6 +11,7 @@ use super::logs::time_window;
 use super::target::{self, project_or_name};
 use crate::cli::EventsArgs;
 use crate::labels;
+use crate::output::local_time::LocalZone;
 use crate::output::{listing, printer};
 
 pub fn run(context: &CommandContext, args: &EventsArgs) -> i32 {
@@ -32,6 +34,7 @@ pub fn run(context: &CommandContext, args: &EventsArgs) -> i32 {
             Ok(engine) => engine,
             Err(code) => return code,
         };
+        let zone = LocalZone::system();
         let mut events = engine.project_event_feed(&target.name, since, until);
         let mut interrupts = match super::interrupts::Interrupts::listen_or_report() {
             Ok(interrupts) => interrupts,
@@ -52,7 +55,7 @@ pub fn run(context: &CommandContext, args: &EventsArgs) -> i32 {
                         let selected = args.service_names.is_empty()
                             || args.service_names.iter().any(|name| name == service);
                         if oneoff != Some("True") && selected {
-                            printer::stdout(&listing::render_event(&event, args.json));
+                            printer::stdout(&listing::render_event(&event, args.json, &zone));
                         }
                     }
                 },

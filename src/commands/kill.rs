@@ -1,10 +1,12 @@
 //! `kill`: sends a signal (`-s`, SIGKILL by default) to the running containers of the
 //! project, all at once; `--remove-orphans` includes containers of undeclared services.
+//! An interrupt cuts the calls under way and ends with 130, as the reference.
 
 use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Cancellation;
 use super::target::{self, Progress, project_or_name};
 use crate::cli::KillArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
@@ -19,18 +21,23 @@ pub fn run(context: &CommandContext, args: &KillArgs) -> i32 {
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let Ok(runtime) = target::runtime() else {
-        return exit::INTERNAL;
-    };
-    runtime.block_on(async {
+    super::up::block_on(async {
+        let cancellation = match Cancellation::listen() {
+            Ok(cancellation) => cancellation,
+            Err(code) => return code,
+        };
+        let cancel = cancellation.cancel();
         let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
         let query = ContainerQuery::new(false, OneOff::Include).services(&args.service_names);
-        let mut containers = match engine.list_containers(&target.name, &query).await {
+        let mut containers = match cancel
+            .call(engine.list_containers(&target.name, &query))
+            .await
+        {
             Ok(containers) => containers,
-            Err(error) => return target::report(&error),
+            Err(error) => return target::report_unless_interrupted(&error, &cancel),
         };
         if !args.remove_orphans {
             if let Some(project) = target.model() {
@@ -48,9 +55,13 @@ pub fn run(context: &CommandContext, args: &KillArgs) -> i32 {
         let results = join_all(containers.iter().map(|container| {
             let sender = progress.sender.clone();
             let engine = engine.clone();
+            let cancel = cancel.clone();
             async move {
                 target::emit(&sender, &container.name, Status::Killing).await;
-                match engine.kill_container(&container.name, &args.signal).await {
+                match cancel
+                    .call(engine.kill_container(&container.name, &args.signal))
+                    .await
+                {
                     Ok(()) => {
                         target::emit(&sender, &container.name, Status::Killed).await;
                         Ok(())
@@ -66,7 +77,7 @@ pub fn run(context: &CommandContext, args: &KillArgs) -> i32 {
         progress.finish().await;
         match results.into_iter().find_map(Result::err) {
             None => exit::OK,
-            Some(error) => target::report(&error),
+            Some(error) => target::report_unless_interrupted(&error, &cancel),
         }
     })
 }

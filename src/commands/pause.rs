@@ -1,6 +1,8 @@
-//! `pause`: pauses the running containers of the project (or of the named services).
+//! `pause`: pauses the running containers of the project (or of the named services). An
+//! interrupt cuts the calls under way and ends with 130, as the reference.
 
 use super::context::CommandContext;
+use super::interrupts::Cancellation;
 use super::target::{self, project_or_name};
 use crate::cli::ServicesArgs;
 use crate::output::events::Status;
@@ -27,18 +29,23 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let Ok(runtime) = target::runtime() else {
-        return exit::INTERNAL;
-    };
-    runtime.block_on(async {
+    super::up::block_on(async {
+        let cancellation = match Cancellation::listen() {
+            Ok(cancellation) => cancellation,
+            Err(code) => return code,
+        };
+        let cancel = cancellation.cancel();
         let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
         let query = ContainerQuery::new(false, OneOff::Exclude).services(&args.service_names);
-        let mut containers = match engine.list_containers(&target.name, &query).await {
+        let mut containers = match cancel
+            .call(engine.list_containers(&target.name, &query))
+            .await
+        {
             Ok(containers) => containers,
-            Err(error) => return target::report(&error),
+            Err(error) => return target::report_unless_interrupted(&error, &cancel),
         };
         if let Some(project) = target.model() {
             containers.retain(|container| project.services.contains_key(&container.service));
@@ -54,14 +61,15 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
         let results = join_all(containers.iter().map(|container| {
             let sender = progress.sender.clone();
             let engine = engine.clone();
+            let cancel = cancel.clone();
             async move {
                 let (result, status) = match action {
                     Action::Pause => (
-                        engine.pause_container(&container.name).await,
+                        cancel.call(engine.pause_container(&container.name)).await,
                         Status::Paused,
                     ),
                     Action::Unpause => (
-                        engine.unpause_container(&container.name).await,
+                        cancel.call(engine.unpause_container(&container.name)).await,
                         Status::Unpaused,
                     ),
                 };
@@ -75,7 +83,7 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
         progress.finish().await;
         match results.into_iter().find_map(Result::err) {
             None => exit::OK,
-            Some(error) => target::report(&error),
+            Some(error) => target::report_unless_interrupted(&error, &cancel),
         }
     })
 }

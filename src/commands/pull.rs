@@ -152,6 +152,7 @@ async fn pull(
     let settings = PullSettings {
         quiet: args.quiet,
         parallel: super::up::parallel_limit(context),
+        fail_fast: !args.ignore_pull_failures,
     };
     let report = engine
         .run_pulls(jobs.clone(), settings, &progress.sender)

@@ -1,6 +1,7 @@
 //! `restart`: restarts the project's containers. As the reference does, only `depends_on`
 //! entries with `restart: true` order the restarts (and pull dependents in when services are
-//! named, unless `--no-deps`); everything else restarts concurrently.
+//! named, unless `--no-deps`); everything else restarts concurrently. An interrupt cuts the
+//! restarts under way (the engine goes on with them) and ends with 130, as the reference.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,6 +9,7 @@ use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Cancellation;
 use super::target::{self, Order, Progress, project_or_name};
 use crate::cli::RestartArgs;
 use crate::engine::inspect::{ContainerQuery, ContainerSummary, OneOff};
@@ -88,18 +90,23 @@ pub fn run(context: &CommandContext, args: &RestartArgs) -> i32 {
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let Ok(runtime) = target::runtime() else {
-        return exit::INTERNAL;
-    };
-    runtime.block_on(async {
+    super::up::block_on(async {
+        let cancellation = match Cancellation::listen() {
+            Ok(cancellation) => cancellation,
+            Err(code) => return code,
+        };
+        let cancel = cancellation.cancel();
         let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
         };
         let query = ContainerQuery::new(true, OneOff::Exclude);
-        let containers = match engine.list_containers(&target.name, &query).await {
+        let containers = match cancel
+            .call(engine.list_containers(&target.name, &query))
+            .await
+        {
             Ok(containers) => containers,
-            Err(error) => return target::report(&error),
+            Err(error) => return target::report_unless_interrupted(&error, &cancel),
         };
         let mut dependencies = restart_dependencies(target.model(), &containers);
         let selected = selection(&dependencies, &args.service_names, args.no_deps);
@@ -115,6 +122,7 @@ pub fn run(context: &CommandContext, args: &RestartArgs) -> i32 {
         let result = target::run_in_order(&dependencies, Order::Dependencies, |service| {
             let engine = engine.clone();
             let sender = progress.sender.clone();
+            let cancel = cancel.clone();
             let chosen: Vec<(String, String)> = containers
                 .iter()
                 .filter(|container| container.service == service)
@@ -124,9 +132,10 @@ pub fn run(context: &CommandContext, args: &RestartArgs) -> i32 {
                 let results = join_all(chosen.into_iter().map(|(id, name)| {
                     let engine = engine.clone();
                     let sender = sender.clone();
+                    let cancel = cancel.clone();
                     async move {
                         target::emit(&sender, &name, Status::Restarting).await;
-                        engine.restart_container(&id, timeout).await?;
+                        cancel.call(engine.restart_container(&id, timeout)).await?;
                         target::emit(&sender, &name, Status::Started).await;
                         Ok(())
                     }
@@ -142,7 +151,7 @@ pub fn run(context: &CommandContext, args: &RestartArgs) -> i32 {
         progress.finish().await;
         match result {
             Ok(()) => exit::OK,
-            Err(error) => target::report(&error),
+            Err(error) => target::report_unless_interrupted(&error, &cancel),
         }
     })
 }

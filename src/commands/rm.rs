@@ -1,10 +1,12 @@
 //! `rm`: removes the project's stopped containers after confirmation (`-f` skips it, `-s`
 //! stops them first, `-v` removes their anonymous volumes), asked with `output::prompt`.
+//! An interrupt cuts the engine calls under way (or the question) and ends with 130.
 
 use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Cancellation;
 use super::target::{self, Progress, project_or_name};
 use crate::cli::RmArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
@@ -20,10 +22,12 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let Ok(runtime) = target::runtime() else {
-        return exit::INTERNAL;
-    };
-    runtime.block_on(async {
+    super::up::block_on(async {
+        let cancellation = match Cancellation::listen() {
+            Ok(cancellation) => cancellation,
+            Err(code) => return code,
+        };
+        let cancel = cancellation.cancel();
         let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
@@ -33,23 +37,27 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
                 Ok(progress) => progress,
                 Err(code) => return code,
             };
-            let stopped = super::stop::stop(
+            let stopped = super::stop::stop_unless(
                 &engine,
                 &target,
                 &args.service_names,
                 None,
                 &progress.sender,
+                &cancel,
             )
             .await;
             progress.finish().await;
             if let Err(error) = stopped {
-                return target::report(&error);
+                return target::report_unless_interrupted(&error, &cancel);
             }
         }
         let query = ContainerQuery::new(true, OneOff::Exclude).services(&args.service_names);
-        let mut containers = match engine.list_containers(&target.name, &query).await {
+        let mut containers = match cancel
+            .call(engine.list_containers(&target.name, &query))
+            .await
+        {
             Ok(containers) => containers,
-            Err(error) => return target::report(&error),
+            Err(error) => return target::report_unless_interrupted(&error, &cancel),
         };
         if let Some(project) = target.model() {
             containers.retain(|container| project.services.contains_key(&container.service));
@@ -58,7 +66,7 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         let statuses = join_all(
             containers
                 .iter()
-                .map(|container| engine.container_status(&container.id)),
+                .map(|container| cancel.call(engine.container_status(&container.id))),
         )
         .await;
         let mut stopped = Vec::new();
@@ -72,7 +80,7 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
                 }
                 // Gone already (auto-removed) or still running.
                 Ok(_) => {}
-                Err(error) => return target::report(&error),
+                Err(error) => return target::report_unless_interrupted(&error, &cancel),
             }
         }
         if stopped.is_empty() {
@@ -86,12 +94,16 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         let message = format!("Going to remove {}", names.join(", "));
         if args.force {
             printer::stdout(&format!("{message}\n"));
-        } else if !prompt::confirm(
-            &message,
-            false,
-            PromptStyle::detect(context.prompt_colour()),
-        ) {
-            return exit::OK;
+        } else {
+            let style = PromptStyle::detect(context.prompt_colour());
+            let answer =
+                tokio::task::spawn_blocking(move || prompt::confirm(&message, false, style));
+            match cancel.unless(answer).await {
+                // An unanswered question is left behind (`block_on` does not wait for it).
+                None => return exit::INTERRUPTED,
+                Some(Ok(true)) => {}
+                Some(_) => return exit::OK,
+            }
         }
         let progress = match Progress::start(context, "Removing") {
             Ok(progress) => progress,
@@ -100,10 +112,11 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         let results = join_all(stopped.iter().map(|container| {
             let sender = progress.sender.clone();
             let engine = engine.clone();
+            let cancel = cancel.clone();
             async move {
                 target::emit(&sender, &container.name, Status::Removing).await;
-                engine
-                    .remove_container(&container.name, args.force, args.volumes)
+                cancel
+                    .call(engine.remove_container(&container.name, args.force, args.volumes))
                     .await?;
                 target::emit(&sender, &container.name, Status::Removed).await;
                 Ok(())
@@ -113,7 +126,7 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
         progress.finish().await;
         match results.into_iter().find_map(Result::err) {
             None => exit::OK,
-            Some(error) => target::report(&error),
+            Some(error) => target::report_unless_interrupted(&error, &cancel),
         }
     })
 }

@@ -1,11 +1,13 @@
 //! `stop`: stops the project's containers, dependents before their dependencies, services
 //! that do not depend on each other concurrently. Without `-t` the engine applies each
-//! container's `stop_grace_period` and `stop_signal`.
+//! container's `stop_grace_period` and `stop_signal`. An interrupt cuts the stops under
+//! way (the engine goes on with them), as the reference's: exit 130.
 
 use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::{Cancel, Cancellation};
 use super::target::{self, Order, Progress, Target, project_or_name};
 use crate::cli::StopArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
@@ -20,10 +22,11 @@ pub fn run(context: &CommandContext, args: &StopArgs) -> i32 {
     if let Err(code) = target.check_services(&args.service_names) {
         return code;
     }
-    let Ok(runtime) = target::runtime() else {
-        return exit::INTERNAL;
-    };
-    runtime.block_on(async {
+    super::up::block_on(async {
+        let cancellation = match Cancellation::listen() {
+            Ok(cancellation) => cancellation,
+            Err(code) => return code,
+        };
         let engine = match target::connect_for_changes(context).await {
             Ok(engine) => engine,
             Err(code) => return code,
@@ -32,23 +35,24 @@ pub fn run(context: &CommandContext, args: &StopArgs) -> i32 {
             Ok(progress) => progress,
             Err(code) => return code,
         };
-        let result = stop(
+        let result = stop_unless(
             &engine,
             &target,
             &args.service_names,
             args.timeout,
             &progress.sender,
+            &cancellation.cancel(),
         )
         .await;
         progress.finish().await;
         match result {
             Ok(()) => exit::OK,
-            Err(error) => target::report(&error),
+            Err(error) => target::report_unless_interrupted(&error, &cancellation.cancel()),
         }
     })
 }
 
-/// Stops `services` (all when empty) in reverse dependency order; shared with `rm -s`.
+/// Stops `services` (all when empty) in reverse dependency order; for the attached `up`.
 pub async fn stop(
     engine: &Engine,
     target: &Target,
@@ -56,8 +60,20 @@ pub async fn stop(
     timeout: Option<i64>,
     sender: &tokio::sync::mpsc::Sender<ProgressMessage>,
 ) -> Result<(), EngineError> {
-    let containers = engine
-        .list_containers(&target.name, &ContainerQuery::new(true, OneOff::Exclude))
+    stop_unless(engine, target, services, timeout, sender, &Cancel::never()).await
+}
+
+/// As [`stop`], the calls under way cut when `cancel` is raised; shared with `rm -s`.
+pub(crate) async fn stop_unless(
+    engine: &Engine,
+    target: &Target,
+    services: &[String],
+    timeout: Option<i64>,
+    sender: &tokio::sync::mpsc::Sender<ProgressMessage>,
+    cancel: &Cancel,
+) -> Result<(), EngineError> {
+    let containers = cancel
+        .call(engine.list_containers(&target.name, &ContainerQuery::new(true, OneOff::Exclude)))
         .await?;
     let dependencies = target::dependencies(target.model(), &containers);
     let selected: Vec<String> = if services.is_empty() {
@@ -68,6 +84,7 @@ pub async fn stop(
     target::run_in_order(&dependencies, Order::Reverse, |service| {
         let engine = engine.clone();
         let sender = sender.clone();
+        let cancel = cancel.clone();
         let chosen: Vec<(String, String)> = if selected.contains(&service) {
             containers
                 .iter()
@@ -81,9 +98,10 @@ pub async fn stop(
             let results = join_all(chosen.into_iter().map(|(id, name)| {
                 let engine = engine.clone();
                 let sender = sender.clone();
+                let cancel = cancel.clone();
                 async move {
                     target::emit(&sender, &name, Status::Stopping).await;
-                    match engine.stop_container(&id, timeout).await {
+                    match cancel.call(engine.stop_container(&id, timeout)).await {
                         Ok(()) => {
                             target::emit(&sender, &name, Status::Stopped).await;
                             Ok(())

@@ -137,6 +137,19 @@ pub fn report(error: &EngineError) -> i32 {
     exit::USER_ERROR
 }
 
+/// As [`report`], but after an interrupt the command ends with 130 (and the reference's
+/// empty line), whatever the calls it cut reported.
+pub(crate) fn report_unless_interrupted(
+    error: &EngineError,
+    cancel: &super::interrupts::Cancel,
+) -> i32 {
+    if cancel.is_raised() {
+        exit::INTERRUPTED
+    } else {
+        report(error)
+    }
+}
+
 pub async fn connect() -> Result<Engine, i32> {
     crate::engine::connect(None)
         .await

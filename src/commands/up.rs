@@ -508,8 +508,9 @@ pub(crate) struct ImagePreparation {
 
 /// Pulls what the pull policies require, then builds what the build policy (and
 /// `pull_policy: build`) asks for, as the reference's `ensureImagesExists` does. A failed
-/// pull of an image that can be built is only a warning; any other failed pull is reported,
-/// with the service and the image, before anything is built or created.
+/// pull of an image that can be built is only a warning; any other failed pull cuts the
+/// others (as the reference) and is reported, with the service and the image, before
+/// anything is built or created.
 pub(crate) async fn prepare_images(
     context: &CommandContext,
     engine: &Engine,
@@ -541,6 +542,9 @@ pub(crate) async fn prepare_images(
         let settings = PullSettings {
             quiet: preparation.quiet_pull,
             parallel: parallel_limit(context),
+            // As the reference: the first image that can neither be pulled nor built cuts
+            // the other pulls.
+            fail_fast: true,
         };
         let pulls = engine.run_pulls(jobs, settings, &progress.sender).await;
         progress.finish().await;
@@ -549,14 +553,14 @@ pub(crate) async fn prepare_images(
     pulls.withheld = plan.withheld;
     if !pulls.failures.is_empty() {
         // Stop before building: report every image that cannot be had (failed pulls and
-        // missing images that may not be pulled) at once.
+        // missing images that may not be pulled) at once; not the ones whose pull was cut.
         let not_buildable: BTreeSet<String> = selected
             .iter()
             .filter(|name| {
-                project
-                    .services
-                    .get(*name)
-                    .is_some_and(|service| !image_can_be_built(project, service))
+                project.services.get(*name).is_some_and(|service| {
+                    !image_can_be_built(project, service)
+                        && !pulls.interrupted.contains(&service.image)
+                })
             })
             .cloned()
             .collect();

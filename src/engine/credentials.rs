@@ -2,7 +2,8 @@
 //! (else `~/.docker/config.json`), then `credHelpers[registry]`, else `credsStore`, else the
 //! `auths` entry (base64 `auth`, `username`/`password`, `identitytoken`). Helpers run as
 //! `docker-credential-<name> get` with the registry on stdin, as `docker-credential-helpers`
-//! clients do. No credentials at all is not an error: anonymous pulls go ahead.
+//! clients do. No credentials at all is not an error: anonymous pulls go ahead. The same file
+//! gives the detach keys of `attach`, `run` and `exec` (`detachKeys`), as the docker CLI's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,9 +50,11 @@ struct AuthEntry {
     identity_token: Option<String>,
 }
 
-/// The parts of `config.json` that matter for credentials.
+/// The parts of `config.json` that matter for credentials (and the detach keys).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DockerConfig {
+    #[serde(default, rename = "detachKeys")]
+    detach_keys: Option<String>,
     #[serde(default)]
     auths: BTreeMap<String, AuthEntry>,
     #[serde(default, rename = "credsStore")]
@@ -66,6 +69,14 @@ pub fn config_directory() -> Option<PathBuf> {
         return Some(PathBuf::from(directory));
     }
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".docker"))
+}
+
+/// The detach keys `config.json` sets (`detachKeys`), for sessions without `--detach-keys`;
+/// `None` (the engine's `ctrl-p,ctrl-q`) when unset or unreadable, as the docker CLI only
+/// warns about a broken file.
+pub fn configured_detach_keys() -> Option<String> {
+    let config = DockerConfig::load(&config_directory()?).ok()?;
+    config.detach_keys.filter(|keys| !keys.is_empty())
 }
 
 impl DockerConfig {
@@ -273,6 +284,13 @@ async fn run_helper(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detach_keys_are_read_beside_the_credentials() {
+        let config = DockerConfig::parse(r#"{"detachKeys": "ctrl-a,a", "auths": {}}"#).unwrap();
+        assert_eq!(config.detach_keys.as_deref(), Some("ctrl-a,a"));
+        assert_eq!(DockerConfig::parse("{}").unwrap().detach_keys, None);
+    }
 
     #[test]
     fn auths_entries_decode_and_match_old_keys() {

@@ -197,6 +197,9 @@ pub enum EngineError {
     /// reference's words (`run` and `exec` without `-d`).
     #[error("interactive {session} is not supported in dry-run mode")]
     DryRunInteractive { session: &'static str },
+    /// The call was cut by an interrupt (Ctrl-C or SIGTERM) before the engine answered.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl EngineError {

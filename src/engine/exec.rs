@@ -51,14 +51,17 @@ pub enum TtyTarget {
 }
 
 impl Engine {
-    /// Attaches to a created container's streams (before starting it, so no output is lost).
-    /// Refused under `--dry-run`: nothing was created to attach to.
+    /// Attaches to a created container's streams (before starting it, so no output is lost),
+    /// with the detach keys of `config.json`. Refused under `--dry-run`: nothing was created
+    /// to attach to.
     pub async fn attach_container_streams(
         &self,
         container: &str,
         stdin: bool,
     ) -> Result<Attached, EngineError> {
-        self.attach_streams(container, stdin, None, "run").await
+        let detach_keys = super::credentials::configured_detach_keys();
+        self.attach_streams(container, stdin, detach_keys, "run")
+            .await
     }
 
     /// Attaches to a container's streams with the engine watching stdin for `detach_keys`
@@ -144,8 +147,8 @@ impl Engine {
         }
     }
 
-    /// Creates an exec process in a running container and returns its id (a made-up one
-    /// under `--dry-run`, as the reference's dry-run client).
+    /// Creates an exec process in a running container (the detach keys of `config.json`)
+    /// and returns its id (a made-up one under `--dry-run`, as the reference's dry-run client).
     pub async fn create_exec_process(
         &self,
         container: &str,
@@ -164,6 +167,7 @@ impl Engine {
             privileged: Some(request.privileged),
             user: request.user.clone(),
             working_dir: request.working_dir.clone(),
+            detach_keys: super::credentials::configured_detach_keys(),
             ..ExecConfig::default()
         };
         let created = self

@@ -192,6 +192,9 @@ pub struct PullReport {
     pub failures: BTreeMap<String, String>,
     /// Images a dry run would have pulled.
     pub pretended: BTreeSet<String>,
+    /// Images whose pull another's failure cut (`PullSettings::fail_fast`): neither had nor
+    /// failed.
+    pub interrupted: BTreeSet<String>,
     /// From [`PullPlan::withheld`], for the error message.
     pub withheld: BTreeMap<String, &'static str>,
 }
@@ -211,6 +214,10 @@ pub struct PullSettings {
     pub quiet: bool,
     /// At most this many pulls at once (`None`: no limit).
     pub parallel: Option<usize>,
+    /// The first failure of an image that cannot be built cuts the other pulls (each shown
+    /// `Interrupted`), as the reference's `up` and its `pull` without
+    /// `--ignore-pull-failures`.
+    pub fail_fast: bool,
 }
 
 impl Engine {
@@ -508,8 +515,11 @@ impl Engine {
         let limit = Arc::new(Semaphore::new(
             settings.parallel.unwrap_or(Semaphore::MAX_PERMITS),
         ));
+        // Service → image, while its pull is not over.
+        let mut unfinished: BTreeMap<String, String> = BTreeMap::new();
         let mut running = JoinSet::new();
         for job in jobs {
+            unfinished.insert(job.service.clone(), job.image.clone());
             let engine = self.clone();
             let limit = Arc::clone(&limit);
             let progress = progress.clone();
@@ -522,16 +532,32 @@ impl Engine {
             });
         }
         while let Some(joined) = running.join_next().await {
-            match joined {
-                Ok((job, Err(message))) => {
+            let Ok((job, outcome)) = joined else {
+                // Cut by a failure (below).
+                continue;
+            };
+            unfinished.remove(&job.service);
+            match outcome {
+                Err(message) => {
+                    if settings.fail_fast && !job.buildable {
+                        running.abort_all();
+                    }
                     report.failures.insert(job.image, message);
                 }
                 // `--dry-run`: the registry has it, nothing was pulled.
-                Ok((job, Ok(()))) if self.is_dry_run() => {
+                Ok(()) if self.is_dry_run() => {
                     report.pretended.insert(job.image);
                 }
-                _ => {}
+                Ok(()) => {}
             }
+        }
+        // Cut by a fail-fast failure (or, never expected, a pull task that panicked).
+        for (service, image) in unfinished {
+            report.interrupted.insert(image);
+            let event =
+                ProgressEvent::warning(ResourceId::bare(service), "Interrupted", Instant::now())
+                    .with_text("");
+            send(progress, event).await;
         }
         report
     }

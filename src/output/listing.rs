@@ -7,11 +7,12 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
+use super::local_time::LocalZone;
 use super::table::{
     displayable_ports, ellipsis, go_json_escape, go_quote, go_time_string_utc, human_duration,
     human_size, tabwrite, time_ago,
 };
-use super::table::{go_microsecond_time_utc, go_rfc3339_nano_utc};
+use super::table::{go_microsecond_time, go_rfc3339_nano};
 use super::template::{TemplateData, TemplateError, render_rows};
 use crate::engine::events::ContainerEvent;
 use crate::engine::inspect::{ContainerProcesses, ContainerSummary, ImageSummary, VolumeSummary};
@@ -402,8 +403,10 @@ fn event_attributes(event: &ContainerEvent) -> impl Iterator<Item = (&String, &S
 
 /// One `events` event, with its newline: the reference's text line (`TIME container ACTION
 /// ID (key=value, ...)`, then an empty line, as it prints one) or, with `json`, its object
-/// (keys sorted). Times are UTC; attributes are sorted (the reference's order is random).
-pub fn render_event(event: &ContainerEvent, json: bool) -> String {
+/// (keys sorted). Times are in `zone` (the reference's local time); attributes are sorted
+/// (the reference's order is random).
+pub fn render_event(event: &ContainerEvent, json: bool, zone: &LocalZone) -> String {
+    let offset = zone.offset_seconds(event.time_nanos);
     let service = event
         .attributes
         .get(labels::SERVICE)
@@ -418,7 +421,7 @@ pub fn render_event(event: &ContainerEvent, json: bool) -> String {
             "attributes": attributes,
             "id": event.container_id,
             "service": service,
-            "time": go_rfc3339_nano_utc(event.time_nanos),
+            "time": go_rfc3339_nano(event.time_nanos, offset),
             "type": "container",
         });
         return format!("{}\n", go_json_escape(&object.to_string()));
@@ -428,7 +431,7 @@ pub fn render_event(event: &ContainerEvent, json: bool) -> String {
         .collect();
     format!(
         "{} container {} {} ({})\n\n",
-        go_microsecond_time_utc(event.time_nanos),
+        go_microsecond_time(event.time_nanos, offset),
         event.action_name,
         event.container_id,
         attributes.join(", ")
@@ -653,11 +656,11 @@ mod tests {
             ]),
         };
         assert_eq!(
-            render_event(&event, false),
+            render_event(&event, false, &LocalZone::utc()),
             "2026-11-28 14:08:25.000629 container die 451d0aae21b7 (exitCode=137, image=busybox<1>, name=p-other-1)\n\n"
         );
         assert_eq!(
-            render_event(&event, true),
+            render_event(&event, true, &LocalZone::utc()),
             "{\"action\":\"die\",\"attributes\":{\"exitCode\":\"137\",\"image\":\"busybox\\u003c1\\u003e\",\"name\":\"p-other-1\"},\"id\":\"451d0aae21b7\",\"service\":\"other\",\"time\":\"2026-11-28T14:08:25.000629677Z\",\"type\":\"container\"}\n"
         );
     }

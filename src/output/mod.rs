@@ -4,6 +4,7 @@
 pub mod diagnostic;
 pub mod events;
 pub mod listing;
+pub mod local_time;
 pub mod logmux;
 pub mod menu;
 pub mod palette;

@@ -437,20 +437,23 @@ fn utc_parts(nanos: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
     )
 }
 
-/// Go's `Format("2006-01-02 15:04:05.000000")` in UTC (microseconds, truncated), as the
-/// reference prints an event's time.
-pub fn go_microsecond_time_utc(nanos: i64) -> String {
-    let (year, month, day, hour, minute, second, fraction) = utc_parts(nanos);
+/// Go's `Format("2006-01-02 15:04:05.000000")` (microseconds, truncated) of a moment at
+/// `offset` seconds from UTC, as the reference prints an event's time (in local time).
+pub fn go_microsecond_time(nanos: i64, offset: i32) -> String {
+    let local = nanos.saturating_add(i64::from(offset) * 1_000_000_000);
+    let (year, month, day, hour, minute, second, fraction) = utc_parts(local);
     format!(
         "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{:06}",
         fraction / 1000
     )
 }
 
-/// Go's `time.Time` JSON form in UTC (RFC 3339 with nanoseconds, trailing zeros dropped):
-/// `2026-11-28T14:08:25.00062967Z`.
-pub fn go_rfc3339_nano_utc(nanos: i64) -> String {
-    let (year, month, day, hour, minute, second, fraction) = utc_parts(nanos);
+/// Go's `time.Time` JSON form (RFC 3339 with nanoseconds, trailing zeros dropped) of a
+/// moment at `offset` seconds from UTC: `2026-11-28T14:08:25.00062967Z` in UTC,
+/// `2026-11-28T15:08:25.00062967+01:00` an hour east.
+pub fn go_rfc3339_nano(nanos: i64, offset: i32) -> String {
+    let local = nanos.saturating_add(i64::from(offset) * 1_000_000_000);
+    let (year, month, day, hour, minute, second, fraction) = utc_parts(local);
     let digits = format!("{fraction:09}");
     let digits = digits.trim_end_matches('0');
     let fraction = if digits.is_empty() {
@@ -458,7 +461,14 @@ pub fn go_rfc3339_nano_utc(nanos: i64) -> String {
     } else {
         format!(".{digits}")
     };
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}Z")
+    let zone = if offset == 0 {
+        "Z".to_owned()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.unsigned_abs() / 60;
+        format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    };
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}{zone}")
 }
 
 #[cfg(test)]
@@ -567,15 +577,32 @@ mod tests {
     #[test]
     fn event_times_print_like_go() {
         let nanos = 1_795_874_905_000_629_677;
-        assert_eq!(go_microsecond_time_utc(nanos), "2026-11-28 14:08:25.000629");
-        assert_eq!(go_rfc3339_nano_utc(nanos), "2026-11-28T14:08:25.000629677Z");
+        assert_eq!(go_microsecond_time(nanos, 0), "2026-11-28 14:08:25.000629");
+        assert_eq!(go_rfc3339_nano(nanos, 0), "2026-11-28T14:08:25.000629677Z");
         assert_eq!(
-            go_rfc3339_nano_utc(1_795_874_905_120_000_000),
+            go_rfc3339_nano(1_795_874_905_120_000_000, 0),
             "2026-11-28T14:08:25.12Z"
         );
         assert_eq!(
-            go_rfc3339_nano_utc(1_795_874_905_000_000_000),
+            go_rfc3339_nano(1_795_874_905_000_000_000, 0),
             "2026-11-28T14:08:25Z"
+        );
+        // Local time, as the reference prints events (TZ=Europe/Paris, America/New_York).
+        assert_eq!(
+            go_microsecond_time(nanos, 3600),
+            "2026-11-28 15:08:25.000629"
+        );
+        assert_eq!(
+            go_rfc3339_nano(nanos, 3600),
+            "2026-11-28T15:08:25.000629677+01:00"
+        );
+        assert_eq!(
+            go_rfc3339_nano(nanos, -5 * 3600),
+            "2026-11-28T09:08:25.000629677-05:00"
+        );
+        assert_eq!(
+            go_rfc3339_nano(nanos, 19_800),
+            "2026-11-28T19:38:25.000629677+05:30"
         );
     }
 }

@@ -251,6 +251,45 @@ impl Drop for ProjectGuard {
 }
 pub mod registry;
 
+/// Runs `command` (its stderr read line by line, stdout dropped), sends it `signal` (`TERM`,
+/// `INT`) at the first stderr line for which `at` holds; gives its exit code and every stderr
+/// line.
+pub fn interrupt_at(
+    mut command: Command,
+    signal: &str,
+    at: impl Fn(&str) -> bool,
+) -> (Option<i32>, Vec<String>) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let found = at(&line);
+        seen.push(line);
+        if found {
+            break;
+        }
+    }
+    if !seen.last().is_some_and(|line| at(line)) {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the moment to interrupt never came:\n{}", seen.join("\n"));
+    }
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    seen.extend(lines.map(Result::unwrap));
+    (child.wait().unwrap().code(), seen)
+}
+
 /// Each container counts its runs in its own volume, prints two numbered lines and fails;
 /// the engine restarts it five times (at growing intervals from 100 ms).
 pub const RESTARTING_STACK: &str = r#"
