@@ -15,6 +15,7 @@ pub mod export;
 pub mod images;
 pub mod interrupts;
 pub mod kill;
+mod lifecycle;
 pub mod logs;
 pub mod ls;
 pub mod pause;

@@ -2,8 +2,8 @@
 //! interrupt cuts the calls under way and ends with 130, as the reference.
 
 use super::context::CommandContext;
-use super::interrupts::Cancellation;
-use super::target::{self, project_or_name};
+use super::lifecycle::{Opened, run_opened};
+use super::target;
 use crate::cli::ServicesArgs;
 use crate::output::events::Status;
 
@@ -22,68 +22,52 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
     use super::exit;
     use crate::engine::inspect::{ContainerQuery, OneOff};
     use futures_util::future::join_all;
-    let target = match project_or_name(context, &args.service_names) {
-        Ok(target) => target,
-        Err(code) => return code,
-    };
-    if let Err(code) = target.check_services(&args.service_names) {
-        return code;
-    }
-    super::up::block_on(async {
-        let cancellation = match Cancellation::listen() {
-            Ok(cancellation) => cancellation,
-            Err(code) => return code,
-        };
-        let cancel = cancellation.cancel();
-        let engine = match target::connect_for_changes(context).await {
-            Ok(engine) => engine,
-            Err(code) => return code,
-        };
-        let query = ContainerQuery::new(false, OneOff::Exclude).services(&args.service_names);
-        let mut containers = match cancel
-            .call(engine.list_containers(&target.name, &query))
-            .await
-        {
-            Ok(containers) => containers,
-            Err(error) => return target::report_unless_interrupted(&error, &cancel),
-        };
-        if let Some(project) = target.model() {
-            containers.retain(|container| project.services.contains_key(&container.service));
-        }
-        let title = match action {
-            Action::Pause => "Pausing",
-            Action::Unpause => "Running",
-        };
-        let progress = match target::Progress::start(context, title) {
-            Ok(progress) => progress,
-            Err(code) => return code,
-        };
-        let results = join_all(containers.iter().map(|container| {
-            let sender = progress.sender.clone();
-            let engine = engine.clone();
-            let cancel = cancel.clone();
-            async move {
-                let (result, status) = match action {
-                    Action::Pause => (
-                        cancel.call(engine.pause_container(&container.name)).await,
-                        Status::Paused,
-                    ),
-                    Action::Unpause => (
-                        cancel.call(engine.unpause_container(&container.name)).await,
-                        Status::Unpaused,
-                    ),
-                };
-                if result.is_ok() {
-                    target::emit(&sender, &container.name, status).await;
+    run_opened(
+        context,
+        &args.service_names,
+        &args.service_names,
+        |opened| async move {
+            let query = ContainerQuery::new(false, OneOff::Exclude).services(&args.service_names);
+            let containers = match opened.containers(&query, false).await {
+                Ok(containers) => containers,
+                Err(code) => return code,
+            };
+            let Opened { engine, cancel, .. } = opened;
+            let title = match action {
+                Action::Pause => "Pausing",
+                Action::Unpause => "Running",
+            };
+            let progress = match target::Progress::start(context, title) {
+                Ok(progress) => progress,
+                Err(code) => return code,
+            };
+            let results = join_all(containers.iter().map(|container| {
+                let sender = progress.sender.clone();
+                let engine = engine.clone();
+                let cancel = cancel.clone();
+                async move {
+                    let (result, status) = match action {
+                        Action::Pause => (
+                            cancel.call(engine.pause_container(&container.name)).await,
+                            Status::Paused,
+                        ),
+                        Action::Unpause => (
+                            cancel.call(engine.unpause_container(&container.name)).await,
+                            Status::Unpaused,
+                        ),
+                    };
+                    if result.is_ok() {
+                        target::emit(&sender, &container.name, status).await;
+                    }
+                    result
                 }
-                result
+            }))
+            .await;
+            progress.finish().await;
+            match results.into_iter().find_map(Result::err) {
+                None => exit::OK,
+                Some(error) => target::report_unless_interrupted(&error, &cancel),
             }
-        }))
-        .await;
-        progress.finish().await;
-        match results.into_iter().find_map(Result::err) {
-            None => exit::OK,
-            Some(error) => target::report_unless_interrupted(&error, &cancel),
-        }
-    })
+        },
+    )
 }

@@ -9,8 +9,8 @@ use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
-use super::interrupts::Cancellation;
-use super::target::{self, Order, Progress, project_or_name};
+use super::lifecycle::{Opened, run_opened};
+use super::target::{self, Order, Progress};
 use crate::cli::RestartArgs;
 use crate::engine::inspect::{ContainerQuery, ContainerSummary, OneOff};
 use crate::labels;
@@ -83,31 +83,17 @@ pub(crate) fn selection(
 }
 
 pub fn run(context: &CommandContext, args: &RestartArgs) -> i32 {
-    let target = match project_or_name(context, &[]) {
-        Ok(target) => target,
-        Err(code) => return code,
-    };
-    if let Err(code) = target.check_services(&args.service_names) {
-        return code;
-    }
-    super::up::block_on(async {
-        let cancellation = match Cancellation::listen() {
-            Ok(cancellation) => cancellation,
-            Err(code) => return code,
-        };
-        let cancel = cancellation.cancel();
-        let engine = match target::connect_for_changes(context).await {
-            Ok(engine) => engine,
-            Err(code) => return code,
-        };
+    run_opened(context, &[], &args.service_names, |opened| async move {
         let query = ContainerQuery::new(true, OneOff::Exclude);
-        let containers = match cancel
-            .call(engine.list_containers(&target.name, &query))
-            .await
-        {
+        let containers = match opened.containers(&query, true).await {
             Ok(containers) => containers,
-            Err(error) => return target::report_unless_interrupted(&error, &cancel),
+            Err(code) => return code,
         };
+        let Opened {
+            target,
+            engine,
+            cancel,
+        } = opened;
         let mut dependencies = restart_dependencies(target.model(), &containers);
         let selected = selection(&dependencies, &args.service_names, args.no_deps);
         dependencies.retain(|service, _| selected.contains(service));

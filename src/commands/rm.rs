@@ -6,8 +6,8 @@ use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
-use super::interrupts::Cancellation;
-use super::target::{self, Progress, project_or_name};
+use super::lifecycle::{Opened, run_opened};
+use super::target::{self, Progress};
 use crate::cli::RmArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::output::events::Status;
@@ -15,118 +15,103 @@ use crate::output::printer;
 use crate::output::prompt::{self, PromptStyle};
 
 pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
-    let target = match project_or_name(context, &args.service_names) {
-        Ok(target) => target,
-        Err(code) => return code,
-    };
-    if let Err(code) = target.check_services(&args.service_names) {
-        return code;
-    }
-    super::up::block_on(async {
-        let cancellation = match Cancellation::listen() {
-            Ok(cancellation) => cancellation,
-            Err(code) => return code,
-        };
-        let cancel = cancellation.cancel();
-        let engine = match target::connect_for_changes(context).await {
-            Ok(engine) => engine,
-            Err(code) => return code,
-        };
-        if args.stop {
-            let progress = match Progress::start(context, "Stopping") {
+    run_opened(
+        context,
+        &args.service_names,
+        &args.service_names,
+        |opened| async move {
+            if args.stop {
+                let progress = match Progress::start(context, "Stopping") {
+                    Ok(progress) => progress,
+                    Err(code) => return code,
+                };
+                let stopped = super::stop::stop_unless(
+                    &opened.engine,
+                    &opened.target,
+                    &args.service_names,
+                    None,
+                    &progress.sender,
+                    &opened.cancel,
+                )
+                .await;
+                progress.finish().await;
+                if let Err(error) = stopped {
+                    return target::report_unless_interrupted(&error, &opened.cancel);
+                }
+            }
+            let query = ContainerQuery::new(true, OneOff::Exclude).services(&args.service_names);
+            let containers = match opened.containers(&query, false).await {
+                Ok(containers) => containers,
+                Err(code) => return code,
+            };
+            let Opened { engine, cancel, .. } = opened;
+            // The listed state races with the engine: inspect each, as the reference does.
+            let statuses = join_all(
+                containers
+                    .iter()
+                    .map(|container| cancel.call(engine.container_status(&container.id))),
+            )
+            .await;
+            let mut stopped = Vec::new();
+            for (container, status) in containers.into_iter().zip(statuses) {
+                match status {
+                    // Under `--dry-run` the stop of `-s` was only pretended (as the reference).
+                    Ok(Some(status))
+                        if status.state.as_str() != "running"
+                            || (args.stop && engine.is_dry_run()) =>
+                    {
+                        stopped.push(container);
+                    }
+                    // Gone already (auto-removed) or still running.
+                    Ok(_) => {}
+                    Err(error) => return target::report_unless_interrupted(&error, &cancel),
+                }
+            }
+            if stopped.is_empty() {
+                printer::stderr_line("No stopped containers");
+                return exit::OK;
+            }
+            let names: Vec<&str> = stopped
+                .iter()
+                .map(|container| container.name.as_str())
+                .collect();
+            let message = format!("Going to remove {}", names.join(", "));
+            if args.force {
+                printer::stdout(&format!("{message}\n"));
+            } else {
+                let style = PromptStyle::detect(context.prompt_colour());
+                let answer =
+                    tokio::task::spawn_blocking(move || prompt::confirm(&message, false, style));
+                match cancel.unless(answer).await {
+                    // An unanswered question is left behind (`block_on` does not wait for it).
+                    None => return exit::INTERRUPTED,
+                    Some(Ok(true)) => {}
+                    Some(_) => return exit::OK,
+                }
+            }
+            let progress = match Progress::start(context, "Removing") {
                 Ok(progress) => progress,
                 Err(code) => return code,
             };
-            let stopped = super::stop::stop_unless(
-                &engine,
-                &target,
-                &args.service_names,
-                None,
-                &progress.sender,
-                &cancel,
-            )
+            let results = join_all(stopped.iter().map(|container| {
+                let sender = progress.sender.clone();
+                let engine = engine.clone();
+                let cancel = cancel.clone();
+                async move {
+                    target::emit(&sender, &container.name, Status::Removing).await;
+                    cancel
+                        .call(engine.remove_container(&container.name, args.force, args.volumes))
+                        .await?;
+                    target::emit(&sender, &container.name, Status::Removed).await;
+                    Ok(())
+                }
+            }))
             .await;
             progress.finish().await;
-            if let Err(error) = stopped {
-                return target::report_unless_interrupted(&error, &cancel);
+            match results.into_iter().find_map(Result::err) {
+                None => exit::OK,
+                Some(error) => target::report_unless_interrupted(&error, &cancel),
             }
-        }
-        let query = ContainerQuery::new(true, OneOff::Exclude).services(&args.service_names);
-        let mut containers = match cancel
-            .call(engine.list_containers(&target.name, &query))
-            .await
-        {
-            Ok(containers) => containers,
-            Err(error) => return target::report_unless_interrupted(&error, &cancel),
-        };
-        if let Some(project) = target.model() {
-            containers.retain(|container| project.services.contains_key(&container.service));
-        }
-        // The listed state races with the engine: inspect each, as the reference does.
-        let statuses = join_all(
-            containers
-                .iter()
-                .map(|container| cancel.call(engine.container_status(&container.id))),
-        )
-        .await;
-        let mut stopped = Vec::new();
-        for (container, status) in containers.into_iter().zip(statuses) {
-            match status {
-                // Under `--dry-run` the stop of `-s` was only pretended (as the reference).
-                Ok(Some(status))
-                    if status.state.as_str() != "running" || (args.stop && engine.is_dry_run()) =>
-                {
-                    stopped.push(container);
-                }
-                // Gone already (auto-removed) or still running.
-                Ok(_) => {}
-                Err(error) => return target::report_unless_interrupted(&error, &cancel),
-            }
-        }
-        if stopped.is_empty() {
-            printer::stderr_line("No stopped containers");
-            return exit::OK;
-        }
-        let names: Vec<&str> = stopped
-            .iter()
-            .map(|container| container.name.as_str())
-            .collect();
-        let message = format!("Going to remove {}", names.join(", "));
-        if args.force {
-            printer::stdout(&format!("{message}\n"));
-        } else {
-            let style = PromptStyle::detect(context.prompt_colour());
-            let answer =
-                tokio::task::spawn_blocking(move || prompt::confirm(&message, false, style));
-            match cancel.unless(answer).await {
-                // An unanswered question is left behind (`block_on` does not wait for it).
-                None => return exit::INTERRUPTED,
-                Some(Ok(true)) => {}
-                Some(_) => return exit::OK,
-            }
-        }
-        let progress = match Progress::start(context, "Removing") {
-            Ok(progress) => progress,
-            Err(code) => return code,
-        };
-        let results = join_all(stopped.iter().map(|container| {
-            let sender = progress.sender.clone();
-            let engine = engine.clone();
-            let cancel = cancel.clone();
-            async move {
-                target::emit(&sender, &container.name, Status::Removing).await;
-                cancel
-                    .call(engine.remove_container(&container.name, args.force, args.volumes))
-                    .await?;
-                target::emit(&sender, &container.name, Status::Removed).await;
-                Ok(())
-            }
-        }))
-        .await;
-        progress.finish().await;
-        match results.into_iter().find_map(Result::err) {
-            None => exit::OK,
-            Some(error) => target::report_unless_interrupted(&error, &cancel),
-        }
-    })
+        },
+    )
 }

@@ -7,49 +7,44 @@ use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
-use super::interrupts::{Cancel, Cancellation};
-use super::target::{self, Order, Progress, Target, project_or_name};
+use super::interrupts::Cancel;
+use super::lifecycle::{Opened, run_opened};
+use super::target::{self, Order, Progress, Target};
 use crate::cli::StopArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::engine::{Engine, EngineError};
 use crate::output::events::{ProgressMessage, Status};
 
 pub fn run(context: &CommandContext, args: &StopArgs) -> i32 {
-    let target = match project_or_name(context, &args.service_names) {
-        Ok(target) => target,
-        Err(code) => return code,
-    };
-    if let Err(code) = target.check_services(&args.service_names) {
-        return code;
-    }
-    super::up::block_on(async {
-        let cancellation = match Cancellation::listen() {
-            Ok(cancellation) => cancellation,
-            Err(code) => return code,
-        };
-        let engine = match target::connect_for_changes(context).await {
-            Ok(engine) => engine,
-            Err(code) => return code,
-        };
-        let progress = match Progress::start(context, "Stopping") {
-            Ok(progress) => progress,
-            Err(code) => return code,
-        };
-        let result = stop_unless(
-            &engine,
-            &target,
-            &args.service_names,
-            args.timeout,
-            &progress.sender,
-            &cancellation.cancel(),
-        )
-        .await;
-        progress.finish().await;
-        match result {
-            Ok(()) => exit::OK,
-            Err(error) => target::report_unless_interrupted(&error, &cancellation.cancel()),
-        }
-    })
+    run_opened(
+        context,
+        &args.service_names,
+        &args.service_names,
+        |Opened {
+             target,
+             engine,
+             cancel,
+         }| async move {
+            let progress = match Progress::start(context, "Stopping") {
+                Ok(progress) => progress,
+                Err(code) => return code,
+            };
+            let result = stop_unless(
+                &engine,
+                &target,
+                &args.service_names,
+                args.timeout,
+                &progress.sender,
+                &cancel,
+            )
+            .await;
+            progress.finish().await;
+            match result {
+                Ok(()) => exit::OK,
+                Err(error) => target::report_unless_interrupted(&error, &cancel),
+            }
+        },
+    )
 }
 
 /// Stops `services` (all when empty) in reverse dependency order; for the attached `up`.
