@@ -16,6 +16,8 @@ pub struct CommandContext {
     pub os_env: BTreeMap<String, String>,
     pub current_dir: PathBuf,
     pub stderr_colour: Colour,
+    /// The first `-f` file came from an `oci://` artifact (see `resolve_remote_files`).
+    pub remote_first: bool,
 }
 
 impl CommandContext {
@@ -39,6 +41,28 @@ impl CommandContext {
             os_env,
             current_dir,
             stderr_colour,
+            remote_first: false,
+        }
+    }
+
+    /// Fetches the `-f oci://…` artifacts into the cache and loads their `compose.yaml`
+    /// instead, as the reference's remote loader does; a failure is reported (exit 1).
+    pub fn resolve_remote_files(&mut self) -> Result<(), i32> {
+        let remote_first = self
+            .global
+            .files
+            .first()
+            .is_some_and(|file| super::publish::is_oci(file));
+        match super::publish::resolve_oci_files(&self.global.files) {
+            Ok(files) => {
+                self.global.files = files;
+                self.remote_first = remote_first;
+                Ok(())
+            }
+            Err(message) => {
+                printer::stderr_line(&message);
+                Err(super::exit::USER_ERROR)
+            }
         }
     }
 
@@ -68,14 +92,26 @@ impl CommandContext {
             let _ = std::io::stdin().read_to_string(&mut text);
             text
         });
+        let project_directory = self
+            .global
+            .project_directory
+            .clone()
+            .or_else(|| self.global.workdir.clone());
+        // An artifact's relative paths resolve in its cache directory; the project is
+        // still named after the current (or given) directory.
+        let (project_directory, name_directory) = if self.remote_first {
+            (
+                None,
+                Some(project_directory.unwrap_or_else(|| self.current_dir.clone())),
+            )
+        } else {
+            (project_directory, None)
+        };
         LoadOptions {
             files: self.global.files.clone(),
             project_name: self.global.project_name.clone(),
-            project_directory: self
-                .global
-                .project_directory
-                .clone()
-                .or_else(|| self.global.workdir.clone()),
+            project_directory,
+            name_directory,
             profiles,
             env_files: self.global.env_files.clone(),
             os_env: self.os_env.clone(),

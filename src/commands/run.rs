@@ -51,6 +51,7 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_first: context.remote_first,
     };
     let options = context.load_options(std::slice::from_ref(&args.service), SkipStages::default());
     let Ok(loaded) = context.load(&options) else {
@@ -177,6 +178,7 @@ fn display_context(context: &CommandContext, quiet: bool) -> CommandContext {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_first: context.remote_first,
     }
 }
 

@@ -39,6 +39,9 @@ pub struct ComposeFile {
 pub struct Discovered {
     pub files: Vec<ComposeFile>,
     pub working_dir: PathBuf,
+    /// The directory the project is named after (the working dir unless
+    /// `LoadOptions::name_directory`).
+    pub name_dir: PathBuf,
     /// OS environment merged over env files (the OS always wins).
     pub environment: BTreeMap<String, String>,
     pub env_files: Vec<PathBuf>,
@@ -125,10 +128,15 @@ pub fn discover(
             .unwrap_or_else(|| current_dir.clone()),
     };
 
-    let (environment, env_files) = load_environment(options, &working_dir, sources, warnings)?;
+    let name_dir = options
+        .name_directory
+        .as_ref()
+        .map_or_else(|| working_dir.clone(), |dir| absolute(current_dir, dir));
+    let (environment, env_files) = load_environment(options, &name_dir, sources, warnings)?;
     Ok(Discovered {
         files,
         working_dir,
+        name_dir,
         environment,
         env_files,
     })
@@ -278,7 +286,7 @@ pub fn project_name<'a>(
         }
     }
     let base = discovered
-        .working_dir
+        .name_dir
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -286,7 +294,7 @@ pub fn project_name<'a>(
     if normalized.is_empty() {
         return Err(Diagnostic::global(format!(
             "project name must not be empty (derived from directory `{}`)",
-            discovered.working_dir.display()
+            discovered.name_dir.display()
         ))
         .with_hint("set one with `-p NAME` or a top-level `name:`"));
     }

@@ -1,0 +1,386 @@
+//! `publish REPOSITORY[:TAG]`: the project's Compose files as an OCI artifact, as the
+//! reference publishes them (`pkg/compose/publish.go`). Every profile is loaded; a project
+//! with local `include`s or services with only `build:` is refused; unless `-y`, bind
+//! mounts and environment variables are asked about, and environment variables without
+//! `--with-env` are refused — all before anything is pushed. Then the images of services
+//! with `build:` and `image:` are pushed (failures only reported), each file becomes a layer
+//! (`env_file`/`extends.file` renamed, `artifact::rewrite`), with the extended files, the
+//! env files (`--with-env`) and `image-digests.yaml` (`--resolve-image-digests`), and the
+//! manifest goes to the registry (`engine::oci`). `--dry-run` pushes nothing.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::context::CommandContext;
+use super::exit;
+use super::target::{self, Progress};
+use crate::artifact::format::{self, Descriptor, EXTENDS_ANNOTATION, OciVersion};
+use crate::artifact::{checks, rewrite};
+use crate::cli::PublishArgs;
+use crate::engine::Engine;
+use crate::loader::{LoadedProject, Node, SkipStages, SourceId, yaml};
+use crate::output::events::{EventState, ProgressEvent, ProgressMessage, ResourceId, Status};
+use crate::output::printer;
+use crate::output::prompt::{self, PromptStyle};
+
+pub fn run(context: &CommandContext, args: &PublishArgs) -> i32 {
+    if args.app {
+        // Not pretended: copying every service image into the artifact's repository is not
+        // built.
+        printer::stderr_line("publish --app is not supported by dk-compose");
+        return exit::USER_ERROR;
+    }
+    let version = match args.oci_version.as_deref().filter(|text| !text.is_empty()) {
+        Some(text) => match OciVersion::parse(text) {
+            Ok(version) => Some(version),
+            Err(message) => {
+                printer::stderr_line(&message);
+                return exit::USER_ERROR;
+            }
+        },
+        None => None,
+    };
+    if let Err(message) = crate::engine::oci::parse_target(&args.repository) {
+        printer::stderr_line(&message);
+        return exit::USER_ERROR;
+    }
+    let mut options = context.load_options(&[], SkipStages::default());
+    options.profiles = vec!["*".to_owned()];
+    let Ok(loaded) = context.load(&options) else {
+        return exit::USER_ERROR;
+    };
+    if has_local_include(&loaded) {
+        printer::stderr_line("cannot publish compose file with local includes");
+        return exit::USER_ERROR;
+    }
+    if let Some(message) = checks::build_only_error(&loaded.project) {
+        printer::stderr_line(message.trim_end());
+        return exit::USER_ERROR;
+    }
+    if !args.yes {
+        let style = PromptStyle::detect(context.prompt_colour());
+        if let Some(question) = checks::bind_mounts_question(&loaded.project) {
+            if !prompt::confirm(&question, false, style) {
+                return exit::OK;
+            }
+        }
+        match checks::environment_check(&loaded.project, args.with_env) {
+            Err(message) => {
+                printer::stderr_line(&message);
+                return exit::USER_ERROR;
+            }
+            Ok(Some(question)) => {
+                if !prompt::confirm(&question, false, style) {
+                    return exit::OK;
+                }
+            }
+            Ok(None) => {}
+        }
+    }
+    let Ok(runtime) = target::runtime() else {
+        return exit::INTERNAL;
+    };
+    runtime.block_on(publish(context, args, &loaded, version))
+}
+
+async fn publish(
+    context: &CommandContext,
+    args: &PublishArgs,
+    loaded: &LoadedProject,
+    version: Option<OciVersion>,
+) -> i32 {
+    let engine = match target::connect_for_changes(context).await {
+        Ok(engine) => engine,
+        Err(code) => return code,
+    };
+    let progress = match Progress::start(context, "Publishing") {
+        Ok(progress) => progress,
+        Err(code) => return code,
+    };
+    let sender = progress.sender.clone();
+    let outcome = publish_with(context, args, loaded, version, &engine, &sender).await;
+    drop(sender);
+    progress.finish().await;
+    match outcome {
+        Ok(()) => exit::OK,
+        Err(message) => {
+            printer::stderr_line(&message);
+            exit::USER_ERROR
+        }
+    }
+}
+
+async fn publish_with(
+    context: &CommandContext,
+    args: &PublishArgs,
+    loaded: &LoadedProject,
+    version: Option<OciVersion>,
+    engine: &Engine,
+    sender: &mpsc::Sender<ProgressMessage>,
+) -> Result<(), String> {
+    push_images(loaded, engine, sender).await;
+    let mut layers = layers(loaded, args.with_env)?;
+    if args.resolve_image_digests {
+        let digests = image_digests(loaded, engine).await?;
+        layers.push(Descriptor::compose_file(
+            "image-digests.yaml",
+            digests.as_bytes(),
+        ));
+    }
+    let repository = ResourceId::bare(args.repository.clone());
+    let working = ProgressEvent::new(repository.clone(), Status::Pulling, Instant::now())
+        .with_text("publishing")
+        .with_state(EventState::Working);
+    let _ = sender.send(working.into()).await;
+    if !context.global.dry_run {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| {
+                i64::try_from(elapsed.as_secs()).unwrap_or_default()
+            });
+        let created = format::rfc3339_utc(seconds);
+        if let Err(message) =
+            crate::engine::oci::push_artifact(&args.repository, &layers, version, &created).await
+        {
+            let failed = ProgressEvent::new(repository, Status::Error, Instant::now())
+                .with_text("publishing")
+                .with_state(EventState::Failed);
+            let _ = sender.send(failed.into()).await;
+            return Err(message);
+        }
+    }
+    let done = ProgressEvent::new(repository, Status::Pulled, Instant::now())
+        .with_text("published")
+        .with_state(EventState::Done);
+    let _ = sender.send(done.into()).await;
+    Ok(())
+}
+
+/// The reference pushes the images it can first (`Push` with failures ignored): services
+/// with both `build:` and `image:`; the others are `Skipped`.
+async fn push_images(
+    loaded: &LoadedProject,
+    engine: &Engine,
+    sender: &mpsc::Sender<ProgressMessage>,
+) {
+    for (name, service) in &loaded.project.services {
+        let Some(build) = service.build.as_ref().filter(|_| !service.image.is_empty()) else {
+            let event = ProgressEvent::new(
+                ResourceId::bare(name.clone()),
+                Status::Pulled,
+                Instant::now(),
+            )
+            .with_text("Skipped");
+            let _ = sender.send(event.into()).await;
+            continue;
+        };
+        for tag in std::iter::once(&service.image).chain(&build.tags) {
+            if let Err(reason) = engine.push_image(tag, false, sender).await {
+                let _ = sender
+                    .send(ProgressMessage::Tail(format!("Pushing {name}: {reason}")))
+                    .await;
+            }
+        }
+    }
+}
+
+/// The artifact's layers: the Compose files in order, then the files they extend
+/// (recursively), then the env files with `--with-env`.
+fn layers(loaded: &LoadedProject, with_env: bool) -> Result<Vec<Descriptor>, String> {
+    let working_dir = &loaded.working_dir;
+    let environment = &loaded.environment;
+    let exists = |path: &Path| path.is_file();
+    let mut layers = Vec::new();
+    let mut env_files: BTreeMap<String, String> = BTreeMap::new();
+    let mut extends: Vec<rewrite::Referenced> = Vec::new();
+    for file in &loaded.config_files {
+        let text = read(file)?;
+        let rewritten = rewrite::rewrite(&text, working_dir, environment, &exists)
+            .map_err(|message| format!("{}: {message}", file.display()))?;
+        layers.push(Descriptor::compose_file(
+            &file.display().to_string(),
+            rewritten.text.as_bytes(),
+        ));
+        for env_file in rewritten.env_files {
+            env_files.insert(env_file.path, env_file.name);
+        }
+        push_new(&mut extends, rewritten.extends_files);
+    }
+    let mut done: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < extends.len() {
+        let referenced = extends[index].clone();
+        index += 1;
+        if done.contains(&referenced.path) {
+            continue;
+        }
+        done.push(referenced.path.clone());
+        let text = read(Path::new(&referenced.path))?;
+        let rewritten = rewrite::rewrite(&text, working_dir, environment, &exists)
+            .map_err(|message| format!("{}: {message}", referenced.path))?;
+        let mut layer = Descriptor::compose_file(&referenced.name, rewritten.text.as_bytes());
+        layer
+            .annotations
+            .insert(EXTENDS_ANNOTATION.to_owned(), "true".to_owned());
+        layers.push(layer);
+        for env_file in rewritten.env_files {
+            env_files.insert(env_file.path, env_file.name);
+        }
+        push_new(&mut extends, rewritten.extends_files);
+    }
+    if with_env {
+        for (path, name) in env_files {
+            // An unreadable env file is left out, as the reference does.
+            if let Ok(content) = std::fs::read(&path) {
+                layers.push(Descriptor::env_file(&name, &content));
+            }
+        }
+    }
+    Ok(layers)
+}
+
+fn push_new(list: &mut Vec<rewrite::Referenced>, found: Vec<rewrite::Referenced>) {
+    for referenced in found {
+        if !list.iter().any(|known| known.path == referenced.path) {
+            list.push(referenced);
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+/// `image-digests.yaml`: every service's image pinned to its registry digest.
+async fn image_digests(loaded: &LoadedProject, engine: &Engine) -> Result<String, String> {
+    let mut text = String::from("services:\n");
+    for (name, service) in &loaded.project.services {
+        let reference = crate::engine::reference::ImageReference::parse(&service.image)?;
+        let pinned = if reference.digest.is_some() {
+            service.image.clone()
+        } else {
+            let digest = engine
+                .registry_digest(&service.image)
+                .await
+                .map_err(|error| error.to_string())?;
+            format!("{}@{digest}", normalized_name(&reference))
+        };
+        let _ = write!(text, "  {name}:\n    image: {pinned}\n");
+    }
+    Ok(text)
+}
+
+/// `docker.io/library/redis:7`: the fully qualified name `distribution/reference` prints.
+fn normalized_name(reference: &crate::engine::reference::ImageReference) -> String {
+    let repository = if reference.domain == crate::engine::reference::DEFAULT_DOMAIN
+        && !reference.repository.starts_with("docker.io/")
+    {
+        if reference.repository.contains('/') {
+            format!("docker.io/{}", reference.repository)
+        } else {
+            format!("docker.io/library/{}", reference.repository)
+        }
+    } else {
+        reference.repository.clone()
+    };
+    match &reference.tag {
+        Some(tag) => format!("{repository}:{tag}"),
+        None => format!("{repository}:latest"),
+    }
+}
+
+/// Whether a Compose file of the project includes a local file (`include:` entries that
+/// are not `oci://` or other remote resources).
+fn has_local_include(loaded: &LoadedProject) -> bool {
+    loaded.config_files.iter().any(|file| {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return false;
+        };
+        let Ok(tree) = yaml::parse_document(&text, SourceId(0)) else {
+            return false;
+        };
+        let Some(include) = tree.get("include").and_then(Node::as_seq) else {
+            return false;
+        };
+        include.iter().any(|entry| {
+            let paths: Vec<&Node> = if entry.as_str().is_some() {
+                vec![entry]
+            } else {
+                match entry.get("path") {
+                    Some(path) if path.as_seq().is_some() => {
+                        path.as_seq().unwrap_or_default().iter().collect()
+                    }
+                    Some(path) => vec![path],
+                    None => Vec::new(),
+                }
+            };
+            paths
+                .iter()
+                .filter_map(|path| path.as_str())
+                .any(|path| !is_remote(path))
+        })
+    })
+}
+
+fn is_remote(path: &str) -> bool {
+    path.contains("://") || path.starts_with("git@")
+}
+
+/// Where a fetched artifact's `compose.yaml` is, for `-f oci://…` (see `context.rs`).
+pub fn is_oci(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|text| text.starts_with(crate::engine::oci::OCI_PREFIX))
+}
+
+/// `-f` paths with every `oci://` artifact fetched into the cache and replaced by its
+/// `compose.yaml`.
+pub fn resolve_oci_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    if !files.iter().any(|file| is_oci(file)) {
+        return Ok(files.to_vec());
+    }
+    if let Some(value) = std::env::var_os("COMPOSE_EXPERIMENTAL_OCI_REMOTE") {
+        let value = value.to_string_lossy().to_lowercase();
+        match value.as_str() {
+            "1" | "t" | "true" => {}
+            "0" | "f" | "false" => {
+                return Err(
+                    "OCI remote resource is disabled by \"COMPOSE_EXPERIMENTAL_OCI_REMOTE\""
+                        .to_owned(),
+                );
+            }
+            _ => {
+                return Err(format!(
+                    "COMPOSE_EXPERIMENTAL_OCI_REMOTE environment variable expects boolean value: strconv.ParseBool: parsing {value:?}: invalid syntax"
+                ));
+            }
+        }
+    }
+    let files = files.to_vec();
+    // The fetch runs on a thread of its own with its own runtime: callers may or may not
+    // be inside one.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| error.to_string())?;
+        runtime.block_on(async {
+            let mut resolved = Vec::new();
+            for file in files {
+                if is_oci(&file) {
+                    let text = file.to_string_lossy();
+                    let reference = &text[crate::engine::oci::OCI_PREFIX.len()..];
+                    resolved.push(crate::engine::oci::fetch_artifact(reference).await?);
+                } else {
+                    resolved.push(file);
+                }
+            }
+            Ok(resolved)
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| Err("fetching the OCI artifact failed".to_owned()))
+}
