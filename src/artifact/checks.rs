@@ -3,6 +3,7 @@
 //! environment variables are listed in a yes/no question; environment variables without
 //! `--with-env` are refused. Texts are the reference's; its Go map orders are sorted here.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::model::Project;
@@ -75,12 +76,17 @@ fn volume_string(volume: &ServiceVolumeConfig) -> String {
 }
 
 /// Environment variables in the project: the refusal without `--with-env`, else the
-/// question listing them (`None` when there are none).
-pub fn environment_check(project: &Project, with_env: bool) -> Result<Option<String>, String> {
+/// question listing them (`None` when there are none). `with_env_files` names the services
+/// that declare an `env_file` (the project's environment already holds their values).
+pub fn environment_check(
+    project: &Project,
+    with_env_files: &BTreeSet<String>,
+    with_env: bool,
+) -> Result<Option<String>, String> {
     let mut errors = Vec::new();
     let mut listing = String::new();
     for (name, service) in &project.services {
-        if !service.env_file.is_empty() {
+        if !service.env_file.is_empty() || with_env_files.contains(name) {
             errors.push(format!("service {name:?} has env_file declared."));
         }
         if !service.environment.is_empty() {

@@ -8,7 +8,7 @@
 //! env files (`--with-env`) and `image-digests.yaml` (`--resolve-image-digests`), and the
 //! manifest goes to the registry (`engine::oci`). `--dry-run` pushes nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -58,7 +58,7 @@ pub fn run(context: &CommandContext, args: &PublishArgs) -> i32 {
         return exit::USER_ERROR;
     }
     if let Some(message) = checks::build_only_error(&loaded.project) {
-        printer::stderr_line(message.trim_end());
+        printer::stderr_line(&message);
         return exit::USER_ERROR;
     }
     if !args.yes {
@@ -68,7 +68,8 @@ pub fn run(context: &CommandContext, args: &PublishArgs) -> i32 {
                 return exit::OK;
             }
         }
-        match checks::environment_check(&loaded.project, args.with_env) {
+        let with_env_files = services_with_env_file(&loaded);
+        match checks::environment_check(&loaded.project, &with_env_files, args.with_env) {
             Err(message) => {
                 printer::stderr_line(&message);
                 return exit::USER_ERROR;
@@ -158,6 +159,30 @@ async fn publish_with(
         .with_state(EventState::Done);
     let _ = sender.send(done.into()).await;
     Ok(())
+}
+
+/// The services that declare an `env_file` in one of the project's files (the loaded
+/// project has read them into `environment` already).
+fn services_with_env_file(loaded: &LoadedProject) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for file in &loaded.config_files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Ok(tree) = yaml::parse_document(&text, SourceId(0)) else {
+            continue;
+        };
+        if let Some(services) = tree.get("services").and_then(Node::as_map) {
+            for (name, entry) in services {
+                if entry.value.get("env_file").is_some()
+                    && loaded.project.services.contains_key(name)
+                {
+                    names.insert(name.clone());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// The reference pushes the images it can first (`Push` with failures ignored): services
