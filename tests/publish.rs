@@ -28,6 +28,7 @@ fn ready() -> bool {
 }
 
 /// The reference binary, or `None` outside CI when it is missing.
+#[allow(clippy::print_stderr)] // the note when the reference is absent
 fn reference_binary() -> Option<PathBuf> {
     let candidate = std::env::var_os("REFERENCE_COMPOSE").map_or_else(
         || PathBuf::from("/root/.cache/reference-compose/2.40.3/docker-compose"),
