@@ -16,8 +16,9 @@ pub struct CommandContext {
     pub os_env: BTreeMap<String, String>,
     pub current_dir: PathBuf,
     pub stderr_colour: Colour,
-    /// The first `-f` file came from an `oci://` artifact (see `resolve_remote_files`).
-    pub remote_first: bool,
+    /// The first `-f` file as given when it is an `oci://` artifact (see
+    /// `resolve_remote_files`); `global.files` holds its local copy.
+    pub remote_source: Option<String>,
 }
 
 impl CommandContext {
@@ -41,22 +42,23 @@ impl CommandContext {
             os_env,
             current_dir,
             stderr_colour,
-            remote_first: false,
+            remote_source: None,
         }
     }
 
     /// Fetches the `-f oci://…` artifacts into the cache and loads their `compose.yaml`
     /// instead, as the reference's remote loader does; a failure is reported (exit 1).
     pub fn resolve_remote_files(&mut self) -> Result<(), i32> {
-        let remote_first = self
+        let remote_source = self
             .global
             .files
             .first()
-            .is_some_and(|file| super::publish::is_oci(file));
+            .filter(|file| super::publish::is_oci(file))
+            .map(|file| file.to_string_lossy().into_owned());
         match super::publish::resolve_oci_files(&self.global.files) {
             Ok(files) => {
                 self.global.files = files;
-                self.remote_first = remote_first;
+                self.remote_source = remote_source;
                 Ok(())
             }
             Err(message) => {
@@ -99,7 +101,7 @@ impl CommandContext {
             .or_else(|| self.global.workdir.clone());
         // An artifact's relative paths resolve in its cache directory; the project is
         // still named after the current (or given) directory.
-        let (project_directory, name_directory) = if self.remote_first {
+        let (project_directory, name_directory) = if self.remote_source.is_some() {
             (
                 None,
                 Some(project_directory.unwrap_or_else(|| self.current_dir.clone())),

@@ -23,6 +23,7 @@ pub mod ps;
 pub mod publish;
 pub mod pull;
 pub mod push;
+pub mod remote_stack;
 pub mod restart;
 pub mod rm;
 pub mod run;
