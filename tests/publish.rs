@@ -4,8 +4,9 @@
 //! reference's byte for byte (but the creation time); OCI 1.0 manifests; the refusals
 //! (environment without `--with-env`, `build:`-only services, local `include`, a bind mount
 //! answered "no") and `--dry-run` push nothing; credentials from `DOCKER_CONFIG` against
-//! htpasswd auth; a missing artifact is reported. The reference talks plain HTTP only under
-//! `__TEST__INSECURE__REGISTRY__`, which its runs get.
+//! htpasswd auth; a missing artifact is reported; `--resolve-image-digests`; `up` on an
+//! artifact says where it is stored and asks about its variables. The reference talks plain
+//! HTTP only under `__TEST__INSECURE__REGISTRY__`, which its runs get.
 
 mod support;
 
@@ -512,4 +513,111 @@ fn a_missing_artifact_is_reported() {
 fn base64_encode(input: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(input)
+}
+
+#[test]
+fn up_on_an_artifact_says_where_it_is_and_asks_about_its_variables() {
+    if !ready() {
+        return;
+    }
+    let registry = LocalRegistry::start();
+    let mut project = Project::new(
+        "pub-up",
+        &[(
+            "compose.yaml",
+            "services:\n  web:\n    image: ${IMAGE}\n    command: [\"sleep\", \"${NAP:-100}\"]\n",
+        )],
+    );
+    project.environment = vec![("IMAGE".to_owned(), BUSYBOX_IMAGE.to_owned())];
+    let target = format!("{}/{}:v1", registry.address(), project.repository);
+    succeeded(&project.ours(&["publish", &target]));
+    let guard = support::ProjectGuard::unique("pub-up");
+    let artifact = format!("oci://{target}");
+    let arguments = [
+        "-p",
+        guard.name.as_str(),
+        "-f",
+        artifact.as_str(),
+        "up",
+        "-d",
+    ];
+
+    let declined = project.ours_with_stdin(&arguments, "n\n");
+    assert_eq!(declined.status.code(), Some(1));
+    let shown = text(&declined.stdout);
+    assert!(
+        shown.starts_with(&format!(
+            "Your compose stack \"{artifact}\" is stored in \""
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!(
+            "\nFound the following variables in configuration:\nVARIABLE   VALUE{}SOURCE         REQUIRED   DEFAULT\n",
+            " ".repeat(BUSYBOX_IMAGE.len() - 5 + 3)
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("NAP        100"), "{shown}");
+    assert!(shown.ends_with("Do you want to proceed with these variables? [Y/n]: "));
+    assert_eq!(text(&declined.stderr), "operation cancelled by user\n");
+    let (containers, _, _) = support::project_leftovers(&guard.name);
+    assert!(containers.is_empty(), "{containers:?}");
+
+    let accepted = project.ours(&[&arguments[..], &["-y"]].concat());
+    succeeded(&accepted);
+    let command = support::docker(&[
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}",
+        &format!("{}-web-1", guard.name),
+    ]);
+    assert_eq!(command.trim(), r#"["sleep","100"]"#);
+}
+
+#[test]
+fn resolve_image_digests_adds_the_pinned_images() {
+    if !ready() {
+        return;
+    }
+    let registry = LocalRegistry::start();
+    let mut images = support::registry::ImageGuard::new();
+    let project_repository = format!("pub/{}", unique_project("pub-digest-image"));
+    let image = images.track(format!("{}/{project_repository}:1", registry.address()));
+    support::docker(&["tag", BUSYBOX_IMAGE, &image]);
+    support::docker(&["push", "-q", &image]);
+    let project = Project::new(
+        "pub-digest",
+        &[(
+            "compose.yaml",
+            &format!("services:\n  web:\n    image: {image}\n"),
+        )],
+    );
+    let target = format!("{}/{}:v1", registry.address(), project.repository);
+    succeeded(&project.ours(&["publish", "--resolve-image-digests", &target]));
+    let value = manifest(&registry, &project.repository, "v1");
+    let layers = value["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    assert_eq!(
+        layers[1]["annotations"]["com.docker.compose.file"],
+        "image-digests.yaml"
+    );
+    let loaded = succeeded(&project.ours(&[
+        "-p",
+        "pinned",
+        "-f",
+        &format!("oci://{target}"),
+        "config",
+        "--images",
+    ]));
+    assert!(loaded.starts_with(&format!("{image}@sha256:")), "{loaded}");
+    if let Some(reference) = reference_binary() {
+        let theirs_target = format!("{}/{}-theirs:v1", registry.address(), project.repository);
+        succeeded(&project.reference(
+            &reference,
+            &["publish", "--resolve-image-digests", &theirs_target],
+        ));
+        let theirs = manifest(&registry, &format!("{}-theirs", project.repository), "v1");
+        assert_eq!(value, theirs);
+    }
 }
