@@ -49,13 +49,34 @@ impl CommandContext {
     /// Fetches the `-f oci://…` artifacts into the cache and loads their `compose.yaml`
     /// instead, as the reference's remote loader does; a failure is reported (exit 1).
     pub fn resolve_remote_files(&mut self) -> Result<(), i32> {
+        if self.global.files.is_empty() {
+            // `COMPOSE_FILE` may name artifacts too, split as discovery splits it (so, as in
+            // the reference, only with a `COMPOSE_PATH_SEPARATOR` other than `:`).
+            let listed: Vec<PathBuf> = self
+                .os_env
+                .get("COMPOSE_FILE")
+                .map(|list| {
+                    let separator = self
+                        .os_env
+                        .get("COMPOSE_PATH_SEPARATOR")
+                        .map_or(":", String::as_str);
+                    list.split(separator)
+                        .filter(|part| !part.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if listed.iter().any(|file| super::remote_stack::is_oci(file)) {
+                self.global.files = listed;
+            }
+        }
         let remote_source = self
             .global
             .files
             .first()
-            .filter(|file| super::publish::is_oci(file))
+            .filter(|file| super::remote_stack::is_oci(file))
             .map(|file| file.to_string_lossy().into_owned());
-        match super::publish::resolve_oci_files(&self.global.files) {
+        match super::remote_stack::resolve_oci_files(&self.global.files) {
             Ok(files) => {
                 self.global.files = files;
                 self.remote_source = remote_source;

@@ -1,10 +1,11 @@
-//! What `up` and `run` do first when the project's first file is an `oci://` artifact (the
-//! reference's `checksForRemoteStack`): say where the stack is stored, then, unless `-y`,
-//! list the variables its files use with the value each would get and ask whether to go
-//! on (an empty answer is yes; no is `operation cancelled by user`).
+//! Stacks from `oci://` artifacts: `-f oci://…` files fetched into the cache before anything
+//! loads (`resolve_oci_files`), and what `up` and `run` do first when the project's first
+//! file is one (the reference's `checksForRemoteStack`): say where the stack is stored, then,
+//! unless `-y`, list the variables its files use with the value each would get and ask
+//! whether to go on (an empty answer is yes; no is `operation cancelled by user`).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::context::CommandContext;
 use super::exit;
@@ -114,6 +115,61 @@ fn table(rows: &[[String; 5]]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Whether a `-f` path is an `oci://` artifact.
+pub fn is_oci(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|text| text.starts_with(crate::engine::oci::OCI_PREFIX))
+}
+
+/// `-f` paths with every `oci://` artifact fetched into the cache and replaced by its
+/// `compose.yaml`.
+pub fn resolve_oci_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    if !files.iter().any(|file| is_oci(file)) {
+        return Ok(files.to_vec());
+    }
+    if let Some(value) = std::env::var_os("COMPOSE_EXPERIMENTAL_OCI_REMOTE") {
+        let value = value.to_string_lossy().to_lowercase();
+        match value.as_str() {
+            "1" | "t" | "true" => {}
+            "0" | "f" | "false" => {
+                return Err(
+                    "OCI remote resource is disabled by \"COMPOSE_EXPERIMENTAL_OCI_REMOTE\""
+                        .to_owned(),
+                );
+            }
+            _ => {
+                return Err(format!(
+                    "COMPOSE_EXPERIMENTAL_OCI_REMOTE environment variable expects boolean value: strconv.ParseBool: parsing {value:?}: invalid syntax"
+                ));
+            }
+        }
+    }
+    let files = files.to_vec();
+    // The fetch runs on a thread of its own with its own runtime: callers may or may not
+    // be inside one.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| error.to_string())?;
+        runtime.block_on(async {
+            let mut resolved = Vec::new();
+            for file in files {
+                if is_oci(&file) {
+                    let text = file.to_string_lossy();
+                    let reference = &text[crate::engine::oci::OCI_PREFIX.len()..];
+                    resolved.push(crate::engine::oci::fetch_artifact(reference).await?);
+                } else {
+                    resolved.push(file);
+                }
+            }
+            Ok(resolved)
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| Err("fetching the OCI artifact failed".to_owned()))
 }
 
 #[cfg(test)]
