@@ -198,4 +198,20 @@ mod tests {
         assert!(remote.extends_files.is_empty());
         assert!(remote.text.contains("file: base.yaml"));
     }
+
+    #[test]
+    fn paths_are_interpolated_before_they_are_hashed() {
+        let environment: BTreeMap<String, String> =
+            std::iter::once(("STAGE".to_owned(), "prod".to_owned())).collect();
+        let out = rewrite(
+            "services:\n  a:\n    env_file: ${STAGE}.env\n",
+            Path::new("/p"),
+            &environment,
+            &|_| true,
+        )
+        .unwrap();
+        let name = hashed_name("/p/prod.env", "env");
+        assert_eq!(out.text, format!("services:\n  a:\n    env_file: {name}\n"));
+        assert_eq!(out.env_files[0].path, "/p/prod.env");
+    }
 }

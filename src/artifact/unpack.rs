@@ -149,4 +149,15 @@ mod tests {
         let image = br#"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0","size":1},"layers":[]}"#;
         assert!(compose_layers(image, "r").is_err());
     }
+
+    #[test]
+    fn an_application_index_leads_to_its_compose_manifest() {
+        let index = br#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"artifactType":"application/vnd.docker.compose.project"}]}"#;
+        assert_eq!(compose_manifest_of_index(index, "r").unwrap(), "sha256:bb");
+        let images_only = br#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1}]}"#;
+        assert_eq!(
+            compose_manifest_of_index(images_only, "r").unwrap_err(),
+            "OCI index r doesn't refer to compose artifacts"
+        );
+    }
 }
