@@ -5,7 +5,8 @@
 //! (environment without `--with-env`, `build:`-only services, local `include`, a bind mount
 //! answered "no") and `--dry-run` push nothing; credentials from `DOCKER_CONFIG` against
 //! htpasswd auth; a missing artifact is reported; `--resolve-image-digests`; `up` on an
-//! artifact says where it is stored and asks about its variables. The reference talks plain
+//! artifact says where it is stored and asks about its variables; `--app` copies the images
+//! and indexes them under the Compose manifest. The reference talks plain
 //! HTTP only under `__TEST__INSECURE__REGISTRY__`, which its runs get.
 
 mod support;
@@ -620,4 +621,81 @@ fn resolve_image_digests_adds_the_pinned_images() {
         let theirs = manifest(&registry, &format!("{}-theirs", project.repository), "v1");
         assert_eq!(value, theirs);
     }
+}
+
+#[test]
+fn app_copies_the_images_and_indexes_them_under_the_compose_manifest() {
+    if !ready() {
+        return;
+    }
+    let registry = LocalRegistry::start();
+    let mut images = support::registry::ImageGuard::new();
+    let image_repository = format!("pub/{}", unique_project("pub-app-image"));
+    let image = images.track(format!("{}/{image_repository}:1", registry.address()));
+    support::docker(&["tag", BUSYBOX_IMAGE, &image]);
+    support::docker(&["push", "-q", &image]);
+    let project = Project::new(
+        "pub-app",
+        &[(
+            "compose.yaml",
+            &format!("services:\n  web:\n    image: {image}\n"),
+        )],
+    );
+    let target = format!("{}/{}:v1", registry.address(), project.repository);
+    succeeded(&project.ours(&["publish", "--app", &target]));
+
+    let docker_manifest = "application/vnd.docker.distribution.manifest.v2+json";
+    let (status, image_manifest) = registry
+        .manifest_as(&image_repository, "1", docker_manifest)
+        .unwrap();
+    assert_eq!(status, 200);
+    let image_digest = sha256_digest(image_manifest.as_bytes());
+    // The image, by digest, in the artifact's repository.
+    let (status, copied) = registry
+        .manifest_as(&project.repository, &image_digest, docker_manifest)
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(copied, image_manifest);
+    // The index of the images, its subject the Compose manifest, by digest.
+    let (_, compose_manifest) = registry.manifest(&project.repository, "v1").unwrap();
+    let expected_index = format!(
+        concat!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","#,
+            r#""manifests":[{{"mediaType":"{}","digest":"{}","size":{},"#,
+            r#""annotations":{{"containerd.io/distribution.source.127.0.0.1":"{}"}}}}],"#,
+            r#""subject":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{},"#,
+            r#""annotations":{{"com.docker.compose.version":"2.40.3"}},"artifactType":"application/vnd.docker.compose.project"}},"#,
+            r#""annotations":{{"com.docker.compose.version":"2.40.3"}}}}"#
+        ),
+        docker_manifest,
+        image_digest,
+        image_manifest.len(),
+        image_repository,
+        sha256_digest(compose_manifest.as_bytes()),
+        compose_manifest.len()
+    );
+    let (status, index) = registry
+        .manifest_as(
+            &project.repository,
+            &sha256_digest(expected_index.as_bytes()),
+            "application/vnd.oci.image.index.v1+json",
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{index}");
+    assert_eq!(index, expected_index);
+    // `--app` pins the images, and the artifact still loads.
+    let loaded = succeeded(&project.ours(&[
+        "-p",
+        "app",
+        "-f",
+        &format!("oci://{target}"),
+        "config",
+        "--images",
+    ]));
+    assert_eq!(loaded, format!("{image}@{image_digest}\n"));
+}
+
+fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }

@@ -153,6 +153,21 @@ pub fn manifest_json(layers: &[Descriptor], version: OciVersion, created: &str) 
     go_json(&manifest)
 }
 
+/// The index `publish --app` pushes: the copied images, with the Compose manifest as its
+/// subject (Go's `v1.Index` field order).
+pub fn application_index_json(manifests: &[Descriptor], subject: &Descriptor) -> Vec<u8> {
+    let version: std::collections::BTreeMap<String, String> =
+        std::iter::once((VERSION_ANNOTATION.to_owned(), COMPOSE_VERSION.to_owned())).collect();
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX_MEDIA_TYPE,
+        "manifests": manifests,
+        "subject": subject,
+        "annotations": version,
+    });
+    go_json(&index)
+}
+
 /// JSON as Go's `encoding/json` writes it: compact, `<`, `>`, `&`, U+2028 and U+2029
 /// escaped (they only ever appear inside strings, so replacing them is safe).
 pub fn go_json<T: Serialize>(value: &T) -> Vec<u8> {

@@ -34,13 +34,14 @@ pub fn parse_target(reference: &str) -> Result<(ImageReference, String), String>
 }
 
 /// Pushes `layers` and their manifest to `reference` (`--oci-version`, or OCI 1.1 falling
-/// back to 1.0 when the registry refuses it with a 4xx other than an authentication one).
+/// back to 1.0 when the registry refuses it with a 4xx other than an authentication one);
+/// gives the manifest's descriptor.
 pub async fn push_artifact(
     reference: &str,
     layers: &[Descriptor],
     version: Option<OciVersion>,
     created: &str,
-) -> Result<(), String> {
+) -> Result<Descriptor, String> {
     let (parsed, tag) = parse_target(reference)?;
     let mut repository = Repository::open(&parsed)
         .await
@@ -88,7 +89,7 @@ async fn push_manifest(
     layers: &[Descriptor],
     version: OciVersion,
     created: &str,
-) -> Result<(), RegistryError> {
+) -> Result<Descriptor, RegistryError> {
     let config = config_descriptor(version);
     repository
         .push_blob(&config.digest, config.data.as_deref().unwrap_or_default())
@@ -96,7 +97,125 @@ async fn push_manifest(
     let manifest = format::manifest_json(layers, version, created);
     repository
         .push_manifest(tag, OCI_MANIFEST_MEDIA_TYPE, &manifest)
+        .await?;
+    let mut descriptor = Descriptor::of(OCI_MANIFEST_MEDIA_TYPE, &manifest);
+    descriptor.data = None;
+    descriptor.annotations.insert(
+        format::VERSION_ANNOTATION.to_owned(),
+        format::COMPOSE_VERSION.to_owned(),
+    );
+    if version == OciVersion::V1_1 {
+        format::PROJECT_ARTIFACT_TYPE.clone_into(&mut descriptor.artifact_type);
+    }
+    Ok(descriptor)
+}
+
+/// `publish --app`: every image (by digest, with everything it refers to) copied into the
+/// artifact's repository, and an index of them whose subject is the Compose manifest,
+/// pushed by digest (the reference's `oci.Copy` and images index).
+pub async fn push_application(
+    reference: &str,
+    images: &[String],
+    compose_manifest: &Descriptor,
+) -> Result<(), String> {
+    let (parsed, _) = parse_target(reference)?;
+    let mut target = Repository::open(&parsed)
         .await
+        .map_err(|error| error.to_string())?;
+    let mut manifests = Vec::new();
+    for image in images {
+        let image_reference = ImageReference::parse(image)?;
+        let mut source = Repository::open(&image_reference)
+            .await
+            .map_err(|error| error.to_string())?;
+        let wanted = image_reference
+            .digest
+            .clone()
+            .or_else(|| image_reference.tag.clone())
+            .unwrap_or_else(|| "latest".to_owned());
+        let manifest = source
+            .manifest(&wanted)
+            .await
+            .map_err(|error| format!("{image}: {error}"))?;
+        copy_chain(&mut source, &mut target, &manifest).await?;
+        let host = image_reference
+            .domain
+            .rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+            .map_or(image_reference.domain.as_str(), |(host, _)| host)
+            .to_owned();
+        let mut descriptor = Descriptor::of(&manifest.media_type, &manifest.body);
+        descriptor.data = None;
+        descriptor.annotations.insert(
+            format!("containerd.io/distribution.source.{host}"),
+            source.path().to_owned(),
+        );
+        manifests.push(descriptor);
+    }
+    let index = format::application_index_json(&manifests, compose_manifest);
+    target
+        .push_manifest(
+            &format::digest_of(&index),
+            format::OCI_INDEX_MEDIA_TYPE,
+            &index,
+        )
+        .await
+        .map_err(|error| error.to_string())
+}
+
+/// Copies a manifest (or index) and everything it refers to from `source` to `target`:
+/// children first, the manifest last, by digest.
+async fn copy_chain(
+    source: &mut Repository,
+    target: &mut Repository,
+    manifest: &super::registry::Manifest,
+) -> Result<(), String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(&manifest.body).map_err(|error| error.to_string())?;
+    if let Some(children) = value["manifests"].as_array() {
+        for child in children {
+            let Some(digest) = child["digest"].as_str() else {
+                continue;
+            };
+            let child = source
+                .manifest(digest)
+                .await
+                .map_err(|error| error.to_string())?;
+            Box::pin(copy_chain(source, target, &child)).await?;
+        }
+    } else {
+        let blobs = std::iter::once(&value["config"])
+            .chain(value["layers"].as_array().into_iter().flatten())
+            .filter_map(|descriptor| descriptor["digest"].as_str());
+        for digest in blobs {
+            copy_blob(source, target, digest).await?;
+        }
+    }
+    target
+        .push_manifest(&manifest.digest, &manifest.media_type, &manifest.body)
+        .await
+        .map_err(|error| error.to_string())
+}
+
+async fn copy_blob(
+    source: &mut Repository,
+    target: &mut Repository,
+    digest: &str,
+) -> Result<(), String> {
+    let failed = |error: RegistryError| error.to_string();
+    if target.has_blob(digest).await.map_err(failed)? {
+        return Ok(());
+    }
+    if source.base() == target.base()
+        && target
+            .mount_blob(digest, source.path())
+            .await
+            .map_err(failed)?
+    {
+        return Ok(());
+    }
+    let data = source.blob(digest).await.map_err(failed)?;
+    target.push_blob(digest, &data).await.map_err(failed)
 }
 
 /// The reference's cache of remote resources.

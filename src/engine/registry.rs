@@ -143,6 +143,32 @@ impl Repository {
         Ok(())
     }
 
+    /// The registry this repository is on (`scheme://host`), to know when a blob can be
+    /// mounted from another repository instead of copied.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The repository's path on its registry (`pubt/app`, `library/busybox`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Asks the registry to mount the blob `digest` from the repository `from` (same
+    /// registry); `false` when it did not (the caller then copies the bytes).
+    pub async fn mount_blob(&mut self, digest: &str, from: &str) -> Result<bool, RegistryError> {
+        let url = format!(
+            "{}/v2/{}/blobs/uploads/?mount={digest}&from={}",
+            self.base,
+            self.path,
+            form_encode(from)
+        );
+        let (status, _, _) = self
+            .send(Method::POST, &url, &[], None, "pull,push")
+            .await?;
+        Ok(status == StatusCode::CREATED)
+    }
+
     /// Stores `body` as the manifest `reference` (a tag or a digest).
     pub async fn push_manifest(
         &mut self,

@@ -160,11 +160,25 @@ impl LocalRegistry {
     /// The manifest `reference` (tag or digest) of `repository` as the registry serves it
     /// to a client accepting OCI manifests: status and body.
     pub fn manifest(&self, repository: &str, reference: &str) -> Option<(u16, String)> {
+        self.manifest_as(
+            repository,
+            reference,
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+    }
+
+    /// The manifest `reference` of `repository` for a client accepting `accept`.
+    pub fn manifest_as(
+        &self,
+        repository: &str,
+        reference: &str,
+        accept: &str,
+    ) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         write!(
             stream,
-            "GET /v2/{repository}/manifests/{reference} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nAccept: application/vnd.oci.image.manifest.v1+json\r\n\r\n",
+            "GET /v2/{repository}/manifests/{reference} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nAccept: {accept}\r\n\r\n",
             self.port
         )
         .ok()?;
