@@ -568,6 +568,9 @@ pub struct PublishArgs {
     /// Assume "yes" as answer to all prompts
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// `--y`: the reference's first spelling of `--yes`, still taken, with a warning.
+    #[arg(long = "y", hide = true)]
+    pub yes_misspelt: bool,
     /// REPOSITORY[:TAG]
     #[arg(value_name = "REPOSITORY[:TAG]")]
     pub repository: String,

@@ -30,6 +30,10 @@ use crate::output::printer;
 use crate::output::prompt::{self, PromptStyle};
 
 pub fn run(context: &CommandContext, args: &PublishArgs) -> i32 {
+    if args.yes_misspelt {
+        super::up::print_warnings(&["--y is deprecated, please use --yes instead".to_owned()]);
+    }
+    let assume_yes = args.yes || args.yes_misspelt;
     let version = match args.oci_version.as_deref().filter(|text| !text.is_empty()) {
         Some(text) => match OciVersion::parse(text) {
             Ok(version) => Some(version),
@@ -57,7 +61,7 @@ pub fn run(context: &CommandContext, args: &PublishArgs) -> i32 {
         printer::stderr_line(&message);
         return exit::USER_ERROR;
     }
-    if !args.yes {
+    if !assume_yes {
         let style = PromptStyle::detect(context.prompt_colour());
         if let Some(question) = checks::bind_mounts_question(&loaded.project) {
             if !prompt::confirm(&question, false, style) {
