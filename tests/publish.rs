@@ -6,7 +6,7 @@
 //! answered "no") and `--dry-run` push nothing; credentials from `DOCKER_CONFIG` against
 //! htpasswd auth; a missing artifact is reported; `--resolve-image-digests`; `up` on an
 //! artifact says where it is stored and asks about its variables; `--app` copies the images
-//! and indexes them under the Compose manifest. The reference talks plain
+//! and indexes them under the Compose manifest; keys and tokens are asked about. The reference talks plain
 //! HTTP only under `__TEST__INSECURE__REGISTRY__`, which its runs get.
 
 mod support;
@@ -698,4 +698,40 @@ fn app_copies_the_images_and_indexes_them_under_the_compose_manifest() {
 fn sha256_digest(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+#[test]
+fn keys_and_tokens_are_asked_about_before_anything_is_pushed() {
+    if !ready() {
+        return;
+    }
+    let registry = LocalRegistry::start();
+    let project = Project::new(
+        "pub-secrets",
+        &[
+            (
+                "compose.yaml",
+                &format!(
+                    "services:\n  web:\n    image: {BUSYBOX_IMAGE}\n    environment:\n      AWS_ACCESS_KEY_ID: AKIAABCDEFGHIJKLMNOP\n      PLAIN: example\n    env_file: web.env\n"
+                ),
+            ),
+            (
+                "web.env",
+                "GITHUB_TOKEN=ghp_1234567890abcdefghijklmnopqrstuvwxyz\n",
+            ),
+        ],
+    );
+    let target = format!("{}/{}:v1", registry.address(), project.repository);
+    let declined = project.ours_with_stdin(&["publish", "--with-env", &target], "n\n");
+    assert_eq!(declined.status.code(), Some(0));
+    let expected = "you are about to publish sensitive data within your OCI artifact.\nplease double check that you are not leaking sensitive data\nAWS Client ID\n\"services.web.environment.AWS_ACCESS_KEY_ID\": AKIAABCDEFGHIJKLMNOP\nGithub authentication\n\"GITHUB_TOKEN\": ghp_1234567890abcdefghijklmnopqrstuvwxyz\nAre you ok to publish these sensitive data?";
+    assert_eq!(text(&declined.stdout), expected);
+    if let Some(reference) = reference_binary() {
+        let theirs = output_with_stdin(
+            &mut project.command(&reference, &["publish", "--with-env", &target]),
+            b"n\n",
+        );
+        assert_eq!(text(&theirs.stdout), expected);
+    }
+    assert!(registry.repositories().is_empty());
 }

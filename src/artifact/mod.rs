@@ -8,4 +8,5 @@
 pub mod checks;
 pub mod format;
 pub mod rewrite;
+pub mod secrets;
 pub mod unpack;

@@ -1,14 +1,14 @@
 //! `publish REPOSITORY[:TAG]`: the project's Compose files as an OCI artifact, as the
 //! reference publishes them (`pkg/compose/publish.go`). Every profile is loaded; a project
 //! with local `include`s or services with only `build:` is refused; unless `-y`, bind
-//! mounts and environment variables are asked about, and environment variables without
-//! `--with-env` are refused — all before anything is pushed. Then the images of services
-//! with `build:` and `image:` are pushed (failures only reported), each file becomes a layer
-//! (`env_file`/`extends.file` renamed, `artifact::rewrite`), with the extended files, the
-//! env files (`--with-env`) and `image-digests.yaml` (`--resolve-image-digests`), and the
-//! manifest goes to the registry (`engine::oci`); with `--app`, the images follow, indexed
-//! under it. `--dry-run` pushes nothing. Not done: the reference's scan of the files for
-//! secrets (its `secret-detector` question).
+//! mounts, secrets (`artifact::secrets`, part of the reference's scan) and environment
+//! variables are asked about, and environment variables without `--with-env` are refused —
+//! all before anything is pushed. Then the images of services with `build:` and `image:`
+//! are pushed (failures only reported), each file becomes a layer (`env_file` and
+//! `extends.file` renamed, `artifact::rewrite`), with the extended files, the env files
+//! (`--with-env`) and `image-digests.yaml` (`--resolve-image-digests`), and the manifest goes
+//! to the registry (`engine::oci`); with `--app`, the images follow, indexed under it.
+//! `--dry-run` pushes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -21,7 +21,7 @@ use super::context::CommandContext;
 use super::exit;
 use super::target::{self, Progress};
 use crate::artifact::format::{self, Descriptor, EXTENDS_ANNOTATION, OciVersion};
-use crate::artifact::{checks, rewrite};
+use crate::artifact::{checks, rewrite, secrets};
 use crate::cli::PublishArgs;
 use crate::engine::Engine;
 use crate::loader::{LoadedProject, Node, SkipStages, SourceId, yaml};
@@ -64,6 +64,11 @@ pub fn run(context: &CommandContext, args: &PublishArgs) -> i32 {
     if !assume_yes {
         let style = PromptStyle::detect(context.prompt_colour());
         if let Some(question) = checks::bind_mounts_question(&loaded.project) {
+            if !prompt::confirm(&question, false, style) {
+                return exit::OK;
+            }
+        }
+        if let Some(question) = secrets::question(&sensitive_data(&loaded)) {
             if !prompt::confirm(&question, false, style) {
                 return exit::OK;
             }
@@ -173,6 +178,51 @@ async fn publish_with(
         .with_state(EventState::Done);
     let _ = sender.send(done.into()).await;
     Ok(())
+}
+
+/// What the reference's secret scan would show (the part of it that is ported): in the
+/// Compose files, their env files, and the files of configs and secrets.
+fn sensitive_data(loaded: &LoadedProject) -> Vec<secrets::Finding> {
+    let mut found = Vec::new();
+    let mut env_files: Vec<String> = Vec::new();
+    for file in &loaded.config_files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        if let Ok(tree) = yaml::parse_document(&text, SourceId(0)) {
+            let mut values = secrets::flatten(&tree);
+            values.sort();
+            found.extend(secrets::scan_values(&values));
+        }
+        if let Ok(rewritten) =
+            rewrite::rewrite(&text, &loaded.working_dir, &loaded.environment, &|_| true)
+        {
+            env_files.extend(rewritten.env_files.into_iter().map(|env| env.path));
+        }
+    }
+    for path in env_files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let Ok(values) = crate::loader::dotenv::parse(&text, SourceId(0), &|_| None) {
+            let mut values: Vec<(String, String)> = values.into_iter().collect();
+            values.sort();
+            found.extend(secrets::scan_values(&values));
+        }
+    }
+    let files = loaded
+        .project
+        .configs
+        .values()
+        .chain(loaded.project.secrets.values())
+        .filter(|object| !object.file.is_empty())
+        .map(|object| object.file.clone());
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            found.extend(secrets::scan_text(&text));
+        }
+    }
+    found
 }
 
 /// The services that declare an `env_file` in one of the project's files (the loaded
