@@ -154,6 +154,8 @@ pub enum Command {
     Pull(PullArgs),
     /// Push service images
     Push(PushArgs),
+    /// Publish compose application
+    Publish(PublishArgs),
     /// Start services
     Start(StartArgs),
     /// Stop services
@@ -546,6 +548,32 @@ pub struct PushArgs {
     #[arg(short = 'q', long)]
     pub quiet: bool,
     pub services: Vec<String>,
+}
+
+/// `publish` flags, as `docker compose publish --help` lists them.
+#[derive(Debug, Args, Default)]
+pub struct PublishArgs {
+    /// Published compose application (includes referenced images)
+    #[arg(long)]
+    pub app: bool,
+    /// OCI image/artifact specification version (automatically determined by default)
+    #[arg(long = "oci-version", value_name = "string")]
+    pub oci_version: Option<String>,
+    /// Pin image tags to digests
+    #[arg(long = "resolve-image-digests")]
+    pub resolve_image_digests: bool,
+    /// Include environment variables in the published OCI artifact
+    #[arg(long = "with-env")]
+    pub with_env: bool,
+    /// Assume "yes" as answer to all prompts
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// `--y`: the reference's first spelling of `--yes`, still taken, with a warning.
+    #[arg(long = "y", hide = true)]
+    pub yes_misspelt: bool,
+    /// REPOSITORY[:TAG]
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub repository: String,
 }
 
 /// `cp` flags and operands: `SERVICE:SRC_PATH DEST_PATH|-` or `SRC_PATH|- SERVICE:DEST_PATH`.

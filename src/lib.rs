@@ -1,6 +1,7 @@
 //! dk-compose: a fast, drop-in Docker Compose v2 replacement.
 //! See ARCHITECTURE.md for the pipeline: loader → model → graph → plan → engine → output.
 
+pub mod artifact;
 pub mod cli;
 pub mod commands;
 pub mod dockerignore;

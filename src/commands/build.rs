@@ -111,6 +111,7 @@ pub async fn build_and_show(
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_source: context.remote_source.clone(),
     };
     if matches!(
         plain_context.global.progress,

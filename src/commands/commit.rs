@@ -23,6 +23,7 @@ pub fn run(context: &CommandContext, args: &CommitArgs) -> i32 {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_source: context.remote_source.clone(),
     };
     let name = match target::project_name(context) {
         Ok(name) => name,

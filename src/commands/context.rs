@@ -16,6 +16,9 @@ pub struct CommandContext {
     pub os_env: BTreeMap<String, String>,
     pub current_dir: PathBuf,
     pub stderr_colour: Colour,
+    /// The first `-f` file as given when it is an `oci://` artifact (see
+    /// `resolve_remote_files`); `global.files` holds its local copy.
+    pub remote_source: Option<String>,
 }
 
 impl CommandContext {
@@ -39,6 +42,50 @@ impl CommandContext {
             os_env,
             current_dir,
             stderr_colour,
+            remote_source: None,
+        }
+    }
+
+    /// Fetches the `-f oci://…` artifacts into the cache and loads their `compose.yaml`
+    /// instead, as the reference's remote loader does; a failure is reported (exit 1).
+    pub fn resolve_remote_files(&mut self) -> Result<(), i32> {
+        if self.global.files.is_empty() {
+            // `COMPOSE_FILE` may name artifacts too, split as discovery splits it (so, as in
+            // the reference, only with a `COMPOSE_PATH_SEPARATOR` other than `:`).
+            let listed: Vec<PathBuf> = self
+                .os_env
+                .get("COMPOSE_FILE")
+                .map(|list| {
+                    let separator = self
+                        .os_env
+                        .get("COMPOSE_PATH_SEPARATOR")
+                        .map_or(":", String::as_str);
+                    list.split(separator)
+                        .filter(|part| !part.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if listed.iter().any(|file| super::remote_stack::is_oci(file)) {
+                self.global.files = listed;
+            }
+        }
+        let remote_source = self
+            .global
+            .files
+            .first()
+            .filter(|file| super::remote_stack::is_oci(file))
+            .map(|file| file.to_string_lossy().into_owned());
+        match super::remote_stack::resolve_oci_files(&self.global.files) {
+            Ok(files) => {
+                self.global.files = files;
+                self.remote_source = remote_source;
+                Ok(())
+            }
+            Err(message) => {
+                printer::stderr_line(&message);
+                Err(super::exit::USER_ERROR)
+            }
         }
     }
 
@@ -67,14 +114,26 @@ impl CommandContext {
             let _ = std::io::stdin().read_to_string(&mut text);
             text
         });
+        let project_directory = self
+            .global
+            .project_directory
+            .clone()
+            .or_else(|| self.global.workdir.clone());
+        // An artifact's relative paths resolve in its cache directory; the project is
+        // still named after the current (or given) directory.
+        let (project_directory, name_directory) = if self.remote_source.is_some() {
+            (
+                None,
+                Some(project_directory.unwrap_or_else(|| self.current_dir.clone())),
+            )
+        } else {
+            (project_directory, None)
+        };
         LoadOptions {
             files: self.global.files.clone(),
             project_name: self.global.project_name.clone(),
-            project_directory: self
-                .global
-                .project_directory
-                .clone()
-                .or_else(|| self.global.workdir.clone()),
+            project_directory,
+            name_directory,
             profiles,
             env_files: self.global.env_files.clone(),
             os_env: self.os_env.clone(),

@@ -32,6 +32,7 @@ pub fn run(context: &CommandContext, args: &ExecArgs) -> i32 {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_source: context.remote_source.clone(),
     };
     let target = match project_or_name(context, std::slice::from_ref(&args.service)) {
         Ok(target) => target,

@@ -22,8 +22,10 @@ pub mod pause;
 mod plugin_socket;
 pub mod port;
 pub mod ps;
+pub mod publish;
 pub mod pull;
 pub mod push;
+pub mod remote_stack;
 pub mod restart;
 pub mod rm;
 pub mod run;
@@ -60,7 +62,10 @@ pub mod exit {
 /// Runs the parsed command and returns the exit code.
 pub fn run(cli: Cli) -> i32 {
     plugin_socket::follow_docker_cli();
-    let context = context::CommandContext::from_process(&cli.global);
+    let mut context = context::CommandContext::from_process(&cli.global);
+    if let Err(code) = context.resolve_remote_files() {
+        return code;
+    }
     match cli.command {
         Command::Config(args) => config::run(&context, &args),
         Command::Version(args) => version::run(&args),
@@ -87,6 +92,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Exec(args) => exec::run(&context, &args),
         Command::Pull(args) => pull::run(&context, &args),
         Command::Push(args) => push::run(&context, &args),
+        Command::Publish(args) => publish::run(&context, &args),
         Command::Cp(args) => cp::run(&context, &args),
         Command::Commit(args) => commit::run(&context, &args),
         Command::Export(args) => export::run(&context, &args),

@@ -51,11 +51,15 @@ pub fn run(context: &CommandContext, args: &RunArgs) -> i32 {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_source: context.remote_source.clone(),
     };
     let options = context.load_options(std::slice::from_ref(&args.service), SkipStages::default());
     let Ok(loaded) = context.load(&options) else {
         return exit::USER_ERROR;
     };
+    if let Err(code) = super::remote_stack::checks(context, false, &args.environment) {
+        return code;
+    }
     if !loaded.project.services.contains_key(&args.service) {
         printer::stderr_line(&format!("no such service: {}", args.service));
         return exit::USER_ERROR;
@@ -177,6 +181,7 @@ fn display_context(context: &CommandContext, quiet: bool) -> CommandContext {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_source: context.remote_source.clone(),
     }
 }
 

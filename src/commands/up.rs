@@ -73,6 +73,9 @@ pub fn run(context: &CommandContext, args: &UpArgs) -> i32 {
         printer::stderr_line(&message);
         return exit::USER_ERROR;
     }
+    if let Err(code) = super::remote_stack::checks(context, args.create.yes, &[]) {
+        return code;
+    }
     let mut request = match converge_request(context, &args.create, &args.services) {
         Ok(request) => request,
         Err(message) => {

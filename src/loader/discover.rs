@@ -39,6 +39,9 @@ pub struct ComposeFile {
 pub struct Discovered {
     pub files: Vec<ComposeFile>,
     pub working_dir: PathBuf,
+    /// The directory the project is named after (the working dir unless
+    /// `LoadOptions::name_directory`).
+    pub name_dir: PathBuf,
     /// OS environment merged over env files (the OS always wins).
     pub environment: BTreeMap<String, String>,
     pub env_files: Vec<PathBuf>,
@@ -128,16 +131,21 @@ pub fn discover(
             .unwrap_or_else(|| current_dir.clone()),
     };
 
+    let name_dir = options
+        .name_directory
+        .as_ref()
+        .map_or_else(|| working_dir.clone(), |dir| absolute(current_dir, dir));
     let (environment, env_files) = load_environment(
         options,
         early_env_file.as_deref(),
-        &working_dir,
+        &name_dir,
         sources,
         warnings,
     )?;
     Ok(Discovered {
         files,
         working_dir,
+        name_dir,
         environment,
         env_files,
     })
@@ -161,7 +169,13 @@ fn early_env_file(options: &LoadOptions) -> Option<PathBuf> {
     {
         return None;
     }
-    let directory = match (&options.project_directory, options.files.first()) {
+    let directory = match (
+        options
+            .project_directory
+            .as_ref()
+            .or(options.name_directory.as_ref()),
+        options.files.first(),
+    ) {
         (Some(directory), _) => absolute(&options.current_dir, directory),
         (None, Some(file)) if file.as_os_str() != "-" => absolute(&options.current_dir, file)
             .parent()
@@ -341,7 +355,7 @@ pub fn project_name<'a>(
         }
     }
     let base = discovered
-        .working_dir
+        .name_dir
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -349,7 +363,7 @@ pub fn project_name<'a>(
     if normalized.is_empty() {
         return Err(Diagnostic::global(format!(
             "project name must not be empty (derived from directory `{}`)",
-            discovered.working_dir.display()
+            discovered.name_dir.display()
         ))
         .with_hint("set one with `-p NAME` or a top-level `name:`"));
     }

@@ -59,6 +59,11 @@ pub struct LoadOptions {
     /// Keep networks/volumes no enabled service uses (`--all-resources`).
     pub all_resources: bool,
     pub skip: SkipStages,
+    /// The directory the project is named after and reads `.env` from when that is not
+    /// the directory relative paths resolve against: the first file came from an `oci://`
+    /// artifact, whose paths resolve in its cache directory while the project keeps the
+    /// name of the current (or `--project-directory`) directory, as in the reference.
+    pub name_directory: Option<PathBuf>,
 }
 
 /// The result of a successful load.

@@ -157,6 +157,60 @@ impl LocalRegistry {
         Some((status, body))
     }
 
+    /// The manifest `reference` (tag or digest) of `repository` as the registry serves it
+    /// to a client accepting OCI manifests: status and body.
+    pub fn manifest(&self, repository: &str, reference: &str) -> Option<(u16, String)> {
+        self.manifest_as(
+            repository,
+            reference,
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+    }
+
+    /// The manifest `reference` of `repository` for a client accepting `accept`.
+    pub fn manifest_as(
+        &self,
+        repository: &str,
+        reference: &str,
+        accept: &str,
+    ) -> Option<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(
+            stream,
+            "GET /v2/{repository}/manifests/{reference} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nAccept: {accept}\r\n\r\n",
+            self.port
+        )
+        .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        let status = response.split_whitespace().nth(1)?.parse().ok()?;
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default();
+        Some((status, body))
+    }
+
+    /// The repositories the registry holds (`/v2/_catalog`), sorted.
+    pub fn repositories(&self) -> Vec<String> {
+        let Some((200, body)) = self.get("/v2/_catalog") else {
+            return Vec::new();
+        };
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let mut names: Vec<String> = value["repositories"]
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|name| name.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
     /// The tags the registry holds for `repository` (without the address).
     pub fn tags(&self, repository: &str) -> Vec<String> {
         let Some((200, body)) = self.get(&format!("/v2/{repository}/tags/list")) else {

@@ -14,6 +14,7 @@ pub fn run(context: &CommandContext, args: &StackConfigArgs) -> i32 {
         os_env: context.os_env.clone(),
         current_dir: context.current_dir.clone(),
         stderr_colour: context.stderr_colour,
+        remote_source: None,
     };
     let config_args = ConfigArgs {
         no_interpolate: args.skip_interpolation,
