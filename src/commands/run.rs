@@ -285,7 +285,7 @@ async fn run_one_off(run: &OneOffRun<'_>) -> i32 {
         return code;
     }
 
-    let code = match create_and_run(&engine, args, loaded, run.image_id.clone()).await {
+    let code = match Box::pin(create_and_run(&engine, args, loaded, run.image_id.clone())).await {
         Ok(code) => code,
         Err(message) => {
             printer::stderr_line(&message);
