@@ -451,18 +451,45 @@ fn docker_buildkit_0_builds_with_the_classic_builder() {
     assert!(text(&output.stderr).contains(
         "DOCKER_BUILDKIT environment variable expects boolean value: strconv.ParseBool: parsing \"maybe\": invalid syntax"
     ));
-    // With BuildKit, secrets are not served yet: a clear error, nothing built.
-    let output = secrets.ours(&["build"]);
+}
+
+#[test]
+fn buildkit_build_secrets_from_a_file_and_the_environment() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let mut workspace = Workspace::new(
+        "build-secrets",
+        "services:\n  app:\n    build:\n      context: .\n      secrets:\n        - tok\n        - source: from_env\n          target: renamed\nsecrets:\n  tok:\n    file: ./tok.txt\n  from_env:\n    environment: DKT_BUILD_TOKEN\n",
+    );
+    workspace.write("tok.txt", "from-file");
+    workspace.write(
+        "Dockerfile",
+        &format!(
+            "FROM {BUSYBOX_IMAGE}\nRUN --mount=type=secret,id=tok cp /run/secrets/tok /tok\nRUN --mount=type=secret,id=renamed cp /run/secrets/renamed /renamed\n"
+        ),
+    );
+    let image = workspace.image("app");
+    // Secrets are not part of BuildKit's cache keys: `--no-cache` makes the steps run.
+    let output = workspace.ours_with(&["build", "--no-cache"], &[("DKT_BUILD_TOKEN", "from-env")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), " app  Built\n");
+    assert_eq!(
+        run_in_image(&image, "cat /tok; echo; cat /renamed"),
+        "from-file\nfrom-env"
+    );
+    // A step that fails with its secret: BuildKit's error, exit 1.
+    workspace.write(
+        "Dockerfile",
+        &format!("FROM {BUSYBOX_IMAGE}\nRUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = other\n"),
+    );
+    let output = workspace.ours_with(&["build"], &[("DKT_BUILD_TOKEN", "from-env")]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        text(&output.stderr).contains("build.secrets is not supported by dk-compose yet"),
+        text(&output.stderr).starts_with("failed to solve: executor failed running ["),
         "{}",
         text(&output.stderr)
-    );
-    assert!(
-        !docker_output(&["image", "inspect", &secret_image])
-            .status
-            .success()
     );
 }
 

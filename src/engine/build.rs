@@ -4,9 +4,11 @@
 //! honouring `.dockerignore`, the reference's build parameters and image labels (which differ
 //! between the two builders, as the reference's), the engine's output sent on as BuildKit
 //! status messages or the classic builder's lines, independent services built concurrently
-//! (bounded). Which services to build is the caller's decision.
+//! (bounded); builds with `build.secrets` go through `secrets` (gRPC). Which services to
+//! build is the caller's decision.
 
 pub mod context;
+pub mod secrets;
 pub mod status;
 /// Moved to the crate root (pure, shared with `watch`); kept here under its old path.
 pub use crate::dockerignore;
@@ -161,8 +163,8 @@ pub fn image_labels(
 }
 
 /// Refuses what the chosen builder cannot build, before anything is sent: the reference's
-/// messages for the classic builder; with BuildKit, the session features dk-compose does not
-/// serve yet (secrets and SSH forwarding need a session with their providers).
+/// messages for the classic builder; with BuildKit, SSH forwarding (no session of ours
+/// serves it yet).
 pub fn check_supported(
     service_name: &str,
     build: &BuildConfig,
@@ -190,11 +192,6 @@ pub fn check_supported(
             }
         }
         Builder::BuildKit => {
-            if !build.secrets.is_empty() {
-                return unsupported(format!(
-                    "service {service_name:?}: build.secrets is not supported by dk-compose yet (its BuildKit session serves registry credentials only)"
-                ));
-            }
             if !build.ssh.is_empty() {
                 return unsupported(format!(
                     "service {service_name:?}: build.ssh is not supported by dk-compose yet (its BuildKit session serves registry credentials only)"
@@ -504,6 +501,32 @@ async fn build_with_engine(
                 )
             })
             .collect();
+    if buildkit && !build.secrets.is_empty() {
+        let secrets =
+            secrets::build_secrets(project, build, &options.environment).map_err(|message| {
+                BuildError::Unsupported {
+                    service: service_name.to_owned(),
+                    message,
+                }
+            })?;
+        let request = secrets::SecretBuild {
+            image: image.clone(),
+            dockerfile: archive.dockerfile.clone(),
+            archive: archive.archive,
+            build: build.clone(),
+            arguments: build_arguments(build, &options.build_args, &options.environment),
+            labels: self::image_labels(project, service_name, build, options.builder),
+            no_cache: options.no_cache || build.no_cache,
+            pull: options.pull || build.pull,
+        };
+        secrets::build_with_secrets(engine, request, secrets, credentials.into_iter().collect())
+            .await
+            .map_err(|message| BuildError::Solve {
+                service: service_name.to_owned(),
+                message,
+            })?;
+        return tag_built_image(engine, service_name, &image, &tags, None).await;
+    }
     let mut stream = docker.build_image(
         query,
         (!credentials.is_empty()).then_some(credentials),
@@ -588,15 +611,27 @@ async fn build_with_engine(
     if !pending.is_empty() {
         send_line(&pending);
     }
+    tag_built_image(engine, service_name, &image, &tags, image_id).await
+}
+
+/// The built image's id (asked of the engine when the build did not say it), with the extra
+/// tags put on it.
+async fn tag_built_image(
+    engine: &Engine,
+    service_name: &str,
+    image: &str,
+    tags: &[String],
+    image_id: Option<String>,
+) -> Result<String, BuildError> {
     let image_id = match image_id {
         Some(id) => id,
         None => engine
             .docker
-            .inspect_image(&image)
+            .inspect_image(image)
             .await
             .map_err(|error| BuildError::Engine {
                 service: service_name.to_owned(),
-                error: engine.error(error, ErrorContext::image(&image).action("inspect")),
+                error: engine.error(error, ErrorContext::image(image).action("inspect")),
             })?
             .id
             .unwrap_or_default(),
