@@ -72,6 +72,9 @@ struct Vertex {
     index: usize,
     /// With the service prefix: `[app 2/3] COPY a /a`, `[app] exporting to image`.
     name: String,
+    /// As BuildKit names it: `[2/3] COPY a /a`.
+    step: String,
+    service: String,
     cached: bool,
     started: Option<Seconds>,
     completed: Option<Seconds>,
@@ -121,19 +124,16 @@ impl PlainTrace {
         !self.updates.is_empty()
     }
 
-    /// The name of the vertex `service`'s build works on now (the last one started and not
-    /// completed), for a one-line live view.
+    /// The step `service`'s build works on now (the last one started and not completed, as
+    /// BuildKit names it: `[2/3] COPY a /a`), for a one-line live view.
     pub fn current_step(&self, service: &str) -> Option<String> {
-        let prefix = format!("[{service}");
         self.vertexes
             .iter()
             .rev()
             .find(|vertex| {
-                vertex.started.is_some()
-                    && vertex.completed.is_none()
-                    && vertex.name.starts_with(&prefix)
+                vertex.started.is_some() && vertex.completed.is_none() && vertex.service == service
             })
-            .map(|vertex| vertex.name.clone())
+            .map(|vertex| vertex.step.clone())
     }
 
     /// Takes one status message of `service`'s build; `print` shows what changed (BuildKit
@@ -163,6 +163,8 @@ impl PlainTrace {
             // A repeated initial vertex does not reset a started one.
             if !(vertex.started.is_some() && update.started.is_none()) {
                 vertex.name = prefixed_name(service, &update.name);
+                vertex.step.clone_from(&update.name);
+                service.clone_into(&mut vertex.service);
                 vertex.cached = update.cached;
                 vertex.started = update.started;
                 vertex.completed = update.completed;
@@ -597,7 +599,7 @@ mod tests {
             out, "#1 [x 1/2] RUN one\n#1 DONE 0.5s\n\n#2 [y 1/2] RUN two\n",
             "{out}"
         );
-        assert_eq!(trace.current_step("y").as_deref(), Some("[y 1/2] RUN two"));
+        assert_eq!(trace.current_step("y").as_deref(), Some("[1/2] RUN two"));
         assert_eq!(trace.current_step("x"), None);
     }
 
