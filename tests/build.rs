@@ -43,6 +43,12 @@ impl Workspace {
         std::fs::write(path, content).unwrap();
     }
 
+    /// Removes the image `reference` names now on drop, once a rebuild untags it.
+    fn remove_later(&mut self, reference: &str) {
+        let id = docker(&["image", "inspect", reference, "--format", "{{.Id}}"]);
+        self.images.push(id);
+    }
+
     fn image(&mut self, service: &str) -> String {
         let image = format!("{}-{service}", self.guard.name);
         self.images.push(image.clone());
@@ -74,6 +80,9 @@ impl Drop for Workspace {
         for image in &self.images {
             let _ = docker_output(&["image", "rm", "--force", image]);
         }
+        // Images a rebuild replaced (BuildKit's carry the project label).
+        let label = format!("label=com.docker.compose.project={}", self.guard.name);
+        let _ = docker_output(&["image", "prune", "--force", "--filter", &label]);
     }
 }
 
@@ -185,6 +194,7 @@ fn dockerignore_args_target_labels_and_tags() {
     ]);
     let labels: serde_json::Value = serde_json::from_str(&labels).unwrap();
     assert_eq!(labels["com.docker.compose.image.builder"], "classic");
+    workspace.remove_later(&image);
     // Built again with BuildKit: the reference's BuildKit labels.
     let output = workspace.ours_with(
         &["build", "--build-arg", "FROM_CLI=cli"],
@@ -244,6 +254,8 @@ fn outside_dockerfile_inline_dockerfile_and_quiet() {
             "./file.txt"
         );
     }
+    workspace.remove_later(&outside);
+    workspace.remove_later(&inline);
     // BuildKit reads the uploaded context as it is: the added Dockerfile is in it, named
     // after its content so that `COPY . /ctx` stays cached from one build to the next.
     let output = workspace.ours(&["build", "-q"]);
@@ -517,13 +529,6 @@ fn buildkit_cache_and_bind_mounts() {
     }
     assert_eq!(run_in_image(&image, "cat /seen"), "round 1\nround 2");
     assert_eq!(run_in_image(&image, "cat /copied.txt"), "generated");
-    let _ = docker_output(&[
-        "builder",
-        "prune",
-        "--force",
-        "--filter",
-        "type=exec.cachemount",
-    ]);
 }
 
 #[test]
