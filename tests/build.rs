@@ -582,3 +582,88 @@ fn buildkit_skips_stages_the_target_does_not_need_and_prints_plain_progress() {
         "no"
     );
 }
+
+/// An `ssh-agent` of the test's own, stopped on drop.
+struct Agent {
+    child: std::process::Child,
+    socket: PathBuf,
+}
+
+impl Agent {
+    fn start(directory: &Path) -> Option<Self> {
+        let socket = directory.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        for _ in 0..50 {
+            if socket.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Some(Self { child, socket })
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn buildkit_forwards_the_default_ssh_agent() {
+    if !engine_available() {
+        return;
+    }
+    ensure_test_images();
+    let mut workspace = Workspace::new(
+        "build-ssh",
+        "services:\n  app:\n    build:\n      context: .\n      ssh: [default]\n",
+    );
+    workspace.write(
+        "Dockerfile",
+        &format!(
+            "FROM {BUSYBOX_IMAGE}\nRUN --mount=type=ssh test -S \"$SSH_AUTH_SOCK\" && echo forwarded > /ssh\n"
+        ),
+    );
+    let image = workspace.image("app");
+    // Without an agent: the reference's message, nothing built.
+    let output = Command::new(env!("CARGO_BIN_EXE_dk-compose"))
+        .current_dir(workspace.path())
+        .args(["-p", &workspace.guard.name, "build"])
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("DOCKER_BUILDKIT")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr)
+            .contains("invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set"),
+        "{}",
+        text(&output.stderr)
+    );
+    let Some(agent) = Agent::start(workspace.path()) else {
+        return;
+    };
+    let socket = agent.socket.to_string_lossy().into_owned();
+    let output = workspace.ours_with(&["build", "--no-cache"], &[("SSH_AUTH_SOCK", &socket)]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(run_in_image(&image, "cat /ssh"), "forwarded");
+    // Keys given by path are not forwarded yet: a clear error.
+    workspace.write(
+        "compose.yaml",
+        "services:\n  app:\n    build:\n      context: .\n      ssh: [\"deploy=./id_ed25519\"]\n",
+    );
+    let output = workspace.ours_with(&["build"], &[("SSH_AUTH_SOCK", &socket)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("build.ssh \"deploy="),
+        "{}",
+        text(&output.stderr)
+    );
+}

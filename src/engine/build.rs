@@ -163,8 +163,8 @@ pub fn image_labels(
 }
 
 /// Refuses what the chosen builder cannot build, before anything is sent: the reference's
-/// messages for the classic builder; with BuildKit, SSH forwarding (no session of ours
-/// serves it yet).
+/// messages for the classic builder; with BuildKit, SSH keys other than `default` (only the
+/// agent of `SSH_AUTH_SOCK` is forwarded).
 pub fn check_supported(
     service_name: &str,
     build: &BuildConfig,
@@ -192,9 +192,18 @@ pub fn check_supported(
             }
         }
         Builder::BuildKit => {
-            if !build.ssh.is_empty() {
+            if let Some(key) = build
+                .ssh
+                .iter()
+                .find(|key| key.id != "default" || !key.path.is_empty())
+            {
                 return unsupported(format!(
-                    "service {service_name:?}: build.ssh is not supported by dk-compose yet (its BuildKit session serves registry credentials only)"
+                    "service {service_name:?}: build.ssh {:?} is not supported by dk-compose yet: only `default` (the agent of SSH_AUTH_SOCK) is forwarded",
+                    if key.path.is_empty() {
+                        key.id.clone()
+                    } else {
+                        format!("{}={}", key.id, key.path)
+                    }
                 ));
             }
         }
@@ -501,7 +510,17 @@ async fn build_with_engine(
                 )
             })
             .collect();
-    if buildkit && !build.secrets.is_empty() {
+    if buildkit && (!build.secrets.is_empty() || !build.ssh.is_empty()) {
+        if !build.ssh.is_empty()
+            && std::env::var_os("SSH_AUTH_SOCK").is_none_or(|sock| sock.is_empty())
+        {
+            // The reference's `sshprovider` message.
+            return Err(BuildError::Unsupported {
+                service: service_name.to_owned(),
+                message: "invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set"
+                    .to_owned(),
+            });
+        }
         let secrets =
             secrets::build_secrets(project, build, &options.environment).map_err(|message| {
                 BuildError::Unsupported {
@@ -518,6 +537,7 @@ async fn build_with_engine(
             labels: self::image_labels(project, service_name, build, options.builder),
             no_cache: options.no_cache || build.no_cache,
             pull: options.pull || build.pull,
+            ssh: !build.ssh.is_empty(),
         };
         secrets::build_with_secrets(engine, request, secrets, credentials.into_iter().collect())
             .await

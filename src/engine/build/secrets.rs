@@ -1,7 +1,7 @@
-//! Builds that use `build.secrets`: the `/build` session bollard opens serves registry
-//! credentials only, so these go through bollard's gRPC build instead (`POST /grpc`,
-//! BuildKit's `Control.Solve` with a session serving the uploaded context, the credentials
-//! and the secrets). Secrets come from the top-level `secrets` (`file:` or `environment:`,
+//! Builds that use `build.secrets` or `build.ssh`: the `/build` session bollard opens serves
+//! registry credentials only, so these go through bollard's gRPC build instead (`POST
+//! /grpc`, BuildKit's `Control.Solve` with a session serving the uploaded context, the
+//! credentials, the secrets and the agent of `SSH_AUTH_SOCK`). Secrets come from the top-level `secrets` (`file:` or `environment:`,
 //! as the reference's `addSecretsConfig`), under the id `target` or else `source`. This path
 //! gets no progress from the engine: only the outcome is known.
 
@@ -123,6 +123,8 @@ pub struct SecretBuild {
     pub labels: BTreeMap<String, String>,
     pub no_cache: bool,
     pub pull: bool,
+    /// Forward the agent of `SSH_AUTH_SOCK` (`build.ssh: [default]`).
+    pub ssh: bool,
 }
 
 /// Builds and names `request.image` with the secrets; the error is BuildKit's message.
@@ -192,6 +194,9 @@ async fn solve(
             host: host.to_owned(),
             ip,
         });
+    }
+    if request.ssh {
+        options = options.enable_ssh(true);
     }
     for entry in &request.build.cache_from {
         options = options.cachefrom(&cache_entry(entry));
