@@ -1336,23 +1336,43 @@ fn dry_run_build_builds_nothing() {
         format!("FROM {BUSYBOX_IMAGE}\nRUN touch /built\n"),
     )
     .unwrap();
+    // The reference's BuildKit dry run: a made-up image named after the service (the hex
+    // SHA-1 of `app`), the first tag.
     let (stdout, stderr) = dry_run(&stack, &["build"], 0);
     assert_eq!(
         stderr,
         format!(
-            "{}\n{}\n",
-            dry_line("Service app  Building"),
-            dry_line("Service app  Built")
+            "{}\n{}\n{}\n",
+            dry_line("app ==> ==> writing image dryRun-7d1043473d55bfa90e8530d35801d4e381bc69f0 "),
+            dry_line(&format!("app ==> ==> naming to {image} ")),
+            dry_line("app  Built")
         )
     );
+    assert_eq!(stdout, "");
+    assert!(!image_exists(&image), "the image was built");
+    // The classic builder's dry run.
+    let output = Command::new(binary())
+        .current_dir(stack.path())
+        .args([
+            "-p",
+            &stack.guard.name,
+            "--progress",
+            "plain",
+            "--dry-run",
+            "build",
+        ])
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
     assert_eq!(
-        stdout,
+        String::from_utf8_lossy(&output.stdout),
         format!("[app] naming to {image}\n[app] naming to {image}-extra\n")
     );
     assert!(!image_exists(&image), "the image was built");
     // `up --build` shows the build beside the plan, and builds nothing either.
     let (stdout, stderr) = dry_run(&stack, &["up", "-d", "--build"], 0);
-    assert!(stderr.contains(&dry_line("Service app  Built")), "{stderr}");
+    assert!(stderr.contains(&dry_line("app  Built")), "{stderr}");
     assert!(stdout.contains("create container"), "{stdout}");
     assert!(!image_exists(&image), "up --build built the image");
     // The context is read as for a real build: a missing Dockerfile is an error.

@@ -291,7 +291,7 @@ async fn run_one_off(run: &OneOffRun<'_>) -> i32 {
     }
 
     let (code, passed_through) =
-        match create_and_run(&engine, args, loaded, run.image_id.clone()).await {
+        match Box::pin(create_and_run(&engine, args, loaded, run.image_id.clone())).await {
             Ok(code) => (code, true),
             Err(message) => {
                 printer::stderr_line(&message);

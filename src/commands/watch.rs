@@ -18,13 +18,14 @@ use super::interrupts::Interrupts;
 use super::up::{self, BuildPolicy, ConvergeRequest};
 use crate::cli::WatchArgs;
 use crate::engine::Engine;
-use crate::engine::build::{self as engine_build, BuildLine, BuildOptions};
+use crate::engine::build::{self as engine_build, BuildOptions, BuildOutput};
 use crate::engine::copy::TypeChange;
 use crate::engine::exec::ExecRequest;
 use crate::engine::inspect::{ContainerQuery, ContainerSummary, OneOff};
 use crate::graph::Graph;
 use crate::loader::LoadedProject;
 use crate::model::{Project, ServiceHook};
+use crate::output::buildkit::PlainTrace;
 use crate::output::printer;
 use crate::plan::reconcile::selected_services;
 use crate::plan::{DependencyPolicy, RecreatePolicy, UpOptions};
@@ -493,16 +494,30 @@ async fn rebuild(
     let _ = notices.send(WatchNotice::Rebuilding {
         services: names.clone(),
     });
-    let (line_sender, mut lines) = mpsc::unbounded_channel::<BuildLine>();
+    let (line_sender, mut lines) = mpsc::unbounded_channel::<BuildOutput>();
     let forward_notices = notices.clone();
     let quiet = options.quiet;
     let forwarding = tokio::spawn(async move {
-        while let Some(line) = lines.recv().await {
-            if !quiet {
-                let _ = forward_notices.send(WatchNotice::BuildOutput {
-                    service: line.service,
-                    line: line.text,
-                });
+        let mut trace = PlainTrace::new();
+        while let Some(output) = lines.recv().await {
+            if quiet {
+                continue;
+            }
+            match output {
+                BuildOutput::Line(line) => {
+                    let _ = forward_notices.send(WatchNotice::BuildOutput {
+                        service: line.service,
+                        line: line.text,
+                    });
+                }
+                BuildOutput::Status { service, status } => {
+                    let text = trace.update(&service, &status);
+                    for line in text.lines() {
+                        let _ = forward_notices.send(WatchNotice::BuildProgress {
+                            line: line.to_owned(),
+                        });
+                    }
+                }
             }
         }
     });

@@ -1,10 +1,15 @@
-//! Image builds through the engine's classic build API (`POST /build`, builder v1; the engine
-//! here has no buildx): the context archive honouring `.dockerignore`, the reference's build
-//! parameters and image labels, the engine's output streamed line by line with the service
-//! name, independent services built concurrently (bounded). Which services to build is the
-//! caller's decision.
+//! Image builds through the engine's build API (`POST /build`): with BuildKit (the engine's
+//! own, `version=2` with a session, as the reference builds without buildx) unless
+//! `DOCKER_BUILDKIT` turns it off, else with the classic builder (v1). The context archive
+//! honouring `.dockerignore`, the reference's build parameters and image labels (which differ
+//! between the two builders, as the reference's), the engine's output sent on as BuildKit
+//! status messages or the classic builder's lines, independent services built concurrently
+//! (bounded); builds with `build.secrets` go through `secrets` (gRPC). Which services to
+//! build is the caller's decision.
 
 pub mod context;
+pub mod secrets;
+pub mod status;
 /// Moved to the crate root (pure, shared with `watch`); kept here under its old path.
 pub use crate::dockerignore;
 
@@ -14,6 +19,7 @@ use std::sync::Arc;
 
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion, TagImageOptions};
 use futures_util::StreamExt;
+use sha1::Digest as _;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
@@ -21,12 +27,35 @@ use crate::engine::connect::Engine;
 use crate::engine::error::{EngineError, ErrorContext};
 use crate::labels;
 use crate::model::{BuildConfig, Project};
+use crate::output::buildkit::BuildkitStatus;
 use crate::output::events::{ProgressEvent, ProgressMessage, ResourceId, Status};
 
 pub use context::{ContextArchive, ContextError, DockerfileSource, context_archive, random_hex};
 
 /// The reference's `com.docker.compose.image.builder` label (classic builder).
 pub const IMAGE_BUILDER_LABEL: &str = "com.docker.compose.image.builder";
+
+/// Which of the engine's builders builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Builder {
+    #[default]
+    BuildKit,
+    Classic,
+}
+
+impl Builder {
+    /// The builder `DOCKER_BUILDKIT` asks for, read as the docker CLI reads it (Go's
+    /// `strconv.ParseBool`); unset or empty: BuildKit.
+    pub fn from_env(value: Option<&str>) -> Result<Self, String> {
+        match value.unwrap_or_default() {
+            "" | "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(Self::BuildKit),
+            "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(Self::Classic),
+            other => Err(format!(
+                "DOCKER_BUILDKIT environment variable expects boolean value: strconv.ParseBool: parsing {other:?}: invalid syntax"
+            )),
+        }
+    }
+}
 
 /// How to build (the `build` command's flags, and what `up --build` / `run --build` pass).
 #[derive(Debug, Clone, Default)]
@@ -43,8 +72,22 @@ pub struct BuildOptions {
     pub parallel: Option<usize>,
     /// The project's environment (for `--build-arg KEY`).
     pub environment: BTreeMap<String, String>,
-    /// Where the engine's build output goes, line by line (dropped when `None`).
-    pub output: Option<mpsc::UnboundedSender<BuildLine>>,
+    /// Which builder builds.
+    pub builder: Builder,
+    /// Where the engine's build output goes (dropped when `None`).
+    pub output: Option<mpsc::UnboundedSender<BuildOutput>>,
+}
+
+/// What a build sends while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuildOutput {
+    /// A line of the classic builder's output.
+    Line(BuildLine),
+    /// One BuildKit status message of a service's build.
+    Status {
+        service: String,
+        status: BuildkitStatus,
+    },
 }
 
 /// One line of a service's build output.
@@ -68,6 +111,12 @@ pub enum BuildError {
         step: Option<String>,
         message: String,
     },
+    /// BuildKit's failure, in the reference's words (`failed to solve: …`).
+    #[error("failed to solve: {message}")]
+    Solve { service: String, message: String },
+    /// A build feature the chosen builder (or dk-compose) does not support.
+    #[error("{message}")]
+    Unsupported { service: String, message: String },
     #[error("cannot build service `{service}`: {error}")]
     Engine { service: String, error: EngineError },
 }
@@ -87,18 +136,79 @@ pub fn image_name(project: &Project, service_name: &str) -> String {
         .unwrap_or_else(|| format!("{}-{service_name}", project.name))
 }
 
-/// The labels of a built image: the service's `build.labels`, the reference's project,
-/// service and version labels, and the classic builder label.
-pub fn image_labels(project: &Project, service_name: &str, build: &BuildConfig) -> Labels {
+/// The labels of a built image, as the reference sets them: with BuildKit the service's
+/// `build.labels` and the project, service and version labels; with the classic builder the
+/// `build.labels` and the builder label only.
+pub fn image_labels(
+    project: &Project,
+    service_name: &str,
+    build: &BuildConfig,
+    builder: Builder,
+) -> Labels {
     let mut result: Labels = build.labels.clone();
-    result.insert(
-        labels::VERSION.to_owned(),
-        labels::COMPOSE_VERSION.to_owned(),
-    );
-    result.insert(labels::PROJECT.to_owned(), project.name.clone());
-    result.insert(labels::SERVICE.to_owned(), service_name.to_owned());
-    result.insert(IMAGE_BUILDER_LABEL.to_owned(), "classic".to_owned());
+    match builder {
+        Builder::BuildKit => {
+            result.insert(
+                labels::VERSION.to_owned(),
+                labels::COMPOSE_VERSION.to_owned(),
+            );
+            result.insert(labels::PROJECT.to_owned(), project.name.clone());
+            result.insert(labels::SERVICE.to_owned(), service_name.to_owned());
+        }
+        Builder::Classic => {
+            result.insert(IMAGE_BUILDER_LABEL.to_owned(), "classic".to_owned());
+        }
+    }
     result
+}
+
+/// Refuses what the chosen builder cannot build, before anything is sent: the reference's
+/// messages for the classic builder; with BuildKit, SSH keys other than `default` (only the
+/// agent of `SSH_AUTH_SOCK` is forwarded).
+pub fn check_supported(
+    service_name: &str,
+    build: &BuildConfig,
+    builder: Builder,
+) -> Result<(), BuildError> {
+    let unsupported = |message: String| {
+        Err(BuildError::Unsupported {
+            service: service_name.to_owned(),
+            message,
+        })
+    };
+    match builder {
+        Builder::Classic => {
+            let missing = [
+                (build.platforms.len() > 1, "multi-arch build"),
+                (build.privileged, "privileged mode"),
+                (!build.additional_contexts.is_empty(), "additional contexts"),
+                (!build.ssh.is_empty(), "SSH keys"),
+                (!build.secrets.is_empty(), "secrets"),
+            ];
+            if let Some((_, feature)) = missing.iter().find(|(missing, _)| *missing) {
+                return unsupported(format!(
+                    "the classic builder doesn't support {feature}, set DOCKER_BUILDKIT=1 to use BuildKit"
+                ));
+            }
+        }
+        Builder::BuildKit => {
+            if let Some(key) = build
+                .ssh
+                .iter()
+                .find(|key| key.id != "default" || !key.path.is_empty())
+            {
+                return unsupported(format!(
+                    "service {service_name:?}: build.ssh {:?} is not supported by dk-compose yet: only `default` (the agent of SSH_AUTH_SOCK) is forwarded",
+                    if key.path.is_empty() {
+                        key.id.clone()
+                    } else {
+                        format!("{}={}", key.id, key.path)
+                    }
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 type Labels = BTreeMap<String, String>;
@@ -190,6 +300,20 @@ pub async fn build_services(
             }
         }
     }
+    if first_error.is_none() {
+        // The reference's closing `<service> Built` lines, once every build is over.
+        for service_name in image_ids.keys() {
+            send_event(
+                progress,
+                ProgressEvent::new(
+                    ResourceId::bare(service_name),
+                    Status::Built,
+                    std::time::Instant::now(),
+                ),
+            )
+            .await;
+        }
+    }
     first_error.map_or(Ok(image_ids), Err)
 }
 
@@ -214,6 +338,10 @@ pub async fn build_service(
             service: service_name.to_owned(),
         });
     };
+    if options.builder == Builder::BuildKit {
+        // BuildKit's own progress says what is built; the reference adds no line per service.
+        return build_with_engine(engine, project, service_name, build, options, progress).await;
+    }
     let resource = ResourceId::service(service_name);
     send_event(
         progress,
@@ -224,7 +352,7 @@ pub async fn build_service(
         ),
     )
     .await;
-    let result = build_with_engine(engine, project, service_name, build, options).await;
+    let result = build_with_engine(engine, project, service_name, build, options, progress).await;
     let event = match &result {
         Ok(_) => ProgressEvent::new(resource, Status::Built, std::time::Instant::now()),
         Err(_) => ProgressEvent::failed(resource, "Error", std::time::Instant::now()),
@@ -239,7 +367,9 @@ async fn build_with_engine(
     service_name: &str,
     build: &BuildConfig,
     options: &BuildOptions,
+    progress: &mpsc::Sender<ProgressMessage>,
 ) -> Result<String, BuildError> {
+    check_supported(service_name, build, options.builder)?;
     let context_error = |message: String| BuildError::Context {
         service: service_name.to_owned(),
         message,
@@ -254,10 +384,16 @@ async fn build_with_engine(
     } else {
         DockerfileSource::Inline(build.dockerfile_inline.clone())
     };
-    let archive = tokio::task::spawn_blocking(move || context_archive(&context_dir, &source))
-        .await
-        .map_err(|error| context_error(error.to_string()))?
-        .map_err(|error| context_error(error.to_string()))?;
+    let outside_name = match options.builder {
+        Builder::BuildKit => context::OutsideName::ContentHash,
+        Builder::Classic => context::OutsideName::Random,
+    };
+    let archive = tokio::task::spawn_blocking(move || {
+        context::context_archive_named(&context_dir, &source, outside_name)
+    })
+    .await
+    .map_err(|error| context_error(error.to_string()))?
+    .map_err(|error| context_error(error.to_string()))?;
 
     let image = image_name(project, service_name);
     let mut tags = vec![image.clone()];
@@ -266,15 +402,39 @@ async fn build_with_engine(
             tags.push(tag.clone());
         }
     }
+    if engine.is_dry_run() && options.builder == Builder::BuildKit {
+        // The context was read (so a missing Dockerfile still fails); nothing is sent. The
+        // reference's BuildKit dry run names a made-up image after the service.
+        drop(archive);
+        let made_up = format!("dryRun-{}", hex::encode(sha1::Sha1::digest(service_name)));
+        let now = std::time::Instant::now();
+        for (id, text) in [
+            (
+                format!("{service_name} ==>"),
+                format!("==> writing image {made_up}"),
+            ),
+            (
+                format!("{service_name} ==> ==>"),
+                format!("naming to {image}"),
+            ),
+        ] {
+            send_event(
+                progress,
+                ProgressEvent::new(ResourceId::bare(id), Status::Built, now).with_text(text),
+            )
+            .await;
+        }
+        return Ok(made_up);
+    }
     if engine.is_dry_run() {
         // The context was read (so a missing Dockerfile still fails); nothing is sent.
         drop(archive);
         if let Some(output) = &options.output {
             for tag in &tags {
-                let _ = output.send(BuildLine {
+                let _ = output.send(BuildOutput::Line(BuildLine {
                     service: service_name.to_owned(),
                     text: format!("naming to {tag}"),
-                });
+                }));
             }
         }
         return Ok(String::new());
@@ -283,14 +443,17 @@ async fn build_with_engine(
         build_arguments(build, &options.build_args, &options.environment)
             .into_iter()
             .collect();
-    let image_labels: HashMap<String, String> = image_labels(project, service_name, build)
-        .into_iter()
-        .collect();
+    let image_labels: HashMap<String, String> =
+        image_labels(project, service_name, build, options.builder)
+            .into_iter()
+            .collect();
+    let buildkit = options.builder == Builder::BuildKit;
     let extra_hosts = build.extra_hosts.entries(":");
     let query = BuildImageOptions {
         dockerfile: archive.dockerfile.clone(),
         t: Some(image.clone()),
-        q: options.quiet,
+        // BuildKit's progress is always asked for: a failed step's output is shown.
+        q: options.quiet && !buildkit,
         nocache: options.no_cache || build.no_cache,
         cachefrom: (!build.cache_from.is_empty()).then(|| build.cache_from.clone()),
         pull: (options.pull || build.pull).then(|| "1".to_owned()),
@@ -305,7 +468,13 @@ async fn build_with_engine(
         networkmode: (!build.network.is_empty()).then(|| build.network.clone()),
         target: build.target.clone(),
         platform: String::new(),
-        version: BuilderVersion::BuilderV1,
+        version: if buildkit {
+            BuilderVersion::BuilderBuildKit
+        } else {
+            BuilderVersion::BuilderV1
+        },
+        // The session serves registry credentials to BuildKit (bollard opens it).
+        session: buildkit.then(|| format!("dk-compose-{}", random_hex(16))),
         ..BuildImageOptions::default()
     };
     // Bollard sends one `extrahosts` value; the engine reads the parameter repeated.
@@ -341,6 +510,43 @@ async fn build_with_engine(
                 )
             })
             .collect();
+    if buildkit && (!build.secrets.is_empty() || !build.ssh.is_empty()) {
+        if !build.ssh.is_empty()
+            && std::env::var_os("SSH_AUTH_SOCK").is_none_or(|sock| sock.is_empty())
+        {
+            // The reference's `sshprovider` message.
+            return Err(BuildError::Unsupported {
+                service: service_name.to_owned(),
+                message: "invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set"
+                    .to_owned(),
+            });
+        }
+        let secrets =
+            secrets::build_secrets(project, build, &options.environment).map_err(|message| {
+                BuildError::Unsupported {
+                    service: service_name.to_owned(),
+                    message,
+                }
+            })?;
+        let request = secrets::SecretBuild {
+            image: image.clone(),
+            dockerfile: archive.dockerfile.clone(),
+            archive: archive.archive,
+            build: build.clone(),
+            arguments: build_arguments(build, &options.build_args, &options.environment),
+            labels: self::image_labels(project, service_name, build, options.builder),
+            no_cache: options.no_cache || build.no_cache,
+            pull: options.pull || build.pull,
+            ssh: !build.ssh.is_empty(),
+        };
+        secrets::build_with_secrets(engine, request, secrets, credentials.into_iter().collect())
+            .await
+            .map_err(|message| BuildError::Solve {
+                service: service_name.to_owned(),
+                message,
+            })?;
+        return tag_built_image(engine, service_name, &image, &tags, None).await;
+    }
     let mut stream = docker.build_image(
         query,
         (!credentials.is_empty()).then_some(credentials),
@@ -351,10 +557,24 @@ async fn build_with_engine(
     let mut image_id: Option<String> = None;
     let send_line = |text: &str| {
         if let Some(output) = &options.output {
-            let _ = output.send(BuildLine {
+            let _ = output.send(BuildOutput::Line(BuildLine {
                 service: service_name.to_owned(),
                 text: text.to_owned(),
-            });
+            }));
+        }
+    };
+    let failure = |step: Option<String>, message: String| {
+        if buildkit {
+            BuildError::Solve {
+                service: service_name.to_owned(),
+                message,
+            }
+        } else {
+            BuildError::Failed {
+                service: service_name.to_owned(),
+                step,
+                message,
+            }
         }
     };
     while let Some(item) = stream.next().await {
@@ -364,25 +584,38 @@ async fn build_with_engine(
                 if !pending.is_empty() {
                     send_line(&pending);
                 }
-                return Err(stream_failure(engine, service_name, step, error));
+                return Err(match stream_failure(engine, service_name, step, error) {
+                    BuildError::Failed { step, message, .. } => failure(step, message),
+                    other => other,
+                });
             }
         };
         if let Some(detail) = info.error_detail {
             if !pending.is_empty() {
                 send_line(&pending);
             }
-            return Err(BuildError::Failed {
-                service: service_name.to_owned(),
+            return Err(failure(
                 step,
-                message: detail.message.unwrap_or_default().trim().to_owned(),
-            });
+                detail.message.unwrap_or_default().trim().to_owned(),
+            ));
         }
         if let Some(aux) = info.aux {
-            if let Some(id) = aux.id {
-                image_id = Some(id);
+            if let Some(buildkit_status) = status::from_aux(&aux) {
+                if let Some(output) = &options.output {
+                    let _ = output.send(BuildOutput::Status {
+                        service: service_name.to_owned(),
+                        status: buildkit_status,
+                    });
+                }
+            } else if let bollard::models::BuildInfoAux::Default(image) = aux {
+                if let Some(id) = image.id {
+                    image_id = Some(id);
+                }
             }
         }
-        let Some(text) = info.stream.or(info.status) else {
+        // With BuildKit, the status messages tell everything (the engine's `stream` lines
+        // repeat the tags the reference does not print).
+        let Some(text) = info.stream.or(info.status).filter(|_| !buildkit) else {
             continue;
         };
         pending.push_str(&text);
@@ -398,15 +631,27 @@ async fn build_with_engine(
     if !pending.is_empty() {
         send_line(&pending);
     }
+    tag_built_image(engine, service_name, &image, &tags, image_id).await
+}
+
+/// The built image's id (asked of the engine when the build did not say it), with the extra
+/// tags put on it.
+async fn tag_built_image(
+    engine: &Engine,
+    service_name: &str,
+    image: &str,
+    tags: &[String],
+    image_id: Option<String>,
+) -> Result<String, BuildError> {
     let image_id = match image_id {
         Some(id) => id,
         None => engine
             .docker
-            .inspect_image(&image)
+            .inspect_image(image)
             .await
             .map_err(|error| BuildError::Engine {
                 service: service_name.to_owned(),
-                error: engine.error(error, ErrorContext::image(&image).action("inspect")),
+                error: engine.error(error, ErrorContext::image(image).action("inspect")),
             })?
             .id
             .unwrap_or_default(),
@@ -526,12 +771,48 @@ mod tests {
             labels: BTreeMap::from([("team".to_owned(), "a".to_owned())]),
             ..BuildConfig::default()
         };
-        let labels = image_labels(&project, "web", &build);
+        let labels = image_labels(&project, "web", &build, Builder::BuildKit);
         assert_eq!(labels["com.docker.compose.project"], "demo");
         assert_eq!(labels["com.docker.compose.service"], "web");
         assert_eq!(labels["com.docker.compose.version"], "2.40.3");
-        assert_eq!(labels[IMAGE_BUILDER_LABEL], "classic");
+        assert!(!labels.contains_key(IMAGE_BUILDER_LABEL));
         assert_eq!(labels["team"], "a");
+        let classic = image_labels(&project, "web", &build, Builder::Classic);
+        assert_eq!(
+            classic,
+            BTreeMap::from([
+                (IMAGE_BUILDER_LABEL.to_owned(), "classic".to_owned()),
+                ("team".to_owned(), "a".to_owned()),
+            ])
+        );
+    }
+
+    #[test]
+    fn docker_buildkit_chooses_the_builder_as_the_docker_cli() {
+        assert_eq!(Builder::from_env(None), Ok(Builder::BuildKit));
+        assert_eq!(Builder::from_env(Some("")), Ok(Builder::BuildKit));
+        assert_eq!(Builder::from_env(Some("1")), Ok(Builder::BuildKit));
+        assert_eq!(Builder::from_env(Some("0")), Ok(Builder::Classic));
+        assert_eq!(Builder::from_env(Some("false")), Ok(Builder::Classic));
+        assert_eq!(
+            Builder::from_env(Some("foo")).unwrap_err(),
+            "DOCKER_BUILDKIT environment variable expects boolean value: strconv.ParseBool: parsing \"foo\": invalid syntax"
+        );
+    }
+
+    #[test]
+    fn classic_builder_refuses_secrets_as_the_reference() {
+        let build = BuildConfig {
+            secrets: vec![crate::model::FileReference::default()],
+            ..BuildConfig::default()
+        };
+        assert_eq!(
+            check_supported("web", &build, Builder::Classic)
+                .unwrap_err()
+                .to_string(),
+            "the classic builder doesn't support secrets, set DOCKER_BUILDKIT=1 to use BuildKit"
+        );
+        assert!(check_supported("web", &BuildConfig::default(), Builder::Classic).is_ok());
     }
 
     #[test]

@@ -233,7 +233,7 @@ impl Engine {
                 let last_tagged = inspect
                     .metadata
                     .and_then(|metadata| metadata.last_tag_time)
-                    .and_then(|time| crate::output::table::parse_rfc3339(&time))
+                    .map(|time| crate::engine::timestamp::seconds(&time))
                     // Go's zero time: never tagged.
                     .filter(|seconds| *seconds > 0.0);
                 Ok(Some(LocalImage {

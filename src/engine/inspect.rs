@@ -397,11 +397,16 @@ impl Engine {
                 )
             })?;
         let (repository, tag) = split_image_reference(&container.image);
-        let created = image.created.clone().unwrap_or_default();
+        let created = image
+            .created
+            .as_ref()
+            .map(crate::engine::timestamp::text)
+            .unwrap_or_default();
         let tagged = image
             .metadata
             .and_then(|metadata| metadata.last_tag_time)
-            .filter(|time| !time.is_empty() && !time.starts_with("0001-01-01"));
+            .filter(|time| !crate::engine::timestamp::is_zero(time))
+            .map(|time| crate::engine::timestamp::text(&time));
         let last_tag_time_text = tagged.unwrap_or(created);
         let platform = [
             image.os.clone(),

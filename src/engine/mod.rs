@@ -22,6 +22,7 @@ pub mod resources;
 pub mod stats;
 pub mod swarm;
 pub mod sync;
+pub mod timestamp;
 
 pub use connect::{
     ApiVersion, Engine, HostSettings, Transport, WriteMode, connect, connect_to, resolve_host,

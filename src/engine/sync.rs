@@ -92,8 +92,8 @@ impl Engine {
             .map_err(|error| self.error(error, ErrorContext::image(&image_id).action("inspect")))?;
         Ok(image
             .created
-            .as_deref()
-            .and_then(crate::output::table::parse_rfc3339)
+            .as_ref()
+            .map(crate::engine::timestamp::seconds)
             .and_then(|seconds| {
                 Duration::try_from_secs_f64(seconds)
                     .ok()

@@ -1,6 +1,7 @@
 //! Everything that writes to the terminal lives here: diagnostics, plain command output,
 //! progress and the log multiplexer. Other modules return data.
 
+pub mod buildkit;
 pub mod diagnostic;
 pub mod events;
 pub mod listing;

@@ -22,6 +22,10 @@ pub enum WatchNotice {
         service: String,
         line: String,
     },
+    /// A line of a rebuild's BuildKit progress (`#N …`; not sent with `--quiet`).
+    BuildProgress {
+        line: String,
+    },
     Built {
         services: Vec<String>,
     },
@@ -83,6 +87,7 @@ impl fmt::Display for WatchNotice {
                 quoted_list(services)
             ),
             Self::BuildOutput { service, line } => write!(formatter, "[{service}] {line}"),
+            Self::BuildProgress { line } => formatter.write_str(line),
             Self::Built { services } => {
                 write!(
                     formatter,

@@ -88,10 +88,30 @@ pub fn keep_build_files(
     Ok(patterns)
 }
 
-/// Archives `context_dir` for a build with `dockerfile`.
+/// How a Dockerfile from outside the context (or inline) is named in the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutsideName {
+    /// `.dockerfile.<random>`, as the docker CLI names it for the classic builder (which
+    /// leaves it out of `COPY` through `.dockerignore`).
+    Random,
+    /// `.dockerfile.<hash of its content>`: BuildKit reads an uploaded context as it is, so
+    /// the file stays in it, and a stable name keeps `COPY . …` cached between builds.
+    ContentHash,
+}
+
+/// Archives `context_dir` for a build with `dockerfile` (the classic builder's naming).
 pub fn context_archive(
     context_dir: &Path,
     dockerfile: &DockerfileSource,
+) -> Result<ContextArchive, ContextError> {
+    context_archive_named(context_dir, dockerfile, OutsideName::Random)
+}
+
+/// Archives `context_dir` for a build with `dockerfile`, naming an outside Dockerfile so.
+pub fn context_archive_named(
+    context_dir: &Path,
+    dockerfile: &DockerfileSource,
+    outside_name: OutsideName,
 ) -> Result<ContextArchive, ContextError> {
     if !context_dir.is_dir() {
         return Err(ContextError::MissingContext(context_dir.to_path_buf()));
@@ -138,7 +158,14 @@ pub fn context_archive(
         Some(content) => {
             // `AddDockerfileToBuildContext`: a random name, also listed in `.dockerignore` so
             // that the engine leaves it out of `COPY . ...`.
-            let name = format!(".dockerfile.{}", random_hex(10));
+            let name = match outside_name {
+                OutsideName::Random => format!(".dockerfile.{}", random_hex(10)),
+                OutsideName::ContentHash => {
+                    use sha2::Digest as _;
+                    let digest = hex::encode(sha2::Sha256::digest(content.as_bytes()));
+                    format!(".dockerfile.{}", &digest[..20])
+                }
+            };
             writer.append_bytes(&name, content.as_bytes(), 0o600)?;
             let mut ignore = writer
                 .dockerignore_content
