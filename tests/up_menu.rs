@@ -3,7 +3,8 @@
 //! bottom row, `d` detaching (exit 0, the container still running, the terminal given
 //! back), `w` with nothing to watch (the reference's note), `w` turning `develop.watch` on
 //! (an edit synced) and off, Ctrl-C still stopping gracefully (130), and no menu with
-//! `COMPOSE_MENU=0` or without a terminal on stdin, `--menu` winning over the variable.
+//! `COMPOSE_MENU=0` or without a terminal on stdin, `--menu` winning over the variable, and
+//! Ctrl-C's stop display not drawn over by log lines.
 //! Waits are on output and polled conditions, never on fixed sleeps.
 
 mod support;
