@@ -1,7 +1,8 @@
 //! Real-daemon tests of `logs`: stacks are brought up with the reference (`up -d`) and read
 //! with dk-compose. Lines and their order per container under load, tty and non-tty,
-//! `--tail`, `--since`/`--until`, timestamps, `--no-log-prefix`, forced colours, and
-//! `--follow` across a restart and a scale-up.
+//! `--tail`, `--since`/`--until`, timestamps, `--no-log-prefix`, forced colours,
+//! `--follow` across a restart and a scale-up, and `--tail` with `--follow` on containers
+//! that restart.
 
 mod support;
 
@@ -411,4 +412,66 @@ fn follow_shows_each_run_then_its_status_line_then_the_next_run() {
     let (code, seen) = follower.wait_end();
     assert_eq!(code, Some(0), "{seen:#?}");
     support::assert_each_run_then_its_status(&seen);
+}
+
+/// Each container's first run prints two lines and waits; the next ones print two lines
+/// and exit at once (up to six runs).
+const TAIL_STACK: &str = r#"
+services:
+  flaky:
+    image: IMAGE
+    scale: 3
+    restart: on-failure:5
+    command: ["sh", "-c", "n=$$(cat /count/n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /count/n; echo run $$n a; echo run $$n b; [ $$n = 1 ] && sleep 6; exit 1"]
+    volumes: [/count]
+"#;
+
+#[test]
+fn follow_with_tail_counts_the_lines_there_at_start_then_shows_each_later_run_once() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new("logs-tail-follow", TAIL_STACK);
+    stack.reference(&["up", "-d"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    for number in 1..=3 {
+        let container = format!("{}-flaky-{number}", stack.name());
+        while !String::from_utf8_lossy(&support::docker_output(&["logs", &container]).stdout)
+            .contains("run 1 b")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{container} never ran"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    // Every first run is in its wait: the tail is its last line, then each run once (the
+    // engine's follow read of a run can go on into the next run's lines: never shown).
+    let follower = Follower::start(&stack, &["logs", "--tail", "1", "-f", "--no-color"]);
+    let (code, seen) = follower.wait_end();
+    assert_eq!(code, Some(0), "{seen:#?}");
+    let mut shown: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in &seen {
+        let line = line.trim_start_matches("\r\x1b[K");
+        let (name, text) = match line.split_once(" | ") {
+            Some((prefix, text)) => (prefix.trim_end(), text),
+            None => line.split_once(' ').unwrap_or((line, "")),
+        };
+        shown
+            .entry(name.to_owned())
+            .or_default()
+            .push(text.to_owned());
+    }
+    let mut expected = vec!["run 1 b".to_owned()];
+    for run in 2..=6 {
+        expected.push("exited with code 1 (restarting)".to_owned());
+        expected.push(format!("run {run} a"));
+        expected.push(format!("run {run} b"));
+    }
+    expected.push("exited with code 1".to_owned());
+    assert_eq!(shown.len(), 3, "{seen:#?}");
+    for (name, lines) in &shown {
+        assert_eq!(lines, &expected, "{name}: {seen:#?}");
+    }
 }

@@ -3,7 +3,8 @@
 //! bottom row, `d` detaching (exit 0, the container still running, the terminal given
 //! back), `w` with nothing to watch (the reference's note), `w` turning `develop.watch` on
 //! (an edit synced) and off, Ctrl-C still stopping gracefully (130), and no menu with
-//! `COMPOSE_MENU=0` or without a terminal on stdin, `--menu` winning over the variable.
+//! `COMPOSE_MENU=0` or without a terminal on stdin, `--menu` winning over the variable, and
+//! Ctrl-C's stop display not drawn over by log lines.
 //! Waits are on output and polled conditions, never on fixed sleeps.
 
 mod support;
@@ -304,4 +305,43 @@ fn compose_menu_turns_it_off_the_flag_wins_and_stdin_must_be_a_terminal() {
     assert!(menu_drawn(&stack, "COMPOSE_MENU=0", "--menu"));
     assert!(!menu_drawn(&stack, "", "--menu=false"));
     assert!(!menu_drawn(&stack, "", "--menu < /dev/null"));
+}
+
+/// Talks for a while after SIGTERM, then exits 0.
+const TALKS_WHILE_STOPPING: &str = r#"
+services:
+  chatty:
+    image: IMAGE
+    command: ["sh", "-c", "trap 'i=0; while [ $$i -lt 15 ]; do echo stopping $$i; i=$$((i+1)); sleep 0.1; done; exit 0' TERM; echo started; while true; do sleep 1; done"]
+"#;
+
+#[test]
+fn ctrl_c_on_a_terminal_shows_the_stop_display_and_no_more_logs_under_it() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new("upmenu-stopdisplay", TALKS_WHILE_STOPPING);
+    let mut terminal = Terminal::start(&stack, "COMPOSE_MENU=0", "");
+    terminal.wait_for_text("chatty-1  | started");
+    terminal.send(b"\x03");
+    terminal.wait_for_text("exit=");
+    let text = terminal.text();
+    let (code, modes) = terminal.finish();
+    assert_eq!(code, 130);
+    assert_restored(&modes);
+    assert_eq!(
+        stack.inspect("chatty", "{{.State.ExitCode}}"),
+        "0",
+        "stopped gracefully, talking on the way: {text}"
+    );
+    // As the reference: once the stop's display redraws on the terminal, the container's
+    // lines are no longer printed (they would be drawn over).
+    let (_, after) = text
+        .split_once("Gracefully stopping... (press Ctrl+C again to force)")
+        .unwrap_or_else(|| panic!("no stop notice in:\n{text}"));
+    assert!(after.contains("Stopping"), "no stop display in:\n{text}");
+    assert!(
+        !after.contains("chatty-1  |"),
+        "logs under the display:\n{text}"
+    );
 }

@@ -19,8 +19,8 @@ use crate::model::Project;
 use crate::output::events::ProgressMessage;
 use crate::output::printer;
 use crate::output::progress::{
-    Renderer, RendererSettings, StatusStream, colour_allowed, resolve_display,
-    run_progress_on_terminal,
+    Display, ProgressModeError, Renderer, RendererSettings, StatusStream, colour_allowed,
+    resolve_display, run_progress_on_terminal,
 };
 
 /// The project a command works on: the loaded file when there is one, and its name.
@@ -181,18 +181,7 @@ pub struct Progress {
 impl Progress {
     /// Starts the display with `title` (`Stopping`, `Killing`...). Call inside the runtime.
     pub fn start(context: &CommandContext, title: &str) -> Result<Self, i32> {
-        let stream = StatusStream::from_env_value(
-            context
-                .os_env
-                .get("COMPOSE_STATUS_STDOUT")
-                .map(String::as_str),
-        );
-        let display = resolve_display(
-            context.global.progress,
-            context.global.ansi,
-            stream.is_terminal(),
-        )
-        .map_err(|error| {
+        let (stream, display) = Self::display(context).map_err(|error| {
             printer::stderr_line(&error.to_string());
             exit::USER_ERROR
         })?;
@@ -210,6 +199,28 @@ impl Progress {
             stream,
         ));
         Ok(Self { sender, task })
+    }
+
+    /// Whether the command's display redraws its lines in place (the terminal's `tty`
+    /// display): nothing else may print while it is on.
+    pub fn redraws(context: &CommandContext) -> bool {
+        Self::display(context).is_ok_and(|(_, display)| display == Display::Tty)
+    }
+
+    /// Where the display goes and how it looks, from `--progress`, `--ansi` and the stream.
+    fn display(context: &CommandContext) -> Result<(StatusStream, Display), ProgressModeError> {
+        let stream = StatusStream::from_env_value(
+            context
+                .os_env
+                .get("COMPOSE_STATUS_STDOUT")
+                .map(String::as_str),
+        );
+        let display = resolve_display(
+            context.global.progress,
+            context.global.ansi,
+            stream.is_terminal(),
+        )?;
+        Ok((stream, display))
     }
 
     /// Waits until the display has drawn its last frame.

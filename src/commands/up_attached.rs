@@ -466,8 +466,15 @@ impl Attached<'_> {
             None => None,
         };
         let screen = menu.as_ref().map(Menu::screen);
+        let (silenced_sender, silenced) = watch::channel(false);
         let writer = tokio::task::spawn_blocking(move || {
-            run_log_writer_with_menu(receiver, mux, |_| {}, screen.as_deref())
+            run_log_writer_with_menu(
+                receiver,
+                mux,
+                |_| {},
+                screen.as_deref(),
+                Some(&silenced_sender),
+            )
         });
         let options = LogOptions {
             timestamps: false,
@@ -488,7 +495,10 @@ impl Attached<'_> {
             .follow(
                 start_plan,
                 attached,
-                &notices,
+                Printing {
+                    notices: &notices,
+                    silenced,
+                },
                 &mut interrupts,
                 watch,
                 &mut menu,
@@ -519,11 +529,15 @@ impl Attached<'_> {
         &self,
         start_plan: Plan,
         attached: AttachedProject,
-        notices: &mpsc::Sender<LogEvent>,
+        printing: Printing<'_>,
         interrupts: &mut Interrupts,
         watch: WatchPlan,
         menu: &mut Option<Menu>,
     ) -> Outcome {
+        let Printing {
+            notices,
+            mut silenced,
+        } = printing;
         let AttachedProject {
             mut exits,
             mut feed,
@@ -559,6 +573,12 @@ impl Attached<'_> {
             }
             if stopping == Stopping::Requested && start_task.is_none() {
                 stopping = Stopping::Running;
+                if Progress::redraws(self.context) {
+                    // As the reference: no more logs once the stop's display is on the
+                    // terminal (lines printed under it would be drawn over).
+                    let _ = notices.send(LogEvent::Silence).await;
+                    let _ = silenced.wait_for(|silent| *silent).await;
+                }
                 if let Some(pending_sender) = pending_sender.take() {
                     stop_task = Some(self.spawn_stop(pending_sender));
                 }
@@ -819,6 +839,14 @@ impl Attached<'_> {
             .collect()
         })
     }
+}
+
+/// The feed's printing side, as the attached part speaks to it.
+struct Printing<'a> {
+    /// The command's own lines, in order with the feed.
+    notices: &'a mpsc::Sender<LogEvent>,
+    /// Turns true once the writer has printed all that came before a [`LogEvent::Silence`].
+    silenced: watch::Receiver<bool>,
 }
 
 /// How the attached part ended.

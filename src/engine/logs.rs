@@ -15,7 +15,9 @@
 //! engine going on with the next run's lines in it otherwise, and resumed from there). The
 //! feed ends when no followed container is alive any more (died without restarting, or
 //! removed); containers already stopped when `logs -f` starts are not waited for (the
-//! reference waits for them forever).
+//! reference waits for them forever). `--tail N` with `--follow` counts the lines there
+//! when the feed began; the rest of a run going on is then followed as any run (cut at its
+//! `die`), so no later run's line is counted in or shown twice.
 //!
 //! For the attached `up` (`commands/up_attached.rs`), [`attach_project`] is the entry point:
 //!
@@ -552,8 +554,11 @@ impl Forwarded {
 }
 
 /// How a read resumes an earlier one and can be cut short.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct PumpControl {
+    /// Read whole first, neither counted nor cut: the last lines there when the feed
+    /// began (`--tail`), before the rest of the run is followed.
+    head: Option<LogStreamBox>,
     /// The first bytes of stdout and of stderr, already shown: left out.
     skip: (usize, usize),
     /// What is put on the feed is counted here.
@@ -646,18 +651,36 @@ async fn forward(
     Ok(())
 }
 
-/// Forwards a container's output to the feed, merging chunks that are already waiting (up
-/// to [`BATCH_BYTES`], one stream at a time) so that a fast writer costs few events.
+/// Forwards a container's output to the feed: its head first, if any, then the stream
+/// (checked, if asked).
 async fn pump(
+    stream: LogStreamBox,
+    name: &str,
+    sender: &mpsc::Sender<LogEvent>,
+    batching: Batching,
+    mut control: PumpControl,
+) -> PumpEnd {
+    if let Some(head) = control.head.take() {
+        match pump_batches(head, name, sender, Batching::Full, PumpControl::default()).await {
+            PumpEnd::Ended => {}
+            end => return end,
+        }
+    }
+    if let Some(check) = control.check.take() {
+        return pump_checked(stream, name, sender, control, &check).await;
+    }
+    pump_batches(stream, name, sender, batching, control).await
+}
+
+/// Forwards a stream to the feed, merging chunks that are already waiting (up to
+/// [`BATCH_BYTES`], one stream at a time) so that a fast writer costs few events.
+async fn pump_batches(
     mut stream: LogStreamBox,
     name: &str,
     sender: &mpsc::Sender<LogEvent>,
     batching: Batching,
     mut control: PumpControl,
 ) -> PumpEnd {
-    if let Some(check) = control.check.take() {
-        return pump_checked(stream, name, sender, control, &check).await;
-    }
     let (mut skip_stdout, mut skip_stderr) = control.skip;
     let mut carried: Option<(LogStream, Vec<u8>)> = None;
     loop {
@@ -913,6 +936,8 @@ struct Follower {
     shows_nothing: bool,
     /// When each container's last runs ended, from their `die` events (oldest first).
     last_end: HashMap<String, Vec<Moment>>,
+    /// When `logs -f` began: `--tail` counts the lines there then.
+    began: Option<Moment>,
 }
 
 impl Follower {
@@ -941,6 +966,7 @@ impl Follower {
             exits: None,
             shows_nothing: false,
             last_end: HashMap::new(),
+            began: None,
         }
     }
 
@@ -1110,25 +1136,49 @@ impl Follower {
         options: &LogOptions,
         run: Option<&Inspected>,
     ) {
-        let stream = self.engine.log_stream(id, options, since);
         let mut control = PumpControl::default();
-        let resumable = (options.follow && options.tail == "all").then(|| {
-            let (cut, receiver) = watch::channel(false);
-            control.cut = Some(receiver);
-            control.check = run
-                .filter(|container| container.restart_policy)
-                .map(|container| RunCheck {
-                    engine: self.engine.clone(),
-                    project: self.project.clone(),
-                    container: id.to_owned(),
-                    started_at: container.started_at.clone(),
-                });
-            Resumable {
-                since,
-                forwarded: Arc::clone(&control.forwarded),
-                cut,
+        let (stream, since) = match self
+            .began
+            .filter(|_| options.follow && options.tail != "all")
+        {
+            Some(began) => {
+                // `--tail` counts the lines there when the feed began; the rest of the run
+                // is followed from then, as any run (cut at its end, never spilling into
+                // the next run's lines).
+                let head = LogOptions {
+                    follow: false,
+                    until: Some(options.until.map_or(began, |until| until.min(began))),
+                    ..options.clone()
+                };
+                control.head = Some(self.engine.log_stream(id, &head, since));
+                let after = Moment::from_nanos(began.as_nanos() + 1);
+                let after = since.map_or(after, |since| since.max(after));
+                let rest = LogOptions {
+                    tail: "all".to_owned(),
+                    ..options.clone()
+                };
+                (self.engine.log_stream(id, &rest, Some(after)), Some(after))
             }
-        });
+            None => (self.engine.log_stream(id, options, since), since),
+        };
+        let resumable =
+            (options.follow && (options.tail == "all" || self.began.is_some())).then(|| {
+                let (cut, receiver) = watch::channel(false);
+                control.cut = Some(receiver);
+                control.check = run
+                    .filter(|container| container.restart_policy)
+                    .map(|container| RunCheck {
+                        engine: self.engine.clone(),
+                        project: self.project.clone(),
+                        container: id.to_owned(),
+                        started_at: container.started_at.clone(),
+                    });
+                Resumable {
+                    since,
+                    forwarded: Arc::clone(&control.forwarded),
+                    cut,
+                }
+            });
         let Some(followed) = self.followed.get_mut(id) else {
             return;
         };
@@ -1662,6 +1712,7 @@ pub async fn stream_project_logs(
     let since = SystemTime::now();
     let mut follower = Follower::new(engine, project, selection, options, sender);
     follower.linger = RESTART_LINGER;
+    follower.began = follow.then(|| Moment::from_system_time(since));
     // Subscribe first: a container that starts while we list is not missed.
     let events = follow.then(|| engine.project_events(project, Some(since)));
     follower

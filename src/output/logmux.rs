@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::menu::MenuScreen;
 use super::palette::{Palette, paint};
@@ -77,6 +77,10 @@ pub enum LogEvent {
         /// Bold red when colours are on, as the reference's `Aborting on container exit...`.
         alarm: bool,
     },
+    /// Nothing after this is printed: a display that redraws takes the terminal (the
+    /// attached `up`'s stop, as the reference, which shows no more logs then). The writer
+    /// prints what came before, then says so on its `silenced` signal.
+    Silence,
 }
 
 /// How lines look.
@@ -241,6 +245,7 @@ impl LogMux {
                 output.stdout.push(b'\n');
             }
             LogEvent::Watch { text, stream } => self.watch_line(text, *stream, output),
+            LogEvent::Silence => {}
             LogEvent::Notice {
                 text,
                 stream,
@@ -454,16 +459,19 @@ pub fn run_log_writer(
     mux: LogMux,
     observe: impl FnMut(&LogEvent),
 ) -> std::io::Result<()> {
-    run_log_writer_with_menu(receiver, mux, observe, None)
+    run_log_writer_with_menu(receiver, mux, observe, None, None)
 }
 
 /// [`run_log_writer`] under the navigation menu of attached `up`: each batch is written
-/// with the menu taken away before and drawn again after.
+/// with the menu taken away before and drawn again after. At a [`LogEvent::Silence`],
+/// what came before is written, `silenced` turns true, and nothing more is printed (the
+/// events are still observed).
 pub fn run_log_writer_with_menu(
     mut receiver: mpsc::Receiver<LogEvent>,
     mut mux: LogMux,
     mut observe: impl FnMut(&LogEvent),
     menu: Option<&MenuScreen>,
+    silenced: Option<&watch::Sender<bool>>,
 ) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -473,24 +481,32 @@ pub fn run_log_writer_with_menu(
     };
     let mut rendered = Rendered::default();
     let timestamps = mux.settings().timestamps;
+    let mut silent = false;
     while let Some(first) = receiver.blocking_recv() {
         if timestamps {
             mux.set_clock(clock_text(SystemTime::now()));
         }
-        observe(&first);
-        mux.render(&first, &mut rendered);
-        while rendered.len() < WRITE_BATCH {
-            match receiver.try_recv() {
-                Ok(event) => {
-                    observe(&event);
-                    mux.render(&event, &mut rendered);
+        let mut next = Some(first);
+        while let Some(event) = next.take() {
+            observe(&event);
+            if event == LogEvent::Silence {
+                flush(&mut rendered)?;
+                silent = true;
+                if let Some(silenced) = silenced {
+                    let _ = silenced.send(true);
                 }
-                Err(_) => break,
+            } else if !silent {
+                mux.render(&event, &mut rendered);
+            }
+            if rendered.len() < WRITE_BATCH {
+                next = receiver.try_recv().ok();
             }
         }
         flush(&mut rendered)?;
     }
-    mux.finish(&mut rendered);
+    if !silent {
+        mux.finish(&mut rendered);
+    }
     flush(&mut rendered)
 }
 
