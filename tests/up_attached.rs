@@ -247,11 +247,22 @@ fn a_one_shot_success_does_not_abort_and_exit_code_from_picks_the_service() {
     let output = stack.up(&["--exit-code-from", "web"]);
     assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
     assert!(!text(&output.stdout).contains("init-1"));
+    // As the reference: a non-zero code passed on ends stderr with an empty line.
+    assert!(
+        text(&output.stderr).ends_with("\n\n"),
+        "{}",
+        describe(&output)
+    );
 
     // db is stopped by the abort web's exit causes: its own (graceful) code is returned.
     let output = stack.up(&["--exit-code-from", "db"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(text(&output.stdout).contains("db-1 exited with code 0"));
+    assert!(
+        !text(&output.stderr).ends_with("\n\n"),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]
@@ -579,7 +590,7 @@ fn graceful_stop_on(signal: &str) {
     up.wait_for(false, "a second ready", |line| line.ends_with("| ready"));
     up.signal(signal);
     up.wait_for(false, "the graceful stop", |line| {
-        line == "Gracefully stopping... (press Ctrl+C again to force)"
+        line == "Gracefully Stopping... press Ctrl+C again to force"
     });
     assert_eq!(up.wait_end(), Some(130), "{:#?}", up.seen);
     assert!(
@@ -771,7 +782,7 @@ services:
     assert_eq!(up.wait_end(), Some(130), "{:#?}", up.seen);
     assert!(
         up.seen
-            .contains(&"Gracefully stopping... (press Ctrl+C again to force)".to_owned()),
+            .contains(&"Gracefully Stopping... press Ctrl+C again to force".to_owned()),
         "{:#?}",
         up.seen
     );

@@ -269,7 +269,7 @@ fn w_turns_watching_on_and_off_and_ctrl_c_still_stops_gracefully() {
         },
     );
     terminal.send(b"\x03");
-    terminal.wait_for_text("Gracefully stopping... (press Ctrl+C again to force)");
+    terminal.wait_for_text("Gracefully Stopping... press Ctrl+C again to force");
     let (code, modes) = terminal.finish();
     assert_eq!(code, 130);
     assert_eq!(stack.inspect("app", "{{.State.Running}}"), "false");
@@ -337,7 +337,7 @@ fn ctrl_c_on_a_terminal_shows_the_stop_display_and_no_more_logs_under_it() {
     // As the reference: once the stop's display redraws on the terminal, the container's
     // lines are no longer printed (they would be drawn over).
     let (_, after) = text
-        .split_once("Gracefully stopping... (press Ctrl+C again to force)")
+        .split_once("Gracefully Stopping... press Ctrl+C again to force")
         .unwrap_or_else(|| panic!("no stop notice in:\n{text}"));
     assert!(after.contains("Stopping"), "no stop display in:\n{text}");
     assert!(

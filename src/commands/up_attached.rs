@@ -519,6 +519,11 @@ impl Attached<'_> {
         } else if outcome.exit_code == exit::OK && !outcome.errors.is_empty() {
             exit::USER_ERROR
         } else {
+            // A container's non-zero exit code passed on (`--exit-code-from`, the abort
+            // flags) is the reference's `StatusError` without a message: an empty line.
+            if outcome.exit_code != exit::OK {
+                printer::stderr_line("");
+            }
             outcome.exit_code
         }
     }
@@ -599,7 +604,7 @@ impl Attached<'_> {
                     match signals {
                         1 => {
                             outcome.interrupted = true;
-                            notice(notices, "Gracefully stopping... (press Ctrl+C again to force)", LogStream::Stdout, false).await;
+                            notice(notices, "Gracefully Stopping... press Ctrl+C again to force", LogStream::Stdout, false).await;
                             if stopping == Stopping::No {
                                 stopping = Stopping::Requested;
                                 let _ = cancel_sender.send(true);

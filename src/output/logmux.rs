@@ -70,7 +70,7 @@ pub enum LogEvent {
     /// Lines of `up --watch`'s watcher (`Syncing service "web" after 1 changes were
     /// detected`), under the reference's `#watch` prefix: `<padding> ⦿ `, bright green.
     Watch { text: String, stream: LogStream },
-    /// A line of the command itself (`Gracefully stopping...`), in order with the feed.
+    /// A line of the command itself (`Gracefully Stopping...`), in order with the feed.
     Notice {
         text: String,
         stream: LogStream,
@@ -834,7 +834,7 @@ mod tests {
             register("web-1"),
             output("web-1", b"ready\n"),
             notice(
-                "Gracefully stopping... (press Ctrl+C again to force)",
+                "Gracefully Stopping... press Ctrl+C again to force",
                 LogStream::Stdout,
                 false,
             ),
@@ -843,7 +843,7 @@ mod tests {
         insta::assert_snapshot!(show(plain(), &events), @r"
         Attaching to db-1, web-1
         web-1  | ready
-        Gracefully stopping... (press Ctrl+C again to force)
+        Gracefully Stopping... press Ctrl+C again to force
         [stderr]
         Aborting on container exit...
         ");
@@ -854,7 +854,7 @@ mod tests {
         insta::assert_snapshot!(show(coloured, &events), @r"
         Attaching to db-1, web-1
         ␛[33mweb-1  | ␛[0mready
-        Gracefully stopping... (press Ctrl+C again to force)
+        Gracefully Stopping... press Ctrl+C again to force
         [stderr]
         ␛[31m␛[1mAborting on container exit...␛[0m
         ");
