@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -324,6 +324,15 @@ impl Follower {
         }
     }
 
+    /// Sends `signal` (`TERM`, `INT`) to the process.
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// Waits (up to a minute) for the process to end, and returns its exit code.
     fn wait_end(mut self) -> (Option<i32>, Vec<String>) {
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(60)) {
@@ -375,6 +384,27 @@ services:
     assert_eq!(byes, 3, "{seen:#?}");
     let runs = seen.iter().filter(|line| line.ends_with("| run")).count();
     assert_eq!(runs, 3, "no run may be printed twice: {seen:#?}");
+}
+
+/// As the reference: Ctrl-C or SIGTERM ends `logs -f` with 130 (and its empty line), not
+/// by the signal's default action.
+#[test]
+fn sigterm_and_sigint_end_follow_with_130() {
+    if !usable() {
+        return;
+    }
+    let stack = Stack::new(
+        "logs-signal",
+        "services:\n  web:\n    image: IMAGE\n    init: true\n    command: [sh, -c, 'echo up; exec sleep 300']\n",
+    );
+    stack.reference(&["up", "-d"]);
+    for signal in ["TERM", "INT"] {
+        let mut follower = Follower::start(&stack, &["logs", "-f"]);
+        follower.wait_for("the first line", |line| line == "web-1  | up");
+        follower.signal(signal);
+        let (code, seen) = follower.wait_end();
+        assert_eq!(code, Some(130), "SIG{signal}: {seen:#?}");
+    }
 }
 
 #[test]

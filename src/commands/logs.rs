@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use super::context::CommandContext;
 use super::exit;
+use super::interrupts::Interrupts;
 use super::target::{self, project_or_name};
 use crate::cli::LogsArgs;
 use crate::engine::logs::{
@@ -82,11 +83,13 @@ pub fn run(context: &CommandContext, args: &LogsArgs) -> i32 {
         split_stderr: false,
     };
     let selection = Selection { services, index };
-    let Ok(runtime) = target::runtime() else {
-        return exit::INTERNAL;
-    };
     let project_name = target.name.clone();
-    runtime.block_on(async move {
+    super::up::block_on(async move {
+        // Ctrl-C or SIGTERM ends the feed with 130 and the reference's empty line.
+        let mut interrupts = match Interrupts::listen_or_report() {
+            Ok(interrupts) => interrupts,
+            Err(code) => return code,
+        };
         let engine = match target::connect().await {
             Ok(engine) => engine,
             Err(code) => return code,
@@ -95,12 +98,21 @@ pub fn run(context: &CommandContext, args: &LogsArgs) -> i32 {
         let writer = tokio::task::spawn_blocking(move || {
             run_log_writer(receiver, LogMux::new(settings), |_| {})
         });
-        let result = stream_project_logs(&engine, &project_name, selection, options, sender).await;
+        let result = interrupts
+            .unless_interrupted(stream_project_logs(
+                &engine,
+                &project_name,
+                selection,
+                options,
+                sender,
+            ))
+            .await;
         // A closed stdout (`| head`) is not an error.
         let _ = writer.await;
         match result {
-            Ok(()) => exit::OK,
-            Err(error) => target::report(&error),
+            Ok(Ok(())) => exit::OK,
+            Ok(Err(error)) => target::report(&error),
+            Err(code) => code,
         }
     })
 }
