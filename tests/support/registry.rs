@@ -139,11 +139,16 @@ impl LocalRegistry {
 
     /// A plain HTTP GET on the registry: status and body.
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
+        self.get_with(path, "")
+    }
+
+    /// A plain HTTP GET with `headers` (each line ending in `\r\n`): status and body.
+    fn get_with(&self, path: &str, headers: &str) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         write!(
             stream,
-            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n{headers}\r\n",
             self.port
         )
         .ok()?;
@@ -174,22 +179,10 @@ impl LocalRegistry {
         reference: &str,
         accept: &str,
     ) -> Option<(u16, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            stream,
-            "GET /v2/{repository}/manifests/{reference} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nAccept: {accept}\r\n\r\n",
-            self.port
+        self.get_with(
+            &format!("/v2/{repository}/manifests/{reference}"),
+            &format!("Accept: {accept}\r\n"),
         )
-        .ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        let status = response.split_whitespace().nth(1)?.parse().ok()?;
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, body)| body.to_owned())
-            .unwrap_or_default();
-        Some((status, body))
     }
 
     /// The repositories the registry holds (`/v2/_catalog`), sorted.
