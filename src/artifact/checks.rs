@@ -43,7 +43,7 @@ pub fn bind_mounts_question(project: &Project) -> Option<String> {
         }
         found.push_str(name);
         for bind in binds {
-            found.push_str(&volume_string(bind));
+            found.push_str(&bind.short_form(&bind.source));
             found.push('\n');
         }
     }
@@ -56,23 +56,6 @@ pub fn bind_mounts_question(project: &Project) -> Option<String> {
          please double check that you are not mounting potential user's sensitive directories or data\n\
          {found}Are you ok to publish these bind mount declarations?"
     ))
-}
-
-/// compose-go's `ServiceVolumeConfig.String`: `source:target:rw[,selinux][,propagation][,nocopy]`.
-fn volume_string(volume: &ServiceVolumeConfig) -> String {
-    let mut options = vec![if volume.read_only { "ro" } else { "rw" }.to_owned()];
-    if let Some(bind) = &volume.bind {
-        if !bind.selinux.is_empty() {
-            options.push(bind.selinux.clone());
-        }
-        if !bind.propagation.is_empty() {
-            options.push(bind.propagation.clone());
-        }
-    }
-    if volume.volume.as_ref().is_some_and(|options| options.nocopy) {
-        options.push("nocopy".to_owned());
-    }
-    format!("{}:{}:{}", volume.source, volume.target, options.join(","))
 }
 
 /// Environment variables in the project: the refusal without `--with-env`, else the

@@ -557,6 +557,26 @@ pub struct ServiceVolumeConfig {
     pub image: Option<ServiceVolumeImage>,
 }
 
+impl ServiceVolumeConfig {
+    /// compose-go's `ServiceVolumeConfig.String` with `source` in place of the volume's own:
+    /// `source:target:rw|ro[,selinux][,propagation][,nocopy]` (the engine's `Binds` entry).
+    pub fn short_form(&self, source: &str) -> String {
+        let mut options = vec![if self.read_only { "ro" } else { "rw" }.to_owned()];
+        if let Some(bind) = &self.bind {
+            if !bind.selinux.is_empty() {
+                options.push(bind.selinux.clone());
+            }
+            if !bind.propagation.is_empty() {
+                options.push(bind.propagation.clone());
+            }
+        }
+        if self.volume.as_ref().is_some_and(|volume| volume.nocopy) {
+            options.push("nocopy".to_owned());
+        }
+        format!("{source}:{}:{}", self.target, options.join(","))
+    }
+}
+
 /// Bind mount options.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -176,23 +176,6 @@ fn volume_requires_mount_api(volume: Option<&ServiceVolumeVolume>) -> bool {
     })
 }
 
-/// `source:target:rw|ro[,z][,propagation][,nocopy]`.
-fn bind_string(source: &str, volume: &ServiceVolumeConfig) -> String {
-    let mut options = vec![if volume.read_only { "ro" } else { "rw" }.to_owned()];
-    if let Some(bind) = &volume.bind {
-        if !bind.selinux.is_empty() {
-            options.push(bind.selinux.clone());
-        }
-        if !bind.propagation.is_empty() {
-            options.push(bind.propagation.clone());
-        }
-    }
-    if volume.volume.as_ref().is_some_and(|volume| volume.nocopy) {
-        options.push("nocopy".to_owned());
-    }
-    format!("{source}:{}:{}", volume.target, options.join(","))
-}
-
 fn defined(objects: &BTreeMap<String, FileObjectConfig>, name: &str) -> FileObjectConfig {
     objects
         .get(name)
@@ -315,10 +298,7 @@ pub(crate) fn binds_and_mounts(
             (Some(MountType::BIND), Some(volume))
                 if !bind_requires_mount_api(volume.bind.as_ref()) =>
             {
-                binds.push(bind_string(
-                    mount.source.as_deref().unwrap_or_default(),
-                    volume,
-                ));
+                binds.push(volume.short_form(mount.source.as_deref().unwrap_or_default()));
                 continue;
             }
             (Some(MountType::VOLUME), Some(volume)) => {
@@ -328,7 +308,7 @@ pub(crate) fn binds_and_mounts(
                     .values()
                     .any(|declared| declared.name == source);
                 if known && !volume_requires_mount_api(volume.volume.as_ref()) {
-                    binds.push(bind_string(source, volume));
+                    binds.push(volume.short_form(source));
                     continue;
                 }
             }
@@ -485,7 +465,7 @@ mod tests {
             }),
             ..ServiceVolumeConfig::default()
         };
-        assert_eq!(bind_string("/src", &volume), "/src:/dst:ro,z");
+        assert_eq!(volume.short_form("/src"), "/src:/dst:ro,z");
     }
 
     #[test]
