@@ -356,30 +356,12 @@ async fn image_digests(loaded: &LoadedProject, engine: &Engine) -> Result<String
                 .registry_digest(&service.image)
                 .await
                 .map_err(|error| error.to_string())?;
-            format!("{}@{digest}", normalized_name(&reference))
+            // No digest here: the name with its tag (or `latest`), then the one found.
+            format!("{}@{digest}", reference.normalized_name())
         };
         let _ = write!(text, "  {name}:\n    image: {pinned}\n");
     }
     Ok(text)
-}
-
-/// `docker.io/library/redis:7`: the fully qualified name `distribution/reference` prints.
-fn normalized_name(reference: &crate::engine::reference::ImageReference) -> String {
-    let repository = if reference.domain == crate::engine::reference::DEFAULT_DOMAIN
-        && !reference.repository.starts_with("docker.io/")
-    {
-        if reference.repository.contains('/') {
-            format!("docker.io/{}", reference.repository)
-        } else {
-            format!("docker.io/library/{}", reference.repository)
-        }
-    } else {
-        reference.repository.clone()
-    };
-    match &reference.tag {
-        Some(tag) => format!("{repository}:{tag}"),
-        None => format!("{repository}:latest"),
-    }
 }
 
 /// Whether a Compose file of the project includes a local file (`include:` entries that

@@ -230,7 +230,7 @@ pub fn cache_directory() -> Option<PathBuf> {
 /// its `compose.yaml`.
 pub async fn fetch_artifact(reference: &str) -> Result<PathBuf, String> {
     let parsed = ImageReference::parse(reference)?;
-    let shown = display_reference(&parsed);
+    let shown = parsed.normalized_name();
     let failed = |error: RegistryError| match error {
         RegistryError::NotFound(_) => {
             format!("failed to pull OCI resource {shown:?}: {shown}: not found")
@@ -286,32 +286,6 @@ async fn write_files(
         write_private_file(&local.join(name), &content)?;
     }
     Ok(())
-}
-
-/// `docker.io/library/x:latest` as `distribution/reference` prints a normalised name.
-fn display_reference(reference: &ImageReference) -> String {
-    let mut name = if reference.domain == super::reference::DEFAULT_DOMAIN
-        && !reference.repository.starts_with("docker.io/")
-    {
-        if reference.repository.contains('/') {
-            format!("docker.io/{}", reference.repository)
-        } else {
-            format!("docker.io/library/{}", reference.repository)
-        }
-    } else {
-        reference.repository.clone()
-    };
-    if let Some(tag) = &reference.tag {
-        name.push(':');
-        name.push_str(tag);
-    } else if reference.digest.is_none() {
-        name.push_str(":latest");
-    }
-    if let Some(digest) = &reference.digest {
-        name.push('@');
-        name.push_str(digest);
-    }
-    name
 }
 
 fn create_private_directory(path: &Path) -> Result<(), String> {

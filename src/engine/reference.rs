@@ -77,6 +77,32 @@ impl ImageReference {
             .unwrap_or_else(|| "latest".to_owned())
     }
 
+    /// The fully qualified name `distribution/reference` prints: `docker.io/library/x:latest`
+    /// (`:latest` added when there is neither tag nor digest, `@digest` kept).
+    pub fn normalized_name(&self) -> String {
+        let mut name =
+            if self.domain == DEFAULT_DOMAIN && !self.repository.starts_with("docker.io/") {
+                if self.repository.contains('/') {
+                    format!("docker.io/{}", self.repository)
+                } else {
+                    format!("docker.io/library/{}", self.repository)
+                }
+            } else {
+                self.repository.clone()
+            };
+        if let Some(tag) = &self.tag {
+            name.push(':');
+            name.push_str(tag);
+        } else if self.digest.is_none() {
+            name.push_str(":latest");
+        }
+        if let Some(digest) = &self.digest {
+            name.push('@');
+            name.push_str(digest);
+        }
+        name
+    }
+
     /// Whether the reference names the `latest` tag, explicitly or by default.
     pub fn is_latest(&self) -> bool {
         self.digest.is_none() && self.tag.as_deref().is_none_or(|tag| tag == "latest")
@@ -99,6 +125,18 @@ mod tests {
     fn parts(image: &str) -> (String, String, Option<String>, Option<String>) {
         let parsed = ImageReference::parse(image).unwrap();
         (parsed.domain, parsed.repository, parsed.tag, parsed.digest)
+    }
+
+    #[test]
+    fn normalized_names_are_fully_qualified() {
+        let name = |image: &str| ImageReference::parse(image).unwrap().normalized_name();
+        assert_eq!(name("redis"), "docker.io/library/redis:latest");
+        assert_eq!(name("me/app:1"), "docker.io/me/app:1");
+        assert_eq!(name("127.0.0.1:5000/x/y:t"), "127.0.0.1:5000/x/y:t");
+        assert_eq!(
+            name("redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+            "docker.io/library/redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        );
     }
 
     #[test]
