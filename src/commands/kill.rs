@@ -2,12 +2,10 @@
 //! project, all at once; `--remove-orphans` includes containers of undeclared services.
 //! An interrupt cuts the calls under way and ends with 130, as the reference.
 
-use futures_util::future::join_all;
-
 use super::context::CommandContext;
 use super::exit;
-use super::lifecycle::{Opened, run_opened};
-use super::target::{self, Progress};
+use super::lifecycle::{Opened, for_each_container, run_opened};
+use super::target;
 use crate::cli::KillArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
 use crate::output::events::Status;
@@ -29,15 +27,12 @@ pub fn run(context: &CommandContext, args: &KillArgs) -> i32 {
                 printer::stderr_text("no container to kill");
                 return exit::OK;
             }
-            let progress = match Progress::start(context, "Killing") {
-                Ok(progress) => progress,
-                Err(code) => return code,
-            };
-            let results = join_all(containers.iter().map(|container| {
-                let sender = progress.sender.clone();
-                let engine = engine.clone();
-                let cancel = cancel.clone();
-                async move {
+            for_each_container(
+                context,
+                (&engine, &cancel),
+                "Killing",
+                &containers,
+                |container, sender, engine, cancel| async move {
                     target::emit(&sender, &container.name, Status::Killing).await;
                     match cancel
                         .call(engine.kill_container(&container.name, &args.signal))
@@ -53,14 +48,9 @@ pub fn run(context: &CommandContext, args: &KillArgs) -> i32 {
                             Err(error)
                         }
                     }
-                }
-            }))
-            .await;
-            progress.finish().await;
-            match results.into_iter().find_map(Result::err) {
-                None => exit::OK,
-                Some(error) => target::report_unless_interrupted(&error, &cancel),
-            }
+                },
+            )
+            .await
         },
     )
 }

@@ -5,11 +5,15 @@
 
 use std::future::Future;
 
+use futures_util::future::join_all;
+use tokio::sync::mpsc;
+
 use super::context::CommandContext;
 use super::interrupts::{Cancel, Cancellation};
 use super::target::{self, Target, project_or_name};
-use crate::engine::Engine;
 use crate::engine::inspect::{ContainerQuery, ContainerSummary};
+use crate::engine::{Engine, EngineError};
+use crate::output::events::ProgressMessage;
 
 /// What a lifecycle command's body works with.
 pub(crate) struct Opened {
@@ -39,6 +43,41 @@ impl Opened {
             }
         }
         Ok(containers)
+    }
+}
+
+/// Runs `each` on every container at once under a progress display titled `title` (each
+/// call gets the display's sender, the engine and the cancellation flag); the first failure
+/// is reported (130 when interrupted) and given as the exit code.
+pub(crate) async fn for_each_container<'a, Each, Work>(
+    context: &CommandContext,
+    opened: (&Engine, &Cancel),
+    title: &str,
+    containers: &'a [ContainerSummary],
+    each: Each,
+) -> i32
+where
+    Each: Fn(&'a ContainerSummary, mpsc::Sender<ProgressMessage>, Engine, Cancel) -> Work,
+    Work: Future<Output = Result<(), EngineError>>,
+{
+    let (engine, cancel) = opened;
+    let progress = match target::Progress::start(context, title) {
+        Ok(progress) => progress,
+        Err(code) => return code,
+    };
+    let results = join_all(containers.iter().map(|container| {
+        each(
+            container,
+            progress.sender.clone(),
+            engine.clone(),
+            cancel.clone(),
+        )
+    }))
+    .await;
+    progress.finish().await;
+    match results.into_iter().find_map(Result::err) {
+        None => super::exit::OK,
+        Some(error) => target::report_unless_interrupted(&error, cancel),
     }
 }
 

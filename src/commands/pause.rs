@@ -2,7 +2,7 @@
 //! interrupt cuts the calls under way and ends with 130, as the reference.
 
 use super::context::CommandContext;
-use super::lifecycle::{Opened, run_opened};
+use super::lifecycle::{Opened, for_each_container, run_opened};
 use super::target;
 use crate::cli::ServicesArgs;
 use crate::output::events::Status;
@@ -19,9 +19,7 @@ pub fn run(context: &CommandContext, args: &ServicesArgs) -> i32 {
 }
 
 pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action) -> i32 {
-    use super::exit;
     use crate::engine::inspect::{ContainerQuery, OneOff};
-    use futures_util::future::join_all;
     run_opened(
         context,
         &args.service_names,
@@ -37,15 +35,12 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
                 Action::Pause => "Pausing",
                 Action::Unpause => "Running",
             };
-            let progress = match target::Progress::start(context, title) {
-                Ok(progress) => progress,
-                Err(code) => return code,
-            };
-            let results = join_all(containers.iter().map(|container| {
-                let sender = progress.sender.clone();
-                let engine = engine.clone();
-                let cancel = cancel.clone();
-                async move {
+            for_each_container(
+                context,
+                (&engine, &cancel),
+                title,
+                &containers,
+                |container, sender, engine, cancel| async move {
                     let (result, status) = match action {
                         Action::Pause => (
                             cancel.call(engine.pause_container(&container.name)).await,
@@ -60,14 +55,9 @@ pub fn run_action(context: &CommandContext, args: &ServicesArgs, action: Action)
                         target::emit(&sender, &container.name, status).await;
                     }
                     result
-                }
-            }))
-            .await;
-            progress.finish().await;
-            match results.into_iter().find_map(Result::err) {
-                None => exit::OK,
-                Some(error) => target::report_unless_interrupted(&error, &cancel),
-            }
+                },
+            )
+            .await
         },
     )
 }

@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 
 use super::context::CommandContext;
 use super::exit;
-use super::lifecycle::{Opened, run_opened};
+use super::lifecycle::{Opened, for_each_container, run_opened};
 use super::target::{self, Progress};
 use crate::cli::RmArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
@@ -89,29 +89,21 @@ pub fn run(context: &CommandContext, args: &RmArgs) -> i32 {
                     Some(_) => return exit::OK,
                 }
             }
-            let progress = match Progress::start(context, "Removing") {
-                Ok(progress) => progress,
-                Err(code) => return code,
-            };
-            let results = join_all(stopped.iter().map(|container| {
-                let sender = progress.sender.clone();
-                let engine = engine.clone();
-                let cancel = cancel.clone();
-                async move {
+            for_each_container(
+                context,
+                (&engine, &cancel),
+                "Removing",
+                &stopped,
+                |container, sender, engine, cancel| async move {
                     target::emit(&sender, &container.name, Status::Removing).await;
                     cancel
                         .call(engine.remove_container(&container.name, args.force, args.volumes))
                         .await?;
                     target::emit(&sender, &container.name, Status::Removed).await;
                     Ok(())
-                }
-            }))
-            .await;
-            progress.finish().await;
-            match results.into_iter().find_map(Result::err) {
-                None => exit::OK,
-                Some(error) => target::report_unless_interrupted(&error, &cancel),
-            }
+                },
+            )
+            .await
         },
     )
 }
