@@ -522,7 +522,9 @@ fn sigterm_while_rm_asks_ends_with_130_and_removes_nothing() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The question, left unanswered (stdin stays open).
+    // The question, left unanswered: stdin stays open until the process has ended
+    // (`wait_with_output` would close it, and an end of input answers the question).
+    let stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let mut asked = Vec::new();
     let mut buffer = [0u8; 256];
@@ -537,6 +539,7 @@ fn sigterm_while_rm_asks_ends_with_130_and_removes_nothing() {
         .unwrap();
     assert!(killed.success());
     let output = child.wait_with_output().unwrap();
+    drop(stdin);
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
     assert_eq!(states(&stack), ["a exited", "b exited", "c exited"]);
 }
