@@ -8,7 +8,7 @@ use super::exit;
 use super::target::{self, project_name};
 use crate::cli::ImagesArgs;
 use crate::engine::inspect::{ContainerQuery, OneOff};
-use crate::output::{listing, printer};
+use crate::output::listing;
 
 pub fn run(context: &CommandContext, args: &ImagesArgs) -> i32 {
     let name = match project_name(context) {
@@ -44,14 +44,10 @@ pub fn run(context: &CommandContext, args: &ImagesArgs) -> i32 {
         Ok(images) => images,
         Err(code) => return code,
     };
-    match listing::render_images(&images, &args.format, args.quiet, target::now_seconds()) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    target::print_listing(listing::render_images(
+        &images,
+        &args.format,
+        args.quiet,
+        target::now_seconds(),
+    ))
 }

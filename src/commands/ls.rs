@@ -71,16 +71,7 @@ pub fn run(_context: &CommandContext, args: &LsArgs) -> i32 {
         printer::stdout(&names);
         return exit::OK;
     }
-    match listing::render_projects(&projects, &args.format) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    target::print_listing(listing::render_projects(&projects, &args.format))
 }
 
 #[cfg(test)]

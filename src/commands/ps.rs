@@ -97,21 +97,12 @@ pub fn run(context: &CommandContext, args: &PsArgs) -> i32 {
         printer::stdout(&format!("{}\n", names.join("\n")));
         return exit::OK;
     }
-    match listing::render_ps(
+    target::print_listing(listing::render_ps(
         &containers,
         &args.format,
         !args.no_trunc,
         target::now_seconds(),
-    ) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    ))
 }
 
 #[cfg(test)]

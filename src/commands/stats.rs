@@ -68,20 +68,8 @@ async fn containers(
 }
 
 fn print(rows: &[StatsRow], args: &StatsArgs, frame: bool) -> i32 {
-    match render_stats(rows, &args.format, !args.no_trunc) {
-        Ok(text) if frame => {
-            printer::stdout(&stream_frame(&text));
-            exit::OK
-        }
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    let rendered = render_stats(rows, &args.format, !args.no_trunc);
+    target::print_listing(rendered.map(|text| if frame { stream_frame(&text) } else { text }))
 }
 
 async fn one_table(engine: &Engine, project: &str, args: &StatsArgs) -> i32 {

@@ -492,6 +492,21 @@ pub async fn running_container(
     }
 }
 
+/// A rendered listing (`ps`, `ls`, `images`, `volumes`, `stats`, the `stack` listings):
+/// printed on stdout (exit 0), or its error on stderr (exit 1).
+pub fn print_listing<E: std::fmt::Display>(rendered: Result<String, E>) -> i32 {
+    match rendered {
+        Ok(text) => {
+            printer::stdout(&text);
+            exit::OK
+        }
+        Err(error) => {
+            printer::stderr_line(&error.to_string());
+            exit::USER_ERROR
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

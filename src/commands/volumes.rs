@@ -5,7 +5,7 @@ use super::context::CommandContext;
 use super::exit;
 use super::target::{self, project_or_name};
 use crate::cli::VolumesArgs;
-use crate::output::{listing, printer};
+use crate::output::listing;
 
 pub fn run(context: &CommandContext, args: &VolumesArgs) -> i32 {
     let target = match project_or_name(context, &args.service_names) {
@@ -29,14 +29,5 @@ pub fn run(context: &CommandContext, args: &VolumesArgs) -> i32 {
         Ok(volumes) => volumes,
         Err(code) => return code,
     };
-    match listing::render_volumes(&volumes, &args.format, args.quiet) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    target::print_listing(listing::render_volumes(&volumes, &args.format, args.quiet))
 }

@@ -7,7 +7,6 @@ use super::listing;
 use crate::cli::StackLsArgs;
 use crate::commands::context::CommandContext;
 use crate::commands::{exit, target};
-use crate::output::printer;
 use crate::swarm::LABEL_NAMESPACE;
 
 pub fn run(_context: &CommandContext, args: &StackLsArgs) -> i32 {
@@ -34,14 +33,5 @@ pub fn run(_context: &CommandContext, args: &StackLsArgs) -> i32 {
     }
     let mut stacks: Vec<(String, usize)> = counts.into_iter().collect();
     stacks.sort_by(|(left, _), (right, _)| super::natural_cmp(left, right));
-    match listing::render_stacks(&stacks, &args.format) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    target::print_listing(listing::render_stacks(&stacks, &args.format))
 }

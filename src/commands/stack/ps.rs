@@ -60,14 +60,5 @@ pub fn run(_context: &CommandContext, args: &StackPsArgs) -> i32 {
         quiet: args.quiet,
         now,
     };
-    match listing::render_tasks(&tasks, &args.format, &listing) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    target::print_listing(listing::render_tasks(&tasks, &args.format, &listing))
 }

@@ -32,14 +32,9 @@ pub fn run(_context: &CommandContext, args: &StackServicesArgs) -> i32 {
         return exit::OK;
     }
     services.sort_by(|left, right| super::natural_cmp(&left.name, &right.name));
-    match listing::render_services(&services, &args.format, args.quiet) {
-        Ok(text) => {
-            printer::stdout(&text);
-            exit::OK
-        }
-        Err(error) => {
-            printer::stderr_line(&error.to_string());
-            exit::USER_ERROR
-        }
-    }
+    target::print_listing(listing::render_services(
+        &services,
+        &args.format,
+        args.quiet,
+    ))
 }
